@@ -1,0 +1,218 @@
+//! Agencies (機關) and the relations that make up the supervision tree.
+
+use sqlx::{FromRow, PgConnection};
+use uuid::Uuid;
+
+use crate::domain::{AgencyId, AgencyKind, AgencyRelations, ResponsibilityLevel};
+
+#[derive(Debug, Clone)]
+pub struct Agency {
+    pub id: AgencyId,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub kind: AgencyKind,
+    pub superior: Option<AgencyId>,
+    pub sector_authority: Option<AgencyId>,
+    pub supervising: Option<AgencyId>,
+    pub responsibility_level: ResponsibilityLevel,
+    pub critical_infrastructure: bool,
+}
+
+impl Agency {
+    pub fn relations(&self) -> AgencyRelations {
+        AgencyRelations {
+            id: self.id,
+            kind: self.kind,
+            superior: self.superior,
+            sector_authority: self.sector_authority,
+            supervising: self.supervising,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct AgencyRow {
+    id: Uuid,
+    code: String,
+    name_zh: String,
+    name_en: String,
+    kind: String,
+    superior_id: Option<Uuid>,
+    sector_authority_id: Option<Uuid>,
+    supervising_id: Option<Uuid>,
+    responsibility_level: String,
+    critical_infrastructure: bool,
+}
+
+impl TryFrom<AgencyRow> for Agency {
+    type Error = sqlx::Error;
+    fn try_from(r: AgencyRow) -> Result<Self, Self::Error> {
+        let corrupt =
+            |what: &str, v: &str| sqlx::Error::Decode(format!("agency {what} {v:?}").into());
+        Ok(Agency {
+            id: AgencyId(r.id),
+            kind: kind_from_db(&r.kind).ok_or_else(|| corrupt("kind", &r.kind))?,
+            responsibility_level: level_from_db(&r.responsibility_level)
+                .ok_or_else(|| corrupt("responsibility level", &r.responsibility_level))?,
+            code: r.code,
+            name_zh: r.name_zh,
+            name_en: r.name_en,
+            superior: r.superior_id.map(AgencyId),
+            sector_authority: r.sector_authority_id.map(AgencyId),
+            supervising: r.supervising_id.map(AgencyId),
+            critical_infrastructure: r.critical_infrastructure,
+        })
+    }
+}
+
+pub fn kind_to_db(kind: AgencyKind) -> &'static str {
+    match kind {
+        AgencyKind::Government => "government",
+        AgencyKind::SpecificNonGovernment => "specific_non_government",
+        AgencyKind::CompetentAuthority => "competent_authority",
+    }
+}
+
+pub fn kind_from_db(s: &str) -> Option<AgencyKind> {
+    Some(match s {
+        "government" => AgencyKind::Government,
+        "specific_non_government" => AgencyKind::SpecificNonGovernment,
+        "competent_authority" => AgencyKind::CompetentAuthority,
+        _ => return None,
+    })
+}
+
+pub fn level_to_db(level: ResponsibilityLevel) -> &'static str {
+    match level {
+        ResponsibilityLevel::A => "A",
+        ResponsibilityLevel::B => "B",
+        ResponsibilityLevel::C => "C",
+        ResponsibilityLevel::D => "D",
+        ResponsibilityLevel::E => "E",
+    }
+}
+
+pub fn level_from_db(s: &str) -> Option<ResponsibilityLevel> {
+    Some(match s {
+        "A" => ResponsibilityLevel::A,
+        "B" => ResponsibilityLevel::B,
+        "C" => ResponsibilityLevel::C,
+        "D" => ResponsibilityLevel::D,
+        "E" => ResponsibilityLevel::E,
+        _ => return None,
+    })
+}
+
+const COLUMNS: &str = "id, code, name_zh, name_en, kind, superior_id, sector_authority_id, \
+     supervising_id, responsibility_level, critical_infrastructure";
+
+pub async fn insert(conn: &mut PgConnection, a: &Agency) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO agencies (id, code, name_zh, name_en, kind, superior_id, sector_authority_id, \
+         supervising_id, responsibility_level, critical_infrastructure) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(a.id.0)
+    .bind(&a.code)
+    .bind(&a.name_zh)
+    .bind(&a.name_en)
+    .bind(kind_to_db(a.kind))
+    .bind(a.superior.map(|x| x.0))
+    .bind(a.sector_authority.map(|x| x.0))
+    .bind(a.supervising.map(|x| x.0))
+    .bind(level_to_db(a.responsibility_level))
+    .bind(a.critical_infrastructure)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Changes the relations and attributes an administrator may edit; names and code stay.
+pub async fn update(conn: &mut PgConnection, a: &Agency) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE agencies SET name_zh = $2, name_en = $3, superior_id = $4, sector_authority_id = $5, \
+         supervising_id = $6, responsibility_level = $7, critical_infrastructure = $8 WHERE id = $1",
+    )
+    .bind(a.id.0)
+    .bind(&a.name_zh)
+    .bind(&a.name_en)
+    .bind(a.superior.map(|x| x.0))
+    .bind(a.sector_authority.map(|x| x.0))
+    .bind(a.supervising.map(|x| x.0))
+    .bind(level_to_db(a.responsibility_level))
+    .bind(a.critical_infrastructure)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn get(conn: &mut PgConnection, id: AgencyId) -> Result<Option<Agency>, sqlx::Error> {
+    sqlx::query_as::<_, AgencyRow>(&format!("SELECT {COLUMNS} FROM agencies WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?
+        .map(Agency::try_from)
+        .transpose()
+}
+
+pub async fn competent_authority(conn: &mut PgConnection) -> Result<Option<Agency>, sqlx::Error> {
+    sqlx::query_as::<_, AgencyRow>(&format!(
+        "SELECT {COLUMNS} FROM agencies WHERE kind = 'competent_authority'"
+    ))
+    .fetch_optional(conn)
+    .await?
+    .map(Agency::try_from)
+    .transpose()
+}
+
+pub async fn count(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM agencies")
+        .fetch_one(conn)
+        .await
+}
+
+pub async fn list(
+    conn: &mut PgConnection,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<Agency>, sqlx::Error> {
+    sqlx::query_as::<_, AgencyRow>(&format!(
+        "SELECT {COLUMNS} FROM agencies ORDER BY code LIMIT $1 OFFSET $2"
+    ))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(Agency::try_from)
+    .collect()
+}
+
+/// Every agency for pick lists (the tree is thousands of rows at most).
+pub async fn all_names(conn: &mut PgConnection) -> Result<Vec<Agency>, sqlx::Error> {
+    list(conn, 0, i64::MAX).await
+}
+
+/// The agency and everything above it (superior, sector authority, supervising agency,
+/// transitively). The recursion stops on cycles because UNION drops rows already seen.
+pub async fn with_ancestors(
+    conn: &mut PgConnection,
+    id: AgencyId,
+) -> Result<Vec<Agency>, sqlx::Error> {
+    sqlx::query_as::<_, AgencyRow>(&format!(
+        "WITH RECURSIVE up(id) AS ( \
+             SELECT $1::uuid \
+             UNION \
+             SELECT x FROM up JOIN agencies a ON a.id = up.id, \
+                 unnest(ARRAY[a.superior_id, a.sector_authority_id, a.supervising_id]) AS x \
+             WHERE x IS NOT NULL) \
+         SELECT {COLUMNS} FROM agencies WHERE id IN (SELECT id FROM up)"
+    ))
+    .bind(id.0)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(Agency::try_from)
+    .collect()
+}

@@ -1,0 +1,37 @@
+//! Storage: every SQL statement of the portal lives in this module, one file per aggregate.
+//! Functions take `&mut PgConnection` so the caller (a service) owns the transaction.
+
+pub mod agencies;
+pub mod sign_in;
+pub mod users;
+
+/// The name of the unique constraint a statement violated, if that is why it failed.
+/// Callers turn it into a form error instead of checking with a SELECT first (which races).
+pub fn violated_unique_constraint(err: &sqlx::Error) -> Option<String> {
+    match err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => db.constraint().map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// Page of a long list: `page` counts from 1.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl PageRequest {
+    pub fn new(page: Option<u32>, per_page: u32) -> Self {
+        PageRequest {
+            page: page.unwrap_or(1).clamp(1, 100_000),
+            per_page,
+        }
+    }
+    pub fn offset(&self) -> i64 {
+        i64::from(self.page - 1) * i64::from(self.per_page)
+    }
+    pub fn limit(&self) -> i64 {
+        i64::from(self.per_page)
+    }
+}

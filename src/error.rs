@@ -1,0 +1,56 @@
+//! The one error type of the portal. Services return it; the web layer turns it into a
+//! response (`web::error`). A 5xx says little to the user and everything to the log.
+
+use std::collections::BTreeMap;
+
+/// Field name → message key (translated by the page that shows it).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FieldErrors(pub BTreeMap<String, String>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &str, message_key: &str) {
+        self.0
+            .entry(field.to_string())
+            .or_insert_with(|| message_key.to_string());
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+    /// `Ok(())` when nothing was added, else the errors as an `AppError`.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in (pages redirect to the sign-in page).
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Absent, or not visible to this user: the two are never told apart.
+    #[error("not found")]
+    NotFound,
+    /// Visible, but this user may not do it.
+    #[error("forbidden")]
+    Forbidden,
+    #[error("the form's CSRF token is missing or wrong")]
+    CsrfRejected,
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    /// A JSON API body that cannot be used; the message says why.
+    #[error("unprocessable: {0}")]
+    Unprocessable(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}

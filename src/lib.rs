@@ -1,0 +1,13 @@
+//! The incident portal: cybersecurity incident notification and response for Taiwan's agencies.
+//!
+//! Layers point one way: `web` → `services` → `db` → `domain`.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod pg_cluster;
+pub mod services;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

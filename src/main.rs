@@ -1,0 +1,80 @@
+use clap::{Parser, Subcommand};
+
+use portal::config::Settings;
+use portal::services::demo;
+use portal::startup::{self, Application};
+
+#[derive(Parser)]
+#[command(
+    name = "portal",
+    version,
+    about = "資通安全事件通報應變入口網 · Cybersecurity incident portal"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal.
+    Serve(Settings),
+    /// Serve the portal, loading demo agencies and accounts into an empty database.
+    Demo(Settings),
+    /// Apply database migrations and exit.
+    Migrate(Settings),
+}
+
+#[tokio::main]
+async fn main() {
+    portal::telemetry::init();
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let (settings, with_demo) = match cli.command {
+        Command::Serve(s) => (s, false),
+        Command::Demo(s) => (s, true),
+        Command::Migrate(s) => {
+            let db = startup::connect(&s).await?;
+            startup::migrate(&db.pool).await?;
+            println!("migrations applied");
+            db.stop();
+            return Ok(());
+        }
+    };
+    let db = startup::connect(&settings).await?;
+    let served = serve(&settings, &db, with_demo).await;
+    db.stop();
+    served
+}
+
+async fn serve(settings: &Settings, db: &startup::Database, with_demo: bool) -> anyhow::Result<()> {
+    let app = Application::build(settings, db.pool.clone()).await?;
+    if with_demo {
+        let loaded = demo::load_if_empty(&db.pool).await?;
+        println!();
+        println!(
+            "{}",
+            if loaded {
+                "Demo data loaded."
+            } else {
+                "The database already holds data; demo data not reloaded."
+            }
+        );
+        println!("Demo accounts (password: {}):", demo::DEMO_PASSWORD);
+        for a in demo::accounts() {
+            println!("  {:<28} {}  [{}]", a.email, a.agency, a.roles.join(", "));
+        }
+    }
+    println!();
+    println!(
+        "The portal is at http://{}/  (Ctrl-C stops it)",
+        app.local_addr()
+    );
+    app.run_until(startup::shutdown_signal()).await?;
+    Ok(())
+}

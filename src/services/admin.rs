@@ -1,0 +1,358 @@
+//! Administration: an agency administrator manages the users of their own agency; the
+//! competent authority's administrator registers agencies and sets where they sit in the tree.
+
+use std::collections::HashMap;
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::db::{self, agencies::Agency, users::User};
+use crate::domain::{self, AgencyId, AgencyKind, ResponsibilityLevel, Role};
+use crate::error::{AppError, FieldErrors};
+use crate::services::auth::hash_password;
+
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Only an agency administrator manages users, and only those of their own agency.
+fn require_user_admin(actor: &User) -> Result<(), AppError> {
+    if actor.has_role(Role::AgencyAdmin) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Registering agencies belongs to the competent authority's administrator.
+pub async fn require_agency_registrar(pool: &PgPool, actor: &User) -> Result<(), AppError> {
+    require_user_admin(actor)?;
+    let mut conn = pool.acquire().await?;
+    match db::agencies::get(&mut conn, actor.agency_id).await? {
+        Some(a) if a.kind == AgencyKind::CompetentAuthority => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+pub async fn list_users(
+    pool: &PgPool,
+    actor: &User,
+    page: db::PageRequest,
+) -> Result<(Vec<User>, i64), AppError> {
+    require_user_admin(actor)?;
+    let mut conn = pool.acquire().await?;
+    let total = db::users::count_in_agency(&mut conn, actor.agency_id).await?;
+    let users =
+        db::users::list_in_agency(&mut conn, actor.agency_id, page.offset(), page.limit()).await?;
+    Ok((users, total))
+}
+
+pub async fn user_of_own_agency(pool: &PgPool, actor: &User, id: Uuid) -> Result<User, AppError> {
+    require_user_admin(actor)?;
+    let mut conn = pool.acquire().await?;
+    db::users::get_in_agency(&mut conn, actor.agency_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub struct NewUserInput {
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+    pub roles: Vec<Role>,
+}
+
+/// Checks what the database cannot: the e-mail's shape and the password's length.
+pub fn check_new_user(input: &NewUserInput) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    let email = input.email.trim();
+    let looks_like_email = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !looks_like_email {
+        errors.add("email", "error.email_invalid");
+    }
+    let name = input.display_name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        errors.add("display_name", "error.display_name_invalid");
+    }
+    let len = input.password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=200).contains(&len) {
+        errors.add("password", "error.password_length");
+    }
+    errors
+}
+
+async fn insert_user(
+    conn: &mut sqlx::PgConnection,
+    agency: AgencyId,
+    input: &NewUserInput,
+    granted_by: Option<Uuid>,
+) -> Result<Uuid, AppError> {
+    let hash = hash_password(input.password.clone()).await?;
+    let id = Uuid::new_v4();
+    let inserted = db::users::insert(
+        conn,
+        &db::users::NewUser {
+            id,
+            agency_id: agency,
+            email: input.email.trim(),
+            display_name: input.display_name.trim(),
+            password_hash: &hash,
+            preferred_language: "zh-TW",
+        },
+    )
+    .await;
+    if let Err(e) = inserted {
+        if db::violated_unique_constraint(&e).as_deref() == Some("users_email_lower_key") {
+            let mut errors = FieldErrors::default();
+            errors.add("email", "error.email_taken");
+            return Err(AppError::Invalid(errors));
+        }
+        return Err(e.into());
+    }
+    db::users::set_roles(conn, agency, id, &input.roles, granted_by).await?;
+    Ok(id)
+}
+
+pub async fn create_user(
+    pool: &PgPool,
+    actor: &User,
+    input: NewUserInput,
+) -> Result<Uuid, AppError> {
+    require_user_admin(actor)?;
+    check_new_user(&input).into_result()?;
+    let mut tx = pool.begin().await?;
+    let id = insert_user(&mut tx, actor.agency_id, &input, Some(actor.id)).await?;
+    tx.commit().await?;
+    tracing::info!(user = %id, agency = %actor.agency_id.0, "user created");
+    Ok(id)
+}
+
+pub async fn set_roles(
+    pool: &PgPool,
+    actor: &User,
+    user: Uuid,
+    roles: &[Role],
+) -> Result<(), AppError> {
+    let target = user_of_own_agency(pool, actor, user).await?;
+    // An administrator cannot lock their own agency out of administration by accident.
+    if target.id == actor.id && !roles.contains(&Role::AgencyAdmin) {
+        return Err(AppError::Conflict("error.cannot_remove_own_admin".into()));
+    }
+    let mut tx = pool.begin().await?;
+    db::users::set_roles(&mut tx, actor.agency_id, user, roles, Some(actor.id)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_disabled(
+    pool: &PgPool,
+    actor: &User,
+    user: Uuid,
+    disabled: bool,
+) -> Result<(), AppError> {
+    let target = user_of_own_agency(pool, actor, user).await?;
+    if target.id == actor.id && disabled {
+        return Err(AppError::Conflict("error.cannot_disable_self".into()));
+    }
+    let mut conn = pool.acquire().await?;
+    if !db::users::set_disabled(&mut conn, actor.agency_id, user, disabled).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+pub struct AgencyInput {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub kind: AgencyKind,
+    pub superior: Option<AgencyId>,
+    pub sector_authority: Option<AgencyId>,
+    pub supervising: Option<AgencyId>,
+    pub responsibility_level: ResponsibilityLevel,
+    pub critical_infrastructure: bool,
+    /// The new agency's first administrator, so that it can manage its own users.
+    pub first_admin: Option<NewUserInput>,
+}
+
+/// Field errors for an agency about to be created (`id` None) or updated; `all` is every
+/// agency as stored now.
+fn check_agency(id: AgencyId, input: &AgencyInput, all: &[Agency]) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    let code_ok = (2..=20).contains(&input.code.len())
+        && input
+            .code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+    if !code_ok {
+        errors.add("code", "error.code_invalid");
+    }
+    for (field, value) in [("name_zh", &input.name_zh), ("name_en", &input.name_en)] {
+        let v = value.trim();
+        if v.is_empty() || v.chars().count() > 200 || v.chars().any(char::is_control) {
+            errors.add(field, "error.name_invalid");
+        }
+    }
+    if input.kind == AgencyKind::CompetentAuthority {
+        errors.add("kind", "error.one_competent_authority");
+    }
+    let ca = all
+        .iter()
+        .find(|a| a.kind == AgencyKind::CompetentAuthority)
+        .map(|a| a.id);
+    let mut relations: HashMap<AgencyId, domain::AgencyRelations> =
+        all.iter().map(|a| (a.id, a.relations())).collect();
+    let proposed = domain::AgencyRelations {
+        id,
+        kind: input.kind,
+        superior: input.superior,
+        sector_authority: input.sector_authority,
+        supervising: input.supervising,
+    };
+    relations.insert(id, proposed);
+    for (field, parent) in [
+        ("superior", input.superior),
+        ("sector_authority", input.sector_authority),
+        ("supervising", input.supervising),
+    ] {
+        let Some(parent) = parent else { continue };
+        if !all.iter().any(|a| a.id == parent) {
+            errors.add(field, "error.agency_unknown");
+        } else if let Some(ca) = ca {
+            let above = domain::supervision_chain(parent, |x| relations.get(&x).cloned(), ca);
+            if parent == id || above.contains(&id) {
+                errors.add(field, "error.agency_cycle");
+            }
+        }
+    }
+    errors
+}
+
+pub async fn list_agencies(
+    pool: &PgPool,
+    actor: &User,
+    page: db::PageRequest,
+) -> Result<(Vec<Agency>, i64), AppError> {
+    require_agency_registrar(pool, actor).await?;
+    let mut conn = pool.acquire().await?;
+    let total = db::agencies::count(&mut conn).await?;
+    let list = db::agencies::list(&mut conn, page.offset(), page.limit()).await?;
+    Ok((list, total))
+}
+
+pub async fn create_agency(
+    pool: &PgPool,
+    actor: &User,
+    input: AgencyInput,
+) -> Result<AgencyId, AppError> {
+    require_agency_registrar(pool, actor).await?;
+    let mut tx = pool.begin().await?;
+    let all = db::agencies::all_names(&mut tx).await?;
+    let id = AgencyId(Uuid::new_v4());
+    let mut errors = check_agency(id, &input, &all);
+    if all.iter().any(|a| a.code == input.code) {
+        errors.add("code", "error.code_taken");
+    }
+    if let Some(admin) = &input.first_admin {
+        for (field, key) in check_new_user(admin).0 {
+            errors.add(&format!("admin_{field}"), &key);
+        }
+    }
+    errors.into_result()?;
+    let agency = Agency {
+        id,
+        code: input.code.clone(),
+        name_zh: input.name_zh.trim().to_string(),
+        name_en: input.name_en.trim().to_string(),
+        kind: input.kind,
+        superior: input.superior,
+        sector_authority: input.sector_authority,
+        supervising: input.supervising,
+        responsibility_level: input.responsibility_level,
+        critical_infrastructure: input.critical_infrastructure,
+    };
+    if let Err(e) = db::agencies::insert(&mut tx, &agency).await {
+        if db::violated_unique_constraint(&e).as_deref() == Some("agencies_code_key") {
+            let mut errors = FieldErrors::default();
+            errors.add("code", "error.code_taken");
+            return Err(AppError::Invalid(errors));
+        }
+        return Err(e.into());
+    }
+    if let Some(admin) = &input.first_admin {
+        let user = insert_user(&mut tx, id, admin, Some(actor.id))
+            .await
+            .map_err(|e| match e {
+                AppError::Invalid(f) => {
+                    let mut errors = FieldErrors::default();
+                    for (field, key) in f.0 {
+                        errors.add(&format!("admin_{field}"), &key);
+                    }
+                    AppError::Invalid(errors)
+                }
+                other => other,
+            })?;
+        tracing::info!(user = %user, "first administrator created");
+    }
+    tx.commit().await?;
+    tracing::info!(agency = %id.0, code = %agency.code, "agency registered");
+    Ok(id)
+}
+
+pub async fn update_agency(
+    pool: &PgPool,
+    actor: &User,
+    id: AgencyId,
+    input: AgencyInput,
+) -> Result<(), AppError> {
+    require_agency_registrar(pool, actor).await?;
+    let mut tx = pool.begin().await?;
+    let all = db::agencies::all_names(&mut tx).await?;
+    let current = all
+        .iter()
+        .find(|a| a.id == id)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    // Code and kind are fixed once registered; the competent authority stays what it is.
+    let input = AgencyInput {
+        code: current.code.clone(),
+        kind: current.kind,
+        ..input
+    };
+    let mut errors = check_agency(id, &input, &all);
+    if current.kind == AgencyKind::CompetentAuthority {
+        errors.0.remove("kind");
+    }
+    errors.into_result()?;
+    let updated = Agency {
+        name_zh: input.name_zh.trim().to_string(),
+        name_en: input.name_en.trim().to_string(),
+        superior: input.superior,
+        sector_authority: input.sector_authority,
+        supervising: input.supervising,
+        responsibility_level: input.responsibility_level,
+        critical_infrastructure: input.critical_infrastructure,
+        ..current
+    };
+    db::agencies::update(&mut tx, &updated).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn agency(pool: &PgPool, actor: &User, id: AgencyId) -> Result<Agency, AppError> {
+    require_agency_registrar(pool, actor).await?;
+    let mut conn = pool.acquire().await?;
+    db::agencies::get(&mut conn, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn all_agencies(pool: &PgPool) -> Result<Vec<Agency>, AppError> {
+    let mut conn = pool.acquire().await?;
+    Ok(db::agencies::all_names(&mut conn).await?)
+}

@@ -1,0 +1,44 @@
+//! Where an agency stands: its escalation target and the agencies above it (SPEC 1).
+
+use std::collections::HashMap;
+
+use sqlx::PgPool;
+
+use crate::db::{self, agencies::Agency};
+use crate::domain::{self, AgencyId, EscalationTarget};
+use crate::error::AppError;
+
+pub struct AgencyStanding {
+    pub agency: Agency,
+    /// None only for the competent authority itself.
+    pub escalation_target: Option<(EscalationTarget, Agency)>,
+    /// Everyone who may see this agency's incidents, nearest first.
+    pub supervision_chain: Vec<Agency>,
+}
+
+pub async fn standing(pool: &PgPool, id: AgencyId) -> Result<AgencyStanding, AppError> {
+    let mut conn = pool.acquire().await?;
+    let mut known: HashMap<AgencyId, Agency> = db::agencies::with_ancestors(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let ca = db::agencies::competent_authority(&mut conn)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no competent authority is registered"))?;
+    let ca_id = ca.id;
+    known.entry(ca_id).or_insert(ca);
+    let agency = known.get(&id).cloned().ok_or(AppError::NotFound)?;
+
+    let target = domain::escalation_target(&agency.relations(), ca_id)
+        .and_then(|t| known.get(&t.agency_id()).cloned().map(|a| (t, a)));
+    let chain = domain::supervision_chain(id, |x| known.get(&x).map(Agency::relations), ca_id)
+        .into_iter()
+        .filter_map(|x| known.get(&x).cloned())
+        .collect();
+    Ok(AgencyStanding {
+        agency,
+        escalation_target: target,
+        supervision_chain: chain,
+    })
+}

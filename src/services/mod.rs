@@ -1,0 +1,6 @@
+//! Use cases: each opens its transaction, calls storage, asks the domain, commits last.
+
+pub mod admin;
+pub mod auth;
+pub mod demo;
+pub mod directory;

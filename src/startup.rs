@@ -1,0 +1,158 @@
+//! Wiring: the database (configured or private), migrations, the session store, the server.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+use tokio::net::TcpListener;
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::config::Settings;
+use crate::pg_cluster::{Durability, PrivateCluster};
+use crate::web::{self, AppState};
+
+/// The pool, and the private cluster behind it when no DATABASE_URL was given.
+pub struct Database {
+    pub pool: PgPool,
+    pub cluster: Option<PrivateCluster>,
+}
+
+impl Database {
+    pub fn stop(mut self) {
+        if let Some(cluster) = self.cluster.as_mut() {
+            cluster.stop();
+        }
+    }
+}
+
+pub const DATABASE_NAME: &str = "portal";
+
+pub async fn pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect_with(options.disable_statement_logging())
+        .await
+}
+
+/// Creates `name` on the server if it is not there yet.
+pub async fn ensure_database(admin: PgConnectOptions, name: &str) -> Result<(), sqlx::Error> {
+    let mut conn = sqlx::postgres::PgConnection::connect_with(&admin).await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        let ident = name.replace('"', "\"\"");
+        sqlx::query(&format!("CREATE DATABASE \"{ident}\""))
+            .execute(&mut conn)
+            .await?;
+    }
+    conn.close().await
+}
+
+pub async fn connect(settings: &Settings) -> anyhow::Result<Database> {
+    if let Some(url) = &settings.database_url {
+        let options = PgConnectOptions::from_str(url)
+            .context("DATABASE_URL is not a valid PostgreSQL URL")?;
+        let pool = pool(options)
+            .await
+            .context("cannot connect to the database named by DATABASE_URL")?;
+        return Ok(Database {
+            pool,
+            cluster: None,
+        });
+    }
+    let folder = settings.data_dir.clone();
+    let cluster =
+        tokio::task::spawn_blocking(move || PrivateCluster::start(&folder, Durability::Durable))
+            .await
+            .context("starting the private PostgreSQL")??;
+    ensure_database(cluster.connect_options("postgres"), DATABASE_NAME)
+        .await
+        .context("creating the portal database in the private PostgreSQL")?;
+    let pool = pool(cluster.connect_options(DATABASE_NAME)).await?;
+    Ok(Database {
+        pool,
+        cluster: Some(cluster),
+    })
+}
+
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    sqlx::migrate!("./migrations").run(pool).await
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+}
+
+impl Application {
+    /// Migrates the database and binds the listener (port 0 picks a free port).
+    pub async fn build(settings: &Settings, pool: PgPool) -> anyhow::Result<Self> {
+        migrate(&pool).await.context("applying migrations")?;
+        let store = PostgresStore::new(pool.clone());
+        store
+            .migrate()
+            .await
+            .context("creating the session table")?;
+        web::spawn_session_cleanup(store.clone());
+        let state = AppState {
+            pool,
+            settings: Arc::new(settings.clone()),
+        };
+        let router = web::router(state, store);
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        Ok(Application { listener, router })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

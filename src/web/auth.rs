@@ -1,0 +1,197 @@
+//! Sign-in, sign-out and the language switch.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+use crate::db;
+use crate::error::AppError;
+use crate::services::auth::{self, SignInOutcome};
+use crate::web::extract::{CsrfForm, Ctx, Nav, SESSION_CSRF, SESSION_LANG, SESSION_USER};
+use crate::web::i18n::Lang;
+use crate::web::{render, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_form).post(login))
+        .route("/logout", get(logout_form).post(logout))
+        .route("/language", post(switch_language))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: Lang,
+    nav: Option<Nav>,
+    csrf: String,
+    back: String,
+    email: String,
+    error: Option<String>,
+}
+
+fn login_page(ctx: &Ctx, email: String, error: Option<String>) -> LoginPage {
+    LoginPage {
+        t: ctx.t,
+        nav: None,
+        csrf: ctx.csrf.clone(),
+        back: "/login".into(),
+        email,
+        error,
+    }
+}
+
+async fn login_form(ctx: Ctx) -> Result<Response, AppError> {
+    if ctx.user.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    Ok(render(&login_page(&ctx, String::new(), None))?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn session_error(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("session store: {e}"))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ctx: Ctx,
+    form: CsrfForm<LoginForm>,
+) -> Result<Response, AppError> {
+    let LoginForm { email, password } = form.data;
+    let email = email.trim().to_string();
+    if email.is_empty() || password.is_empty() || email.len() > 254 || password.len() > 1024 {
+        let page = login_page(&ctx, email, Some(ctx.t.tr("login.missing").into()));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let outcome = auth::sign_in(&state.pool, &email, &password, &peer.ip().to_string()).await?;
+    let (status, message) = match outcome {
+        SignInOutcome::SignedIn(user_id) => {
+            // A new session id at sign-in, so that a planted id is worth nothing (fixation).
+            ctx.session.cycle_id().await.map_err(session_error)?;
+            ctx.session
+                .insert(SESSION_USER, user_id)
+                .await
+                .map_err(session_error)?;
+            let token = hex::encode(rand::random::<[u8; 32]>());
+            ctx.session
+                .insert(SESSION_CSRF, token)
+                .await
+                .map_err(session_error)?;
+            tracing::info!(user = %user_id, "signed in");
+            return Ok(Redirect::to("/").into_response());
+        }
+        SignInOutcome::InvalidCredentials => (
+            StatusCode::UNAUTHORIZED,
+            ctx.t.tr("login.invalid").to_string(),
+        ),
+        SignInOutcome::Disabled => (
+            StatusCode::FORBIDDEN,
+            ctx.t.tr("login.disabled").to_string(),
+        ),
+        SignInOutcome::Throttled {
+            retry_after_minutes,
+        } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            ctx.t
+                .tr("login.throttled")
+                .replace("{minutes}", &retry_after_minutes.to_string()),
+        ),
+    };
+    let page = login_page(&ctx, email, Some(message));
+    Ok((status, render(&page)?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "logout.html")]
+struct LogoutPage {
+    t: Lang,
+    nav: Option<Nav>,
+    csrf: String,
+    back: String,
+}
+
+/// Someone who types /logout gets a button, not a sign-out by a mere link.
+async fn logout_form(ctx: Ctx) -> Result<Response, AppError> {
+    if ctx.user.is_none() {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    let page = LogoutPage {
+        t: ctx.t,
+        nav: ctx.nav(),
+        csrf: ctx.csrf.clone(),
+        back: "/".into(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+struct NoFields {}
+
+async fn logout(ctx: Ctx, _form: CsrfForm<NoFields>) -> Result<Response, AppError> {
+    ctx.session.flush().await.map_err(session_error)?;
+    Ok(Redirect::to("/login").into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct LanguageForm {
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Only a path on this site, so the switch cannot be used to send someone elsewhere.
+fn local_path(back: &str) -> &str {
+    if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
+        back
+    } else {
+        "/"
+    }
+}
+
+async fn switch_language(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    form: CsrfForm<LanguageForm>,
+) -> Result<Response, AppError> {
+    let lang = Lang::from_code(&form.data.lang);
+    match &ctx.user {
+        Some((user, _)) => {
+            let mut conn = state.pool.acquire().await?;
+            db::users::set_language(&mut conn, user.id, lang.code()).await?;
+        }
+        None => ctx
+            .session
+            .insert(SESSION_LANG, lang.code())
+            .await
+            .map_err(session_error)?,
+    }
+    Ok(Redirect::to(local_path(&form.data.back)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn the_language_switch_only_returns_to_local_paths() {
+        assert_eq!(local_path("/admin/users?page=2"), "/admin/users?page=2");
+        assert_eq!(local_path("//evil.example/"), "/");
+        assert_eq!(local_path("https://evil.example/"), "/");
+        assert_eq!(local_path("/\\evil.example"), "/");
+    }
+}

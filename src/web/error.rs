@@ -1,0 +1,106 @@
+//! How an `AppError` looks to a browser (a page) and to an API client (JSON).
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde_json::json;
+
+use crate::error::AppError;
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
+            AppError::Invalid(_) | AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn log_if_server_error(&self) {
+        if self.status().is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+        }
+    }
+
+    /// (zh, en) sentence for the person in front of the page.
+    fn message(&self) -> (&'static str, &'static str) {
+        match self {
+            AppError::Unauthenticated => ("請先登入。", "Please sign in."),
+            AppError::NotFound => ("找不到這個頁面或資料。", "This page or record was not found."),
+            AppError::Forbidden => ("您沒有執行這項操作的權限。", "You are not allowed to do this."),
+            AppError::CsrfRejected => (
+                "表單已過期或來源不明，請重新整理頁面後再送出。",
+                "The form expired or did not come from this portal; reload the page and submit again.",
+            ),
+            AppError::Invalid(_) | AppError::Unprocessable(_) => {
+                ("送出的資料有誤，請檢查後再試。", "The submitted data is invalid; check it and try again.")
+            }
+            AppError::Conflict(_) => ("這項操作目前無法執行。", "This cannot be done right now."),
+            AppError::Database(_) | AppError::Internal(_) => (
+                "系統發生錯誤，已記錄下來，請稍後再試。",
+                "Something went wrong on our side; it has been logged. Please try again later.",
+            ),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    zh: &'static str,
+    en: &'static str,
+    detail: Option<String>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log_if_server_error();
+        if matches!(self, AppError::Unauthenticated) {
+            return Redirect::to("/login").into_response();
+        }
+        let status = self.status();
+        let (zh, en) = self.message();
+        let detail = match &self {
+            AppError::Conflict(key) => Some(crate::web::i18n::Lang::ZhTw.tr(key).to_string()),
+            _ => None,
+        };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            zh,
+            en,
+            detail,
+        };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, en).into_response(),
+        }
+    }
+}
+
+/// The JSON rendering of an `AppError`, for `/api/v1`: `{"error": "..."}` (and `fields`).
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let err = self.0;
+        err.log_if_server_error();
+        let status = err.status();
+        let body = match &err {
+            AppError::Unprocessable(msg) => json!({ "error": msg }),
+            AppError::Invalid(fields) => json!({ "error": "invalid input", "fields": fields.0 }),
+            AppError::Conflict(msg) => json!({ "error": msg }),
+            other => json!({ "error": other.message().1 }),
+        };
+        (status, axum::Json(body)).into_response()
+    }
+}

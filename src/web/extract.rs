@@ -1,0 +1,202 @@
+//! Extractors every page uses: who is signing in (`Ctx`, `SignedIn`) and CSRF-checked forms.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use crate::db::{self, agencies::Agency, users::User};
+use crate::domain::{AgencyKind, Role};
+use crate::error::AppError;
+use crate::web::i18n::Lang;
+use crate::web::AppState;
+
+pub const SESSION_USER: &str = "user_id";
+pub const SESSION_CSRF: &str = "csrf";
+pub const SESSION_LANG: &str = "lang";
+
+/// What the layout shows about the signed-in user.
+#[derive(Clone)]
+pub struct Nav {
+    pub display_name: String,
+    pub agency_name: String,
+    pub is_admin: bool,
+    pub is_registrar: bool,
+    pub csrf: String,
+}
+
+/// The request's session, the user (if signed in), the language and the CSRF token.
+pub struct Ctx {
+    pub session: Session,
+    pub user: Option<(User, Agency)>,
+    pub t: Lang,
+    pub csrf: String,
+}
+
+impl Ctx {
+    pub fn nav(&self) -> Option<Nav> {
+        self.user.as_ref().map(|(u, a)| Nav {
+            display_name: u.display_name.clone(),
+            agency_name: self.t.pick(&a.name_zh, &a.name_en).to_string(),
+            is_admin: u.has_role(Role::AgencyAdmin),
+            is_registrar: u.has_role(Role::AgencyAdmin) && a.kind == AgencyKind::CompetentAuthority,
+            csrf: self.csrf.clone(),
+        })
+    }
+}
+
+fn new_token() -> String {
+    hex::encode(rand::random::<[u8; 32]>())
+}
+
+fn session_error(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(anyhow::anyhow!("session store: {e}"))
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, msg)| session_error(msg))?;
+        let user_id: Option<Uuid> = session.get(SESSION_USER).await.map_err(session_error)?;
+        let mut user = None;
+        if let Some(id) = user_id {
+            let mut conn = state.pool.acquire().await?;
+            match db::users::get(&mut conn, id).await? {
+                // A disabled user's session stops working at once, not at its expiry.
+                Some(u) if !u.disabled => {
+                    let agency = db::agencies::get(&mut conn, u.agency_id)
+                        .await?
+                        .ok_or(AppError::NotFound)?;
+                    user = Some((u, agency));
+                }
+                _ => session.flush().await.map_err(session_error)?,
+            }
+        }
+        let t = match &user {
+            Some((u, _)) => Lang::from_code(&u.preferred_language),
+            None => match session
+                .get::<String>(SESSION_LANG)
+                .await
+                .map_err(session_error)?
+            {
+                Some(code) => Lang::from_code(&code),
+                None => Lang::from_accept_language(
+                    parts
+                        .headers
+                        .get(ACCEPT_LANGUAGE)
+                        .and_then(|v| v.to_str().ok()),
+                ),
+            },
+        };
+        let csrf = match session
+            .get::<String>(SESSION_CSRF)
+            .await
+            .map_err(session_error)?
+        {
+            Some(token) => token,
+            None => {
+                let token = new_token();
+                session
+                    .insert(SESSION_CSRF, &token)
+                    .await
+                    .map_err(session_error)?;
+                token
+            }
+        };
+        Ok(Ctx {
+            session,
+            user,
+            t,
+            csrf,
+        })
+    }
+}
+
+/// A page that needs a signed-in user.
+pub struct SignedIn {
+    pub ctx: Ctx,
+    pub user: User,
+    pub agency: Agency,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let (user, agency) = ctx.user.clone().ok_or(AppError::Unauthenticated)?;
+        Ok(SignedIn { ctx, user, agency })
+    }
+}
+
+/// An `application/x-www-form-urlencoded` body whose `csrf` field must equal the session's
+/// token. Also keeps every (name, value) pair for fields that repeat (checkbox groups).
+pub struct CsrfForm<T> {
+    pub data: T,
+    pub pairs: Vec<(String, String)>,
+}
+
+impl<T> CsrfForm<T> {
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.pairs
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, AppError> {
+        let (mut parts, body) = req.into_parts();
+        let session = Session::from_request_parts(&mut parts, state)
+            .await
+            .map_err(|(_, msg)| session_error(msg))?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::Unprocessable("request body too large".into())
+                } else {
+                    AppError::Unprocessable(e.body_text())
+                }
+            })?;
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+        let sent = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str());
+        let expected: Option<String> = session.get(SESSION_CSRF).await.map_err(session_error)?;
+        let valid = match (sent, expected.as_deref()) {
+            (Some(s), Some(e)) => !e.is_empty() && bool::from(s.as_bytes().ct_eq(e.as_bytes())),
+            _ => false,
+        };
+        if !valid {
+            tracing::info!("form rejected: CSRF token missing or wrong");
+            return Err(AppError::CsrfRejected);
+        }
+        let data = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| AppError::Unprocessable(format!("malformed form: {e}")))?;
+        Ok(CsrfForm { data, pairs })
+    }
+}
+
+/// `?page=N` on long lists.
+#[derive(serde::Deserialize, Default)]
+pub struct PageQuery {
+    pub page: Option<String>,
+}
+
+impl PageQuery {
+    pub fn page(&self, per_page: u32) -> db::PageRequest {
+        db::PageRequest::new(self.page.as_deref().and_then(|p| p.parse().ok()), per_page)
+    }
+}

@@ -1,0 +1,179 @@
+//! HTTP: the router, the shared state, the layers every response passes through.
+
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod home;
+pub mod i18n;
+pub mod labels;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use askama::Template;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Router;
+use sqlx::PgPool;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+use tracing::Level;
+
+use crate::config::Settings;
+use crate::db::PageRequest;
+use crate::error::AppError;
+use extract::{Ctx, Nav};
+use i18n::Lang;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub settings: Arc<Settings>,
+}
+
+pub fn render<T: Template>(page: &T) -> Result<Html<String>, AppError> {
+    page.render()
+        .map(Html)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering a template: {e}")))
+}
+
+/// Where a long list is, for the pager partial.
+pub struct Pager {
+    pub page: u32,
+    pub pages: u32,
+    pub prev: Option<u32>,
+    pub next: Option<u32>,
+}
+
+impl Pager {
+    pub fn new(req: PageRequest, total: i64) -> Self {
+        let per = i64::from(req.per_page.max(1));
+        let pages = u32::try_from(((total + per - 1) / per).max(1)).unwrap_or(u32::MAX);
+        let page = req.page.min(pages);
+        Pager {
+            page,
+            pages,
+            prev: (page > 1).then(|| page - 1),
+            next: (page < pages).then(|| page + 1),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "not_found.html")]
+struct NotFoundPage {
+    t: Lang,
+    nav: Option<Nav>,
+    csrf: String,
+    back: String,
+}
+
+async fn not_found(ctx: Result<Ctx, AppError>) -> Response {
+    let Ok(ctx) = ctx else {
+        return AppError::NotFound.into_response();
+    };
+    let page = NotFoundPage {
+        t: ctx.t,
+        nav: ctx.nav(),
+        csrf: ctx.csrf.clone(),
+        back: "/".into(),
+    };
+    match render(&page) {
+        Ok(html) => (StatusCode::NOT_FOUND, html).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+pub fn router(state: AppState, store: PostgresStore) -> Router {
+    let settings = state.settings.clone();
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("portal_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            settings.session_idle_minutes.max(1),
+        )));
+
+    let headers = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    // Logs carry the method, the route pattern (never the query string), the request id and
+    // the latency; never a cookie, token or password.
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or_else(|| req.uri().path().to_owned(), |p| p.as_str().to_owned());
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), route = %route, request_id = %id)
+        })
+        .on_request(())
+        .on_response(
+            DefaultOnResponse::new()
+                .level(Level::INFO)
+                .latency_unit(tower_http::LatencyUnit::Micros),
+        );
+
+    Router::new()
+        .merge(home::router())
+        .merge(auth::router())
+        .merge(admin::router())
+        .merge(api::router())
+        .nest_service(
+            "/static",
+            ServeDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/static")),
+        )
+        .fallback(not_found)
+        .with_state(state)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(trace)
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(CatchPanicLayer::new())
+                .layer(headers(
+                    header::CONTENT_SECURITY_POLICY,
+                    CONTENT_SECURITY_POLICY,
+                ))
+                .layer(headers(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .layer(headers(header::X_FRAME_OPTIONS, "DENY"))
+                .layer(headers(header::REFERRER_POLICY, "same-origin"))
+                .layer(headers(header::CACHE_CONTROL, "no-store"))
+                .layer(DefaultBodyLimit::disable())
+                .layer(RequestBodyLimitLayer::new(settings.body_limit))
+                .layer(sessions),
+        )
+}
+
+/// Sessions past their expiry are deleted hourly (idempotent, so every node may do it).
+pub fn spawn_session_cleanup(store: PostgresStore) {
+    use tower_sessions::ExpiredDeletion;
+    tokio::spawn(async move {
+        if let Err(e) = store
+            .continuously_delete_expired(Duration::from_secs(3600))
+            .await
+        {
+            tracing::warn!(error = %e, "session cleanup stopped");
+        }
+    });
+}
