@@ -57,7 +57,11 @@ pub async fn ensure_database(admin: PgConnectOptions, name: &str) -> Result<(), 
 }
 
 pub async fn connect(settings: &Settings) -> anyhow::Result<Database> {
-    if let Some(url) = &settings.database_url {
+    if let Some(url) = settings
+        .database_url
+        .as_ref()
+        .filter(|u| !u.trim().is_empty())
+    {
         let options = PgConnectOptions::from_str(url)
             .context("DATABASE_URL is not a valid PostgreSQL URL")?;
         let pool = pool(options)

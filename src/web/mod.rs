@@ -22,7 +22,6 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
@@ -95,6 +94,25 @@ async fn not_found(ctx: Result<Ctx, AppError>) -> Response {
     }
 }
 
+/// The few static files, compiled into the binary so the portal runs from any folder.
+async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let (body, mime): (&'static [u8], &str) = match file.as_str() {
+        "portal.css" => (
+            include_bytes!("../../static/portal.css"),
+            "text/css; charset=utf-8",
+        ),
+        _ => return AppError::NotFound.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
@@ -139,10 +157,7 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .merge(auth::router())
         .merge(admin::router())
         .merge(api::router())
-        .nest_service(
-            "/static",
-            ServeDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/static")),
-        )
+        .route("/static/{file}", axum::routing::get(static_file))
         .fallback(not_found)
         .with_state(state)
         .layer(

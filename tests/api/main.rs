@@ -1,0 +1,6 @@
+//! One integration binary: the real server over HTTP against a real PostgreSQL.
+
+mod admin;
+mod auth;
+mod helpers;
+mod operations;
