@@ -47,6 +47,8 @@ pub enum AppError {
     /// A JSON API body that cannot be used; the message says why.
     #[error("unprocessable: {0}")]
     Unprocessable(String),
+    #[error("request body too large")]
+    TooLarge,
     #[error("conflict: {0}")]
     Conflict(String),
     #[error(transparent)]

@@ -53,7 +53,7 @@ impl TryFrom<AgencyRow> for Agency {
         Ok(Agency {
             id: AgencyId(r.id),
             kind: kind_from_db(&r.kind).ok_or_else(|| corrupt("kind", &r.kind))?,
-            responsibility_level: level_from_db(&r.responsibility_level)
+            responsibility_level: ResponsibilityLevel::parse(&r.responsibility_level)
                 .ok_or_else(|| corrupt("responsibility level", &r.responsibility_level))?,
             code: r.code,
             name_zh: r.name_zh,
@@ -83,27 +83,6 @@ pub fn kind_from_db(s: &str) -> Option<AgencyKind> {
     })
 }
 
-pub fn level_to_db(level: ResponsibilityLevel) -> &'static str {
-    match level {
-        ResponsibilityLevel::A => "A",
-        ResponsibilityLevel::B => "B",
-        ResponsibilityLevel::C => "C",
-        ResponsibilityLevel::D => "D",
-        ResponsibilityLevel::E => "E",
-    }
-}
-
-pub fn level_from_db(s: &str) -> Option<ResponsibilityLevel> {
-    Some(match s {
-        "A" => ResponsibilityLevel::A,
-        "B" => ResponsibilityLevel::B,
-        "C" => ResponsibilityLevel::C,
-        "D" => ResponsibilityLevel::D,
-        "E" => ResponsibilityLevel::E,
-        _ => return None,
-    })
-}
-
 const COLUMNS: &str = "id, code, name_zh, name_en, kind, superior_id, sector_authority_id, \
      supervising_id, responsibility_level, critical_infrastructure";
 
@@ -121,7 +100,7 @@ pub async fn insert(conn: &mut PgConnection, a: &Agency) -> Result<(), sqlx::Err
     .bind(a.superior.map(|x| x.0))
     .bind(a.sector_authority.map(|x| x.0))
     .bind(a.supervising.map(|x| x.0))
-    .bind(level_to_db(a.responsibility_level))
+    .bind(a.responsibility_level.as_str())
     .bind(a.critical_infrastructure)
     .execute(conn)
     .await?;
@@ -140,7 +119,7 @@ pub async fn update(conn: &mut PgConnection, a: &Agency) -> Result<bool, sqlx::E
     .bind(a.superior.map(|x| x.0))
     .bind(a.sector_authority.map(|x| x.0))
     .bind(a.supervising.map(|x| x.0))
-    .bind(level_to_db(a.responsibility_level))
+    .bind(a.responsibility_level.as_str())
     .bind(a.critical_infrastructure)
     .execute(conn)
     .await?;

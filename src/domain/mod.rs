@@ -1,150 +1,54 @@
-//! TEMPORARY stand-in; replaced by the real domain module.
-#![allow(dead_code)]
+//! The procedure itself: levels, deadlines, escalation, stages and roles.
+//!
+//! Pure functions over plain data (std + chrono/serde/uuid only): no I/O, no
+//! clock reads except where a caller passes `now`. Handlers and templates
+//! never decide a level, a deadline, an escalation or a permission; they ask
+//! this module. Sources: the amended 各機關資通安全事件通報及應變作業程序
+//! and the current 資通安全事件通報應變及演練辦法 (see `SPEC.md`).
+
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct AgencyId(pub Uuid);
+pub mod agency;
+pub mod deadlines;
+pub mod escalation;
+pub mod improvement;
+pub mod level;
+pub mod roles;
+pub mod stages;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AgencyKind {
-    Government,
-    SpecificNonGovernment,
-    CompetentAuthority,
-}
+#[cfg(test)]
+mod test_support;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ResponsibilityLevel {
-    A,
-    B,
-    C,
-    D,
-    E,
-}
+pub use agency::{AgencyId, AgencyKind, AgencyRelations, ResponsibilityLevel};
+pub use deadlines::{
+    add_calendar_month, deadlines, overdue_kinds, taipei, to_taipei, Deadline, DeadlineInputs,
+    DeadlineKind, DeadlineStatus, TAIPEI,
+};
+pub use escalation::{escalation_target, may_see, supervision_chain, EscalationTarget};
+pub use improvement::{check_due, HorizonError, ImprovementHorizon, ImprovementItem};
+pub use level::{
+    classify, AssetClass, Classification, ClassifyError, Impact, ImpactKind, IncidentLevel,
+};
+pub use roles::{may, may_manage, Action, Actor, Denied, IncidentContext, Role};
+pub use stages::{
+    complete_stage, missing_items, AffectedSystem, AgendaItem, ClassifiedDocument,
+    CommanderDecision, EscalationNotice, IncidentRecord, IncidentStatus, MissingItem, NoticeMeans,
+    ResponseMeeting, Stage, StageError, VirusCheckSubmission,
+};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgencyRelations {
-    pub id: AgencyId,
-    pub kind: AgencyKind,
-    pub superior: Option<AgencyId>,
-    pub sector_authority: Option<AgencyId>,
-    pub supervising: Option<AgencyId>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EscalationTarget {
-    SuperiorAgency(AgencyId),
-    SectorAuthority(AgencyId),
-    CompetentAuthority(AgencyId),
-}
-impl EscalationTarget {
-    pub fn agency_id(&self) -> AgencyId {
-        match self {
-            Self::SuperiorAgency(a) | Self::SectorAuthority(a) | Self::CompetentAuthority(a) => *a,
-        }
-    }
-}
-pub fn escalation_target(a: &AgencyRelations, ca: AgencyId) -> Option<EscalationTarget> {
-    if a.kind == AgencyKind::CompetentAuthority {
-        return None;
-    }
-    Some(if let Some(s) = a.superior {
-        EscalationTarget::SuperiorAgency(s)
-    } else if let Some(s) = a.sector_authority {
-        EscalationTarget::SectorAuthority(s)
-    } else {
-        EscalationTarget::CompetentAuthority(ca)
-    })
-}
-pub fn supervision_chain(
-    start: AgencyId,
-    lookup: impl Fn(AgencyId) -> Option<AgencyRelations>,
-    ca: AgencyId,
-) -> Vec<AgencyId> {
-    let mut out = Vec::new();
-    let mut todo = vec![start];
-    while let Some(id) = todo.pop() {
-        if let Some(r) = lookup(id) {
-            for n in [r.superior, r.sector_authority, r.supervising]
-                .into_iter()
-                .flatten()
-            {
-                if n != start && !out.contains(&n) {
-                    out.push(n);
-                    todo.push(n);
-                }
-            }
-        }
-    }
-    if start != ca && !out.contains(&ca) {
-        out.push(ca);
-    }
-    out
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
-    SecurityOfficer,
-    Ciso,
-    Commander,
-    ExecutiveSecretary,
-    PressOfficer,
-    IntelPlanning,
-    ResponseExecution,
-    Logistics,
-    FinanceAdmin,
-    Reviewer,
-    AgencyAdmin,
-}
-impl Role {
-    pub const ALL: [Role; 11] = [
-        Role::SecurityOfficer,
-        Role::Ciso,
-        Role::Commander,
-        Role::ExecutiveSecretary,
-        Role::PressOfficer,
-        Role::IntelPlanning,
-        Role::ResponseExecution,
-        Role::Logistics,
-        Role::FinanceAdmin,
-        Role::Reviewer,
-        Role::AgencyAdmin,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::SecurityOfficer => "security_officer",
-            Role::Ciso => "ciso",
-            Role::Commander => "commander",
-            Role::ExecutiveSecretary => "executive_secretary",
-            Role::PressOfficer => "press_officer",
-            Role::IntelPlanning => "intel_planning",
-            Role::ResponseExecution => "response_execution",
-            Role::Logistics => "logistics",
-            Role::FinanceAdmin => "finance_admin",
-            Role::Reviewer => "reviewer",
-            Role::AgencyAdmin => "agency_admin",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-    pub fn label_zh(self) -> &'static str {
-        self.as_str()
-    }
-    pub fn label_en(self) -> &'static str {
-        self.as_str()
-    }
-}
+/// A text shown to users in both languages the portal speaks:
+/// Traditional Chinese (what users see first) and English.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Bilingual {
-    pub zh: &'static str,
-    pub en: &'static str,
+    pub zh: String,
+    pub en: String,
 }
-impl EscalationTarget {
-    pub fn basis(&self) -> Bilingual {
+
+impl Bilingual {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
         Bilingual {
-            zh: "上級機關",
-            en: "superior",
+            zh: zh.into(),
+            en: en.into(),
         }
     }
 }

@@ -7,29 +7,46 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db::{self, agencies::Agency, users::User};
-use crate::domain::{self, AgencyId, AgencyKind, ResponsibilityLevel, Role};
+use crate::domain::{self, Action, AgencyId, AgencyKind, ResponsibilityLevel, Role};
 use crate::error::{AppError, FieldErrors};
 use crate::services::auth::hash_password;
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
-/// Only an agency administrator manages users, and only those of their own agency.
-fn require_user_admin(actor: &User) -> Result<(), AppError> {
-    if actor.has_role(Role::AgencyAdmin) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
+fn denied(d: domain::Denied) -> AppError {
+    match d {
+        domain::Denied::NotVisible => AppError::NotFound,
+        domain::Denied::NotPermitted => AppError::Forbidden,
     }
 }
 
-/// Registering agencies belongs to the competent authority's administrator.
-pub async fn require_agency_registrar(pool: &PgPool, actor: &User) -> Result<(), AppError> {
-    require_user_admin(actor)?;
+/// The user as the domain's permission rules see them.
+async fn actor(pool: &PgPool, user: &User) -> Result<domain::Actor, AppError> {
     let mut conn = pool.acquire().await?;
-    match db::agencies::get(&mut conn, actor.agency_id).await? {
-        Some(a) if a.kind == AgencyKind::CompetentAuthority => Ok(()),
-        _ => Err(AppError::Forbidden),
-    }
+    let agency = db::agencies::get(&mut conn, user.agency_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(domain::Actor {
+        agency: user.agency_id,
+        roles: user.roles.clone(),
+        agency_is_competent_authority: agency.kind == AgencyKind::CompetentAuthority,
+    })
+}
+
+/// The pages manage the users of the administrator's own agency only.
+fn require_user_admin(actor: &User) -> Result<(), AppError> {
+    let as_domain = domain::Actor {
+        agency: actor.agency_id,
+        roles: actor.roles.clone(),
+        agency_is_competent_authority: false,
+    };
+    domain::may_manage(&as_domain, Action::ManageUsers, actor.agency_id).map_err(denied)
+}
+
+/// Registering agencies belongs to the competent authority's administrator.
+pub async fn require_agency_registrar(pool: &PgPool, user: &User) -> Result<(), AppError> {
+    let me = actor(pool, user).await?;
+    domain::may_manage(&me, Action::ManageAgencies, user.agency_id).map_err(denied)
 }
 
 pub async fn list_users(

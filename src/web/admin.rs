@@ -344,7 +344,7 @@ impl AgencyForm {
             superior: id(a.superior),
             sector_authority: id(a.sector_authority),
             supervising: id(a.supervising),
-            responsibility_level: db::agencies::level_to_db(a.responsibility_level).into(),
+            responsibility_level: a.responsibility_level.as_str().into(),
             critical_infrastructure: a.critical_infrastructure.then(|| "on".into()),
             ..Default::default()
         }
@@ -357,7 +357,7 @@ impl AgencyForm {
         if kind.is_none() {
             errors.add("kind", "error.kind_invalid");
         }
-        let level = db::agencies::level_from_db(&self.responsibility_level);
+        let level = ResponsibilityLevel::parse(&self.responsibility_level);
         if level.is_none() {
             errors.add("responsibility_level", "error.level_invalid");
         }
@@ -448,7 +448,7 @@ fn level_choices(selected: &str) -> Vec<Choice> {
     [A, B, C, D, E]
         .into_iter()
         .map(|l| {
-            let v = db::agencies::level_to_db(l);
+            let v = l.as_str();
             Choice {
                 value: v.into(),
                 label: v.into(),

@@ -15,6 +15,7 @@ impl AppError {
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::Invalid(_) | AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -39,6 +40,7 @@ impl AppError {
                 ("送出的資料有誤，請檢查後再試。", "The submitted data is invalid; check it and try again.")
             }
             AppError::Conflict(_) => ("這項操作目前無法執行。", "This cannot be done right now."),
+            AppError::TooLarge => ("送出的資料太大。", "The request is too large."),
             AppError::Database(_) | AppError::Internal(_) => (
                 "系統發生錯誤，已記錄下來，請稍後再試。",
                 "Something went wrong on our side; it has been logged. Please try again later.",

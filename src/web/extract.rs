@@ -164,7 +164,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             .await
             .map_err(|e| {
                 if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    AppError::Unprocessable("request body too large".into())
+                    AppError::TooLarge
                 } else {
                     AppError::Unprocessable(e.body_text())
                 }
@@ -198,5 +198,26 @@ pub struct PageQuery {
 impl PageQuery {
     pub fn page(&self, per_page: u32) -> db::PageRequest {
         db::PageRequest::new(self.page.as_deref().and_then(|p| p.parse().ok()), per_page)
+    }
+}
+
+/// A JSON body for API v1. Anything that is not the expected document (bad syntax, wrong
+/// types, unknown fields, not UTF-8) is a 422 with a JSON `{"error": …}` saying what is wrong.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = crate::web::error::ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                crate::web::error::ApiError(AppError::TooLarge)
+            } else {
+                AppError::Unprocessable(e.body_text()).into()
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|e| AppError::Unprocessable(format!("invalid JSON body: {e}")).into())
     }
 }

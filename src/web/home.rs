@@ -55,7 +55,7 @@ async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Html<String
         TargetView {
             name: name(agency),
             relation: t.tr(relation).to_string(),
-            basis: t.pick(basis.zh, basis.en).to_string(),
+            basis: t.pick(&basis.zh, &basis.en).to_string(),
         }
     });
     let a = &standing.agency;

@@ -127,7 +127,6 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("agency.name_en", "英文名稱", "Name in English"),
     ("agency.code", "機關代碼", "Agency code"),
     ("agency.kind", "機關類別", "Kind"),
-    ("agency.kind.government", "公務機關", "Government agency"),
     (
         "agency.kind.specific_non_government",
         "特定非公務機關",

@@ -4,15 +4,11 @@ use crate::domain::{AgencyKind, ResponsibilityLevel, Role};
 use crate::web::i18n::Lang;
 
 pub fn agency_kind(t: Lang, kind: AgencyKind) -> &'static str {
-    t.tr(match kind {
-        AgencyKind::Government => "agency.kind.government",
-        AgencyKind::SpecificNonGovernment => "agency.kind.specific_non_government",
-        AgencyKind::CompetentAuthority => "agency.kind.competent_authority",
-    })
+    t.pick(kind.label_zh(), kind.label_en())
 }
 
 pub fn responsibility_level(level: ResponsibilityLevel) -> &'static str {
-    crate::db::agencies::level_to_db(level)
+    level.as_str()
 }
 
 pub fn role(t: Lang, role: Role) -> String {

@@ -2,5 +2,6 @@
 
 mod admin;
 mod auth;
+mod classify;
 mod helpers;
 mod operations;

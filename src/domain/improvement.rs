@@ -1,0 +1,269 @@
+//! The improvement strategy (改善策略) of the root-cause stage (SPEC 5, stage 4):
+//! short term (短期, immediate fixes), mid term (中期, done within 3–6 months),
+//! long term (長期, within 2 years).
+
+use chrono::{Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImprovementHorizon {
+    ShortTerm,
+    MidTerm,
+    LongTerm,
+}
+
+/// "Immediate" has no number in the procedure; we read it as due within
+/// 3 months of planning, where the mid term begins.
+const SHORT_TERM_MAX_MONTHS: u32 = 3;
+const MID_TERM_MIN_MONTHS: u32 = 3;
+const MID_TERM_MAX_MONTHS: u32 = 6;
+const LONG_TERM_MAX_MONTHS: u32 = 24;
+
+impl ImprovementHorizon {
+    pub const ALL: [ImprovementHorizon; 3] = [
+        ImprovementHorizon::ShortTerm,
+        ImprovementHorizon::MidTerm,
+        ImprovementHorizon::LongTerm,
+    ];
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ImprovementHorizon::ShortTerm => "短期",
+            ImprovementHorizon::MidTerm => "中期",
+            ImprovementHorizon::LongTerm => "長期",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            ImprovementHorizon::ShortTerm => "Short term",
+            ImprovementHorizon::MidTerm => "Mid term",
+            ImprovementHorizon::LongTerm => "Long term",
+        }
+    }
+
+    /// What the procedure means by the horizon, with its own examples.
+    pub fn description_zh(self) -> &'static str {
+        match self {
+            ImprovementHorizon::ShortTerm => {
+                "完成可立即性修補項目之調整，例如更換密碼或修補程式弱點等"
+            }
+            ImprovementHorizon::MidTerm => {
+                "三至六個月內完成之強化作為，例如盤點機關老舊設備，並訂定汰換期程"
+            }
+            ImprovementHorizon::LongTerm => "二年內完成之管理改善建議，例如培養機關資安人員能力",
+        }
+    }
+
+    pub fn description_en(self) -> &'static str {
+        match self {
+            ImprovementHorizon::ShortTerm => {
+                "Immediate fixes, e.g. changing passwords or patching vulnerabilities"
+            }
+            ImprovementHorizon::MidTerm => {
+                "Done within 3 to 6 months, e.g. inventory old equipment and schedule its replacement"
+            }
+            ImprovementHorizon::LongTerm => {
+                "Done within 2 years, e.g. building the agency's security staff skills"
+            }
+        }
+    }
+}
+
+/// Why a due date does not fit its horizon. Dates are the bounds, inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error, Serialize, Deserialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum HorizonError {
+    #[error("the due date is before the date the item was planned")]
+    DueBeforePlanning,
+    #[error("a short-term item is an immediate fix: due by {latest} at the latest")]
+    ShortTermTooLate { latest: NaiveDate },
+    #[error("a mid-term item is done within 3 to 6 months: due on {earliest} at the earliest")]
+    MidTermTooEarly { earliest: NaiveDate },
+    #[error("a mid-term item is done within 3 to 6 months: due by {latest} at the latest")]
+    MidTermTooLate { latest: NaiveDate },
+    #[error("a long-term item is done within 2 years: due by {latest} at the latest")]
+    LongTermTooLate { latest: NaiveDate },
+}
+
+impl HorizonError {
+    pub fn zh(&self) -> String {
+        match self {
+            HorizonError::DueBeforePlanning => "預定完成日早於規劃日".to_owned(),
+            HorizonError::ShortTermTooLate { latest } => {
+                format!("短期項目為可立即性修補，預定完成日最晚為 {latest}")
+            }
+            HorizonError::MidTermTooEarly { earliest } => {
+                format!("中期項目為三至六個月內完成，預定完成日最早為 {earliest}")
+            }
+            HorizonError::MidTermTooLate { latest } => {
+                format!("中期項目為三至六個月內完成，預定完成日最晚為 {latest}")
+            }
+            HorizonError::LongTermTooLate { latest } => {
+                format!("長期項目為二年內完成，預定完成日最晚為 {latest}")
+            }
+        }
+    }
+}
+
+/// `date` plus whole calendar months, clamped to the month's last day
+/// (31 January + 1 month = 28/29 February).
+fn plus_months(date: NaiveDate, months: u32) -> NaiveDate {
+    date.checked_add_months(Months::new(months))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// Whether `due` fits `horizon` for an item planned on `planned_on`.
+/// All bounds are inclusive; no item may be due before it was planned.
+/// - short term: due within 3 months of planning;
+/// - mid term: due between 3 and 6 months after planning;
+/// - long term: due within 2 years of planning (earlier is fine).
+pub fn check_due(
+    horizon: ImprovementHorizon,
+    planned_on: NaiveDate,
+    due: NaiveDate,
+) -> Result<(), HorizonError> {
+    if due < planned_on {
+        return Err(HorizonError::DueBeforePlanning);
+    }
+    match horizon {
+        ImprovementHorizon::ShortTerm => {
+            let latest = plus_months(planned_on, SHORT_TERM_MAX_MONTHS);
+            if due > latest {
+                return Err(HorizonError::ShortTermTooLate { latest });
+            }
+        }
+        ImprovementHorizon::MidTerm => {
+            let earliest = plus_months(planned_on, MID_TERM_MIN_MONTHS);
+            let latest = plus_months(planned_on, MID_TERM_MAX_MONTHS);
+            if due < earliest {
+                return Err(HorizonError::MidTermTooEarly { earliest });
+            }
+            if due > latest {
+                return Err(HorizonError::MidTermTooLate { latest });
+            }
+        }
+        ImprovementHorizon::LongTerm => {
+            let latest = plus_months(planned_on, LONG_TERM_MAX_MONTHS);
+            if due > latest {
+                return Err(HorizonError::LongTermTooLate { latest });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One measure of the improvement strategy.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ImprovementItem {
+    pub description: String,
+    pub horizon: ImprovementHorizon,
+    pub planned_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub done_on: Option<NaiveDate>,
+}
+
+impl ImprovementItem {
+    pub fn check_due(&self) -> Result<(), HorizonError> {
+        check_due(self.horizon, self.planned_on, self.due_on)
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done_on.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ImprovementHorizon::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn short_term_is_due_within_three_months() {
+        let p = d(2026, 3, 10);
+        assert_eq!(check_due(ShortTerm, p, p), Ok(()));
+        assert_eq!(check_due(ShortTerm, p, d(2026, 6, 10)), Ok(()));
+        assert_eq!(
+            check_due(ShortTerm, p, d(2026, 6, 11)),
+            Err(HorizonError::ShortTermTooLate {
+                latest: d(2026, 6, 10)
+            })
+        );
+        assert_eq!(
+            check_due(ShortTerm, p, d(2026, 3, 9)),
+            Err(HorizonError::DueBeforePlanning)
+        );
+    }
+
+    #[test]
+    fn mid_term_is_due_between_three_and_six_months_inclusive() {
+        let p = d(2026, 1, 15);
+        assert_eq!(
+            check_due(MidTerm, p, d(2026, 4, 14)),
+            Err(HorizonError::MidTermTooEarly {
+                earliest: d(2026, 4, 15)
+            })
+        );
+        assert_eq!(check_due(MidTerm, p, d(2026, 4, 15)), Ok(()));
+        assert_eq!(check_due(MidTerm, p, d(2026, 7, 15)), Ok(()));
+        assert_eq!(
+            check_due(MidTerm, p, d(2026, 7, 16)),
+            Err(HorizonError::MidTermTooLate {
+                latest: d(2026, 7, 15)
+            })
+        );
+        assert_eq!(
+            check_due(MidTerm, p, p),
+            Err(HorizonError::MidTermTooEarly {
+                earliest: d(2026, 4, 15)
+            })
+        );
+    }
+
+    #[test]
+    fn month_ends_clamp() {
+        // 30 November + 3 months = 28 February (no 30 February).
+        let p = d(2025, 11, 30);
+        assert_eq!(check_due(MidTerm, p, d(2026, 2, 28)), Ok(()));
+        assert!(check_due(MidTerm, p, d(2026, 2, 27)).is_err());
+        // 31 August + 6 months = 29 February in a leap year.
+        let p = d(2027, 8, 31);
+        assert_eq!(check_due(MidTerm, p, d(2028, 2, 29)), Ok(()));
+        assert!(check_due(MidTerm, p, d(2028, 3, 1)).is_err());
+    }
+
+    #[test]
+    fn long_term_is_due_within_two_years() {
+        let p = d(2026, 2, 1);
+        assert_eq!(check_due(LongTerm, p, d(2026, 2, 2)), Ok(()));
+        assert_eq!(check_due(LongTerm, p, d(2028, 2, 1)), Ok(()));
+        assert_eq!(
+            check_due(LongTerm, p, d(2028, 2, 2)),
+            Err(HorizonError::LongTermTooLate {
+                latest: d(2028, 2, 1)
+            })
+        );
+        assert_eq!(
+            check_due(LongTerm, p, d(2026, 1, 31)),
+            Err(HorizonError::DueBeforePlanning)
+        );
+    }
+
+    #[test]
+    fn labels_and_messages() {
+        assert_eq!(ALL_LABELS.map(|h| h.label_zh()), ["短期", "中期", "長期"]);
+        let e = HorizonError::LongTermTooLate {
+            latest: d(2028, 2, 1),
+        };
+        assert!(e.to_string().contains("2028-02-01"));
+        assert!(e.zh().contains("2028-02-01"));
+    }
+
+    const ALL_LABELS: [ImprovementHorizon; 3] = ImprovementHorizon::ALL;
+}

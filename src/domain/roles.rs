@@ -1,0 +1,774 @@
+//! Who may do what (SPEC 4, SPEC 1).
+//!
+//! The whole permission table is [`may`]: visibility first (nobody outside
+//! the agency, its supervision chain and the competent authority may even
+//! learn an incident exists: `NotVisible`, which the web maps to 404), then
+//! one `match` naming the roles for each action (`NotPermitted`, 403).
+//!
+//! Where SPEC is silent we chose:
+//! - The CISO (資通安全長) may act as the security officer: the CISO heads
+//!   the agency's security work and approves the team's composition, and in
+//!   small agencies often fills that seat.
+//! - The commander, who "directs all" (綜理全般業務), may complete any stage,
+//!   but does no group's recording work.
+//! - Every user of a visible agency may view (SPEC 1 grants visibility to
+//!   agencies, not roles); only reviewers of overseeing agencies review the
+//!   level and comment, and they never perform the agency's own stage work.
+//! - A closed incident is read-only.
+//! - Recording is allowed in any open stage (a level rise can make an earlier
+//!   stage's item due later, see `stages`); only actions that gate a stage
+//!   are tied to it: submitting to and deciding by the commander (root
+//!   cause), progress reports, the report, its classified document and
+//!   closing (improvement).
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::agency::AgencyId;
+use super::level::IncidentLevel;
+use super::stages::{IncidentStatus, Stage};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    SecurityOfficer,
+    Ciso,
+    Commander,
+    ExecutiveSecretary,
+    PressOfficer,
+    IntelPlanning,
+    ResponseExecution,
+    Logistics,
+    FinanceAdmin,
+    Reviewer,
+    AgencyAdmin,
+}
+
+impl Role {
+    pub const ALL: [Role; 11] = [
+        Role::SecurityOfficer,
+        Role::Ciso,
+        Role::Commander,
+        Role::ExecutiveSecretary,
+        Role::PressOfficer,
+        Role::IntelPlanning,
+        Role::ResponseExecution,
+        Role::Logistics,
+        Role::FinanceAdmin,
+        Role::Reviewer,
+        Role::AgencyAdmin,
+    ];
+
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::SecurityOfficer => "security_officer",
+            Role::Ciso => "ciso",
+            Role::Commander => "commander",
+            Role::ExecutiveSecretary => "executive_secretary",
+            Role::PressOfficer => "press_officer",
+            Role::IntelPlanning => "intel_planning",
+            Role::ResponseExecution => "response_execution",
+            Role::Logistics => "logistics",
+            Role::FinanceAdmin => "finance_admin",
+            Role::Reviewer => "reviewer",
+            Role::AgencyAdmin => "agency_admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::SecurityOfficer => "資通安全專責人員",
+            Role::Ciso => "資通安全長",
+            Role::Commander => "事件指揮官",
+            Role::ExecutiveSecretary => "執行秘書",
+            Role::PressOfficer => "新聞官",
+            Role::IntelPlanning => "情資及計畫組",
+            Role::ResponseExecution => "應變執行組",
+            Role::Logistics => "後勤調度組",
+            Role::FinanceAdmin => "財務行政組",
+            Role::Reviewer => "審核人員",
+            Role::AgencyAdmin => "機關帳號管理者",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::SecurityOfficer => "Security officer",
+            Role::Ciso => "Chief information security officer",
+            Role::Commander => "Incident commander",
+            Role::ExecutiveSecretary => "Executive secretary",
+            Role::PressOfficer => "Press officer",
+            Role::IntelPlanning => "Intelligence and planning",
+            Role::ResponseExecution => "Response execution",
+            Role::Logistics => "Logistics",
+            Role::FinanceAdmin => "Finance and administration",
+            Role::Reviewer => "Reviewer",
+            Role::AgencyAdmin => "Agency administrator",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    // 1. Report
+    FileIncident,
+    RecordEscalationNotice,
+    // 2. Team and meeting
+    ActivateTeam,
+    RecordResponseMeeting,
+    // 3. Damage control or recovery
+    RecordContainment,
+    RecordControlEffectReport,
+    RecordPersonalDataAssessment,
+    // 4. Root cause
+    RecordRootCause,
+    RecordMalwareAnalysis,
+    RecordVirusCheckSubmission,
+    EditImprovementItems,
+    SubmitToCommander,
+    /// Approve, or return with comments (裁處).
+    DecideRootCause,
+    /// Security staff send root cause, strategy and progress reports on to
+    /// the escalation target.
+    SendToEscalationTarget,
+    // 5. Improvement tracking
+    ReportImprovementProgress,
+    SubmitReport,
+    RecordClassifiedDocument,
+    CloseIncident,
+    // Any stage
+    CompleteStage,
+    // Overseeing agencies
+    ReviewLevel,
+    CommentAsSupervisor,
+    RecordHomelandSecurityRelay,
+    ViewIncident,
+    // Administration
+    ManageUsers,
+    ManageAgencies,
+}
+
+/// The signed-in user, as far as permissions go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub agency: AgencyId,
+    pub roles: Vec<Role>,
+    pub agency_is_competent_authority: bool,
+}
+
+impl Actor {
+    /// Whether the actor holds `role`; the CISO also holds the security
+    /// officer's seat.
+    pub fn holds(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+            || (role == Role::SecurityOfficer && self.roles.contains(&Role::Ciso))
+    }
+
+    fn holds_any(&self, roles: &[Role]) -> bool {
+        roles.iter().any(|r| self.holds(*r))
+    }
+}
+
+/// The incident an action is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentContext {
+    /// The agency the incident belongs to.
+    pub agency: AgencyId,
+    pub status: IncidentStatus,
+    pub level: IncidentLevel,
+    /// From `escalation::supervision_chain` for `agency`.
+    pub supervision_chain: Vec<AgencyId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Denied {
+    /// The actor may not know the thing exists (web: 404).
+    #[error("not found")]
+    NotVisible,
+    /// The actor sees it but may not do this (web: 403).
+    #[error("you are not permitted to do this")]
+    NotPermitted,
+}
+
+impl Denied {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Denied::NotVisible => "查無資料",
+            Denied::NotPermitted => "您沒有執行此項作業的權限",
+        }
+    }
+}
+
+use Role::*;
+
+/// The agency's own stage work: which roles do it. `None` for actions that
+/// are not the agency's own work.
+fn own_agency_roles(action: Action, stage: Stage) -> Option<&'static [Role]> {
+    Some(match action {
+        // 情資及計畫組 files the stage notifications; the security officer
+        // may file as well (they hold the platform account in most agencies).
+        Action::FileIncident | Action::RecordEscalationNotice => &[SecurityOfficer, IntelPlanning],
+        // The commander convenes the team and chairs the meeting.
+        Action::ActivateTeam | Action::RecordResponseMeeting => &[Commander],
+        // 應變執行組: damage control, recovery, evidence.
+        Action::RecordContainment
+        | Action::RecordControlEffectReport
+        | Action::RecordPersonalDataAssessment => &[ResponseExecution],
+        // 後勤調度組: root cause and improvement proposals.
+        Action::RecordRootCause
+        | Action::RecordMalwareAnalysis
+        | Action::RecordVirusCheckSubmission
+        | Action::EditImprovementItems => &[Logistics],
+        // The executive secretary submits to the commander and reports progress.
+        Action::SubmitToCommander | Action::ReportImprovementProgress => &[ExecutiveSecretary],
+        // The commander decides (裁處).
+        Action::DecideRootCause => &[Commander],
+        // The security staff send things out and close.
+        Action::SendToEscalationTarget
+        | Action::SubmitReport
+        | Action::RecordClassifiedDocument
+        | Action::CloseIncident => &[SecurityOfficer],
+        // The stage's own group, or the commander who directs all.
+        Action::CompleteStage => match stage {
+            Stage::Report => &[SecurityOfficer, IntelPlanning, Commander],
+            Stage::ResponseTeam | Stage::RootCause => &[Commander],
+            Stage::Containment => &[ResponseExecution, Commander],
+            Stage::Improvement => &[SecurityOfficer, Commander],
+        },
+        Action::ReviewLevel
+        | Action::CommentAsSupervisor
+        | Action::RecordHomelandSecurityRelay
+        | Action::ViewIncident
+        | Action::ManageUsers
+        | Action::ManageAgencies => return None,
+    })
+}
+
+/// The stages an own-agency action is open in (any open stage otherwise).
+fn stage_allows(action: Action, stage: Stage) -> bool {
+    match action {
+        Action::SubmitToCommander | Action::DecideRootCause => stage == Stage::RootCause,
+        Action::EditImprovementItems | Action::SendToEscalationTarget => {
+            matches!(stage, Stage::RootCause | Stage::Improvement)
+        }
+        Action::ReportImprovementProgress
+        | Action::SubmitReport
+        | Action::RecordClassifiedDocument
+        | Action::CloseIncident => stage == Stage::Improvement,
+        _ => true,
+    }
+}
+
+/// May `actor` perform `action` on `incident`?
+///
+/// For `ManageUsers`/`ManageAgencies`, `incident.agency` is the agency being
+/// managed and the rest of the context is ignored (see [`may_manage`]).
+pub fn may(actor: &Actor, action: Action, incident: &IncidentContext) -> Result<(), Denied> {
+    if matches!(action, Action::ManageUsers | Action::ManageAgencies) {
+        return may_manage(actor, action, incident.agency);
+    }
+    let own = actor.agency == incident.agency;
+    let overseer = !own
+        && (actor.agency_is_competent_authority
+            || incident.supervision_chain.contains(&actor.agency));
+    if !own && !overseer {
+        return Err(Denied::NotVisible);
+    }
+    let Some(stage) = incident.status.stage() else {
+        // Closed: read-only for everyone who may see it.
+        return if action == Action::ViewIncident {
+            Ok(())
+        } else {
+            Err(Denied::NotPermitted)
+        };
+    };
+    // The competent authority has nobody above it, so its own reviewers
+    // review its own incidents.
+    let reviewing_side = overseer || actor.agency_is_competent_authority;
+    let permitted = match action {
+        Action::ViewIncident => true,
+        Action::ReviewLevel | Action::CommentAsSupervisor => {
+            reviewing_side && actor.holds(Reviewer)
+        }
+        // 主管機關 relays L3/4 incidents to the Office of Homeland Security.
+        Action::RecordHomelandSecurityRelay => {
+            actor.agency_is_competent_authority
+                && actor.holds(Reviewer)
+                && incident.level.is_major()
+        }
+        _ => match own_agency_roles(action, stage) {
+            Some(roles) => own && stage_allows(action, stage) && actor.holds_any(roles),
+            None => false,
+        },
+    };
+    if permitted {
+        Ok(())
+    } else {
+        Err(Denied::NotPermitted)
+    }
+}
+
+/// Administration: an agency admin manages its own agency's users; an admin
+/// of the competent authority manages every agency's users and the agencies
+/// themselves (their relations decide who sees what, so only the top may
+/// change them). Another agency's users are not even visible.
+pub fn may_manage(actor: &Actor, action: Action, target_agency: AgencyId) -> Result<(), Denied> {
+    let own = actor.agency == target_agency;
+    let ca = actor.agency_is_competent_authority;
+    let admin = actor.holds(AgencyAdmin);
+    match action {
+        Action::ManageUsers if !own && !ca => Err(Denied::NotVisible),
+        Action::ManageUsers if admin => Ok(()),
+        Action::ManageAgencies if ca && admin => Ok(()),
+        _ => Err(Denied::NotPermitted),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct World {
+        school: AgencyId,
+        city: AgencyId,
+        ca: AgencyId,
+        sibling: AgencyId,
+    }
+
+    fn world() -> World {
+        World {
+            school: AgencyId::new_v4(),
+            city: AgencyId::new_v4(),
+            ca: AgencyId::new_v4(),
+            sibling: AgencyId::new_v4(),
+        }
+    }
+
+    fn ctx(w: &World, stage: Stage, level: IncidentLevel) -> IncidentContext {
+        IncidentContext {
+            agency: w.school,
+            status: IncidentStatus::Open(stage),
+            level,
+            supervision_chain: vec![w.city, w.ca],
+        }
+    }
+
+    fn actor(agency: AgencyId, roles: &[Role]) -> Actor {
+        Actor {
+            agency,
+            roles: roles.to_vec(),
+            agency_is_competent_authority: false,
+        }
+    }
+
+    fn ca_actor(w: &World, roles: &[Role]) -> Actor {
+        Actor {
+            agency_is_competent_authority: true,
+            ..actor(w.ca, roles)
+        }
+    }
+
+    /// The agency's own stage work, with a stage each is open in.
+    const STAGE_ACTIONS: [(Action, Stage); 19] = [
+        (Action::FileIncident, Stage::Report),
+        (Action::RecordEscalationNotice, Stage::Report),
+        (Action::ActivateTeam, Stage::ResponseTeam),
+        (Action::RecordResponseMeeting, Stage::ResponseTeam),
+        (Action::RecordContainment, Stage::Containment),
+        (Action::RecordControlEffectReport, Stage::Containment),
+        (Action::RecordPersonalDataAssessment, Stage::Containment),
+        (Action::RecordRootCause, Stage::RootCause),
+        (Action::RecordMalwareAnalysis, Stage::RootCause),
+        (Action::RecordVirusCheckSubmission, Stage::RootCause),
+        (Action::EditImprovementItems, Stage::RootCause),
+        (Action::SubmitToCommander, Stage::RootCause),
+        (Action::DecideRootCause, Stage::RootCause),
+        (Action::SendToEscalationTarget, Stage::RootCause),
+        (Action::ReportImprovementProgress, Stage::Improvement),
+        (Action::SubmitReport, Stage::Improvement),
+        (Action::RecordClassifiedDocument, Stage::Improvement),
+        (Action::CloseIncident, Stage::Improvement),
+        (Action::CompleteStage, Stage::Containment),
+    ];
+
+    /// Who of the own agency does each stage action (SPEC 4/5).
+    fn expected_roles(action: Action) -> &'static [Role] {
+        match action {
+            Action::FileIncident | Action::RecordEscalationNotice => {
+                &[SecurityOfficer, Ciso, IntelPlanning]
+            }
+            Action::ActivateTeam | Action::RecordResponseMeeting | Action::DecideRootCause => {
+                &[Commander]
+            }
+            Action::RecordContainment
+            | Action::RecordControlEffectReport
+            | Action::RecordPersonalDataAssessment => &[ResponseExecution],
+            Action::RecordRootCause
+            | Action::RecordMalwareAnalysis
+            | Action::RecordVirusCheckSubmission
+            | Action::EditImprovementItems => &[Logistics],
+            Action::SubmitToCommander | Action::ReportImprovementProgress => &[ExecutiveSecretary],
+            Action::SendToEscalationTarget
+            | Action::SubmitReport
+            | Action::RecordClassifiedDocument
+            | Action::CloseIncident => &[SecurityOfficer, Ciso],
+            // Completing containment: response execution, or the commander.
+            Action::CompleteStage => &[ResponseExecution, Commander],
+            _ => &[],
+        }
+    }
+
+    #[test]
+    fn each_role_may_do_exactly_its_own_stage_work() {
+        let w = world();
+        for (action, stage) in STAGE_ACTIONS {
+            for role in Role::ALL {
+                let got = may(
+                    &actor(w.school, &[role]),
+                    action,
+                    &ctx(&w, stage, IncidentLevel::L3),
+                );
+                let expected = if expected_roles(action).contains(&role) {
+                    Ok(())
+                } else {
+                    Err(Denied::NotPermitted)
+                };
+                assert_eq!(got, expected, "{role:?} {action:?} in {stage:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_commander_approves_the_root_cause_but_the_secretary_cannot() {
+        let w = world();
+        let c = ctx(&w, Stage::RootCause, IncidentLevel::L2);
+        assert_eq!(
+            may(&actor(w.school, &[Commander]), Action::DecideRootCause, &c),
+            Ok(())
+        );
+        assert_eq!(
+            may(
+                &actor(w.school, &[ExecutiveSecretary]),
+                Action::DecideRootCause,
+                &c
+            ),
+            Err(Denied::NotPermitted)
+        );
+        // Only while the root cause is the current stage.
+        for stage in [Stage::Containment, Stage::Improvement] {
+            assert_eq!(
+                may(
+                    &actor(w.school, &[Commander]),
+                    Action::DecideRootCause,
+                    &ctx(&w, stage, IncidentLevel::L2)
+                ),
+                Err(Denied::NotPermitted)
+            );
+        }
+    }
+
+    #[test]
+    fn the_commander_may_complete_any_stage_and_stage_owners_their_own() {
+        let w = world();
+        for stage in Stage::ALL {
+            let c = ctx(&w, stage, IncidentLevel::L1);
+            assert_eq!(
+                may(&actor(w.school, &[Commander]), Action::CompleteStage, &c),
+                Ok(())
+            );
+        }
+        let ok = |role, stage| {
+            may(
+                &actor(w.school, &[role]),
+                Action::CompleteStage,
+                &ctx(&w, stage, IncidentLevel::L1),
+            )
+        };
+        assert_eq!(ok(IntelPlanning, Stage::Report), Ok(()));
+        assert_eq!(
+            ok(IntelPlanning, Stage::Containment),
+            Err(Denied::NotPermitted)
+        );
+        assert_eq!(ok(ResponseExecution, Stage::Containment), Ok(()));
+        assert_eq!(ok(SecurityOfficer, Stage::Improvement), Ok(()));
+        assert_eq!(ok(Logistics, Stage::RootCause), Err(Denied::NotPermitted));
+    }
+
+    #[test]
+    fn stage_gated_actions_wait_for_their_stage() {
+        let w = world();
+        let so = actor(w.school, &[SecurityOfficer]);
+        for action in [
+            Action::SubmitReport,
+            Action::RecordClassifiedDocument,
+            Action::CloseIncident,
+        ] {
+            assert_eq!(
+                may(&so, action, &ctx(&w, Stage::RootCause, IncidentLevel::L3)),
+                Err(Denied::NotPermitted)
+            );
+            assert_eq!(
+                may(&so, action, &ctx(&w, Stage::Improvement, IncidentLevel::L3)),
+                Ok(())
+            );
+        }
+        let es = actor(w.school, &[ExecutiveSecretary]);
+        assert_eq!(
+            may(
+                &es,
+                Action::SubmitToCommander,
+                &ctx(&w, Stage::Containment, IncidentLevel::L1)
+            ),
+            Err(Denied::NotPermitted)
+        );
+        // Recording is open in any stage: a late escalation notice after a
+        // level rise during containment.
+        assert_eq!(
+            may(
+                &actor(w.school, &[IntelPlanning]),
+                Action::RecordEscalationNotice,
+                &ctx(&w, Stage::Containment, IncidentLevel::L3)
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_closed_incident_is_read_only() {
+        let w = world();
+        let closed = IncidentContext {
+            status: IncidentStatus::Closed,
+            ..ctx(&w, Stage::Improvement, IncidentLevel::L4)
+        };
+        let everyone = actor(w.school, &Role::ALL);
+        assert_eq!(may(&everyone, Action::ViewIncident, &closed), Ok(()));
+        for (action, _) in STAGE_ACTIONS {
+            assert_eq!(
+                may(&everyone, action, &closed),
+                Err(Denied::NotPermitted),
+                "{action:?}"
+            );
+        }
+        assert_eq!(
+            may(&ca_actor(&w, &[Reviewer]), Action::ReviewLevel, &closed),
+            Err(Denied::NotPermitted)
+        );
+        assert_eq!(
+            may(&ca_actor(&w, &[Reviewer]), Action::ViewIncident, &closed),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn an_unrelated_agency_cannot_even_see() {
+        let w = world();
+        // The sibling school under the same city, holding every role.
+        let outsider = actor(w.sibling, &Role::ALL);
+        for stage in Stage::ALL {
+            let c = ctx(&w, stage, IncidentLevel::L4);
+            for (action, _) in STAGE_ACTIONS {
+                assert_eq!(may(&outsider, action, &c), Err(Denied::NotVisible));
+            }
+            for action in [
+                Action::ViewIncident,
+                Action::ReviewLevel,
+                Action::CommentAsSupervisor,
+                Action::RecordHomelandSecurityRelay,
+            ] {
+                assert_eq!(may(&outsider, action, &c), Err(Denied::NotVisible));
+            }
+        }
+        let closed = IncidentContext {
+            status: IncidentStatus::Closed,
+            ..ctx(&w, Stage::Report, IncidentLevel::L1)
+        };
+        assert_eq!(
+            may(&outsider, Action::ViewIncident, &closed),
+            Err(Denied::NotVisible)
+        );
+    }
+
+    #[test]
+    fn reviewers_in_the_chain_review_and_comment_but_never_do_stage_work() {
+        let w = world();
+        for reviewer in [actor(w.city, &[Reviewer]), ca_actor(&w, &[Reviewer])] {
+            for (action, stage) in STAGE_ACTIONS {
+                let c = ctx(&w, stage, IncidentLevel::L3);
+                assert_eq!(
+                    may(&reviewer, action, &c),
+                    Err(Denied::NotPermitted),
+                    "{action:?}"
+                );
+                assert_eq!(may(&reviewer, Action::ViewIncident, &c), Ok(()));
+                assert_eq!(may(&reviewer, Action::ReviewLevel, &c), Ok(()));
+                assert_eq!(may(&reviewer, Action::CommentAsSupervisor, &c), Ok(()));
+            }
+        }
+        // Holding the agency's roles in the superior agency changes nothing.
+        let superior_commander = actor(w.city, &[Commander, Logistics, SecurityOfficer]);
+        let c = ctx(&w, Stage::RootCause, IncidentLevel::L3);
+        assert_eq!(
+            may(&superior_commander, Action::DecideRootCause, &c),
+            Err(Denied::NotPermitted)
+        );
+        assert_eq!(may(&superior_commander, Action::ViewIncident, &c), Ok(()));
+        // A chain user without the reviewer role views but does not review.
+        assert_eq!(
+            may(&superior_commander, Action::ReviewLevel, &c),
+            Err(Denied::NotPermitted)
+        );
+    }
+
+    #[test]
+    fn the_agency_does_not_review_its_own_level() {
+        let w = world();
+        let own_reviewer = actor(w.school, &[Reviewer]);
+        let c = ctx(&w, Stage::Report, IncidentLevel::L2);
+        assert_eq!(
+            may(&own_reviewer, Action::ReviewLevel, &c),
+            Err(Denied::NotPermitted)
+        );
+        assert_eq!(may(&own_reviewer, Action::ViewIncident, &c), Ok(()));
+        // Except the competent authority, which has nobody above it.
+        let ca_own = IncidentContext {
+            agency: w.ca,
+            supervision_chain: vec![],
+            ..c
+        };
+        assert_eq!(
+            may(&ca_actor(&w, &[Reviewer]), Action::ReviewLevel, &ca_own),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn only_a_competent_authority_reviewer_relays_major_incidents_to_homeland_security() {
+        let w = world();
+        let ca_reviewer = ca_actor(&w, &[Reviewer]);
+        for level in IncidentLevel::ALL {
+            let c = ctx(&w, Stage::Report, level);
+            let expected = if level.is_major() {
+                Ok(())
+            } else {
+                Err(Denied::NotPermitted)
+            };
+            assert_eq!(
+                may(&ca_reviewer, Action::RecordHomelandSecurityRelay, &c),
+                expected,
+                "{level:?}"
+            );
+        }
+        let c = ctx(&w, Stage::Report, IncidentLevel::L4);
+        assert_eq!(
+            may(
+                &actor(w.city, &[Reviewer]),
+                Action::RecordHomelandSecurityRelay,
+                &c
+            ),
+            Err(Denied::NotPermitted)
+        );
+        assert_eq!(
+            may(
+                &actor(w.school, &Role::ALL),
+                Action::RecordHomelandSecurityRelay,
+                &c
+            ),
+            Err(Denied::NotPermitted)
+        );
+        assert_eq!(
+            may(
+                &ca_actor(&w, &[AgencyAdmin]),
+                Action::RecordHomelandSecurityRelay,
+                &c
+            ),
+            Err(Denied::NotPermitted)
+        );
+    }
+
+    #[test]
+    fn the_ciso_acts_as_security_officer() {
+        let w = world();
+        let ciso = actor(w.school, &[Ciso]);
+        assert!(ciso.holds(SecurityOfficer));
+        assert!(!actor(w.school, &[SecurityOfficer]).holds(Ciso));
+        assert_eq!(
+            may(
+                &ciso,
+                Action::CloseIncident,
+                &ctx(&w, Stage::Improvement, IncidentLevel::L1)
+            ),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn administration() {
+        let w = world();
+        let admin = actor(w.school, &[AgencyAdmin]);
+        assert_eq!(may_manage(&admin, Action::ManageUsers, w.school), Ok(()));
+        assert_eq!(
+            may_manage(&admin, Action::ManageUsers, w.sibling),
+            Err(Denied::NotVisible)
+        );
+        assert_eq!(
+            may_manage(&admin, Action::ManageAgencies, w.school),
+            Err(Denied::NotPermitted)
+        );
+        assert_eq!(
+            may_manage(
+                &actor(w.school, &[SecurityOfficer]),
+                Action::ManageUsers,
+                w.school
+            ),
+            Err(Denied::NotPermitted)
+        );
+        let ca_admin = ca_actor(&w, &[AgencyAdmin]);
+        assert_eq!(may_manage(&ca_admin, Action::ManageUsers, w.school), Ok(()));
+        assert_eq!(
+            may_manage(&ca_admin, Action::ManageAgencies, w.school),
+            Ok(())
+        );
+        assert_eq!(
+            may_manage(&ca_actor(&w, &[Reviewer]), Action::ManageAgencies, w.school),
+            Err(Denied::NotPermitted)
+        );
+        // Through `may`, the context's agency is the managed agency.
+        let c = ctx(&w, Stage::Report, IncidentLevel::L1);
+        assert_eq!(may(&admin, Action::ManageUsers, &c), Ok(()));
+        assert_eq!(
+            may_manage(&admin, Action::ViewIncident, w.school),
+            Err(Denied::NotPermitted)
+        );
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        let names = [
+            "security_officer",
+            "ciso",
+            "commander",
+            "executive_secretary",
+            "press_officer",
+            "intel_planning",
+            "response_execution",
+            "logistics",
+            "finance_admin",
+            "reviewer",
+            "agency_admin",
+        ];
+        assert_eq!(Role::ALL.map(Role::as_str), names);
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+            assert!(!role.label_zh().is_empty() && !role.label_en().is_empty());
+        }
+        assert_eq!(Role::parse("root"), None);
+        assert_eq!(Denied::NotVisible.to_string(), "not found");
+    }
+}
