@@ -47,6 +47,9 @@ pub enum AppError {
     /// A JSON API body that cannot be used; the message says why.
     #[error("unprocessable: {0}")]
     Unprocessable(String),
+    /// A stage action out of order: what is still missing, in both languages.
+    #[error("stage incomplete")]
+    StageIncomplete(Vec<crate::domain::Bilingual>),
     #[error("request body too large")]
     TooLarge,
     #[error("conflict: {0}")]

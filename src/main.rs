@@ -23,6 +23,8 @@ enum Command {
     Demo(Settings),
     /// Apply database migrations and exit.
     Migrate(Settings),
+    /// Check every incident timeline's hash chain; exits 1 naming the first broken entry.
+    VerifyTimeline(Settings),
 }
 
 #[tokio::main]
@@ -38,6 +40,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let (settings, with_demo) = match cli.command {
         Command::Serve(s) => (s, false),
         Command::Demo(s) => (s, true),
+        Command::VerifyTimeline(s) => {
+            let db = startup::connect(&s).await?;
+            let mut conn = db.pool.acquire().await?;
+            let (checked, broken) = portal::db::timeline::verify_all(&mut conn).await?;
+            drop(conn);
+            db.stop();
+            return match broken {
+                None => {
+                    println!("timeline intact: {checked} entries checked");
+                    Ok(())
+                }
+                Some(b) => {
+                    println!(
+                        "timeline BROKEN at incident {} entry {}: {}",
+                        b.incident_id, b.seq, b.reason
+                    );
+                    std::process::exit(1);
+                }
+            };
+        }
         Command::Migrate(s) => {
             let db = startup::connect(&s).await?;
             startup::migrate(&db.pool).await?;

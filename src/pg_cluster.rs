@@ -137,6 +137,11 @@ impl PrivateCluster {
             .database(database)
     }
 
+    /// The folder holding the cluster's Unix socket.
+    pub fn socket_dir(&self) -> &Path {
+        &self.socket_dir
+    }
+
     /// Stop the cluster if this process started it. Safe to call twice.
     pub fn stop(&mut self) {
         if !self.started_here {

@@ -87,6 +87,22 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Database> {
     })
 }
 
+/// A pool over the same server whose connections act as `portal_app` (no RLS bypass).
+pub async fn app_pool(owner: &PgPool) -> Result<PgPool, sqlx::Error> {
+    let options = (*owner.connect_options()).clone();
+    PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::Executor::execute(&mut *conn, "SET ROLE portal_app").await?;
+                Ok(())
+            })
+        })
+        .connect_with(options)
+        .await
+}
+
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     sqlx::migrate!("./migrations").run(pool).await
 }
@@ -97,14 +113,13 @@ pub struct Application {
 }
 
 impl Application {
-    /// Migrates the database and binds the listener (port 0 picks a free port).
-    pub async fn build(settings: &Settings, pool: PgPool) -> anyhow::Result<Self> {
-        migrate(&pool).await.context("applying migrations")?;
+    /// Migrates the database with the owner's pool, then serves through a pool acting as
+    /// `portal_app`, to which row-level security applies. Binds the listener (port 0: any).
+    pub async fn build(settings: &Settings, owner: PgPool) -> anyhow::Result<Self> {
+        migrate(&owner).await.context("applying migrations")?;
+        let pool = app_pool(&owner).await.context("connecting as portal_app")?;
+        // The session table is created by the migrations, owned by the migrating role.
         let store = PostgresStore::new(pool.clone());
-        store
-            .migrate()
-            .await
-            .context("creating the session table")?;
         web::spawn_session_cleanup(store.clone());
         let state = AppState {
             pool,

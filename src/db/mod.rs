@@ -2,8 +2,26 @@
 //! Functions take `&mut PgConnection` so the caller (a service) owns the transaction.
 
 pub mod agencies;
+pub mod incidents;
 pub mod sign_in;
+pub mod timeline;
 pub mod users;
+
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+/// A transaction acting for `user`: row-level security shows it only what that user may see.
+pub async fn begin_as(
+    pool: &PgPool,
+    user: Uuid,
+) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT set_config('portal.user_id', $1, true)")
+        .bind(user.to_string())
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
+}
 
 /// The name of the unique constraint a statement violated, if that is why it failed.
 /// Callers turn it into a form error instead of checking with a SELECT first (which races).

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub mod agency;
 pub mod deadlines;
 pub mod escalation;
+pub mod filing;
 pub mod improvement;
 pub mod level;
 pub mod roles;
@@ -25,6 +26,7 @@ pub use deadlines::{
     DeadlineKind, DeadlineStatus, TAIPEI,
 };
 pub use escalation::{escalation_target, may_see, supervision_chain, EscalationTarget};
+pub use filing::{check_report_times, Category, ReportTimeError};
 pub use improvement::{check_due, HorizonError, ImprovementHorizon, ImprovementItem};
 pub use level::{
     classify, AssetClass, Classification, ClassifyError, Impact, ImpactKind, IncidentLevel,

@@ -14,7 +14,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::Invalid(_) | AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::StageIncomplete(_) => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -41,6 +41,10 @@ impl AppError {
             }
             AppError::Conflict(_) => ("這項操作目前無法執行。", "This cannot be done right now."),
             AppError::TooLarge => ("送出的資料太大。", "The request is too large."),
+            AppError::StageIncomplete(_) => (
+                "本階段尚缺下列項目，請先完成：",
+                "This stage still needs the following first:",
+            ),
             AppError::Database(_) | AppError::Internal(_) => (
                 "系統發生錯誤，已記錄下來，請稍後再試。",
                 "Something went wrong on our side; it has been logged. Please try again later.",
@@ -68,6 +72,13 @@ impl IntoResponse for AppError {
         let (zh, en) = self.message();
         let detail = match &self {
             AppError::Conflict(key) => Some(crate::web::i18n::Lang::ZhTw.tr(key).to_string()),
+            AppError::StageIncomplete(items) => Some(
+                items
+                    .iter()
+                    .map(|b| format!("{} · {}", b.zh, b.en))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            ),
             _ => None,
         };
         let page = ErrorPage {
@@ -101,6 +112,10 @@ impl IntoResponse for ApiError {
             AppError::Unprocessable(msg) => json!({ "error": msg }),
             AppError::Invalid(fields) => json!({ "error": "invalid input", "fields": fields.0 }),
             AppError::Conflict(msg) => json!({ "error": msg }),
+            AppError::StageIncomplete(items) => json!({
+                "error": "the current stage is not complete",
+                "missing": items.iter().map(|b| json!({"zh": b.zh, "en": b.en})).collect::<Vec<_>>(),
+            }),
             other => json!({ "error": other.message().1 }),
         };
         (status, axum::Json(body)).into_response()

@@ -26,6 +26,8 @@ pub struct Nav {
     pub agency_name: String,
     pub is_admin: bool,
     pub is_registrar: bool,
+    pub is_reviewer: bool,
+    pub is_commander: bool,
     pub csrf: String,
 }
 
@@ -44,6 +46,8 @@ impl Ctx {
             agency_name: self.t.pick(&a.name_zh, &a.name_en).to_string(),
             is_admin: u.has_role(Role::AgencyAdmin),
             is_registrar: u.has_role(Role::AgencyAdmin) && a.kind == AgencyKind::CompetentAuthority,
+            is_reviewer: u.has_role(Role::Reviewer),
+            is_commander: u.has_role(Role::Commander),
             csrf: self.csrf.clone(),
         })
     }

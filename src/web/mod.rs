@@ -7,6 +7,7 @@ pub mod error;
 pub mod extract;
 pub mod home;
 pub mod i18n;
+pub mod incidents;
 pub mod labels;
 
 use std::sync::Arc;
@@ -101,6 +102,10 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
             include_bytes!("../../static/portal.css"),
             "text/css; charset=utf-8",
         ),
+        "classify.js" => (
+            include_bytes!("../../static/classify.js"),
+            "text/javascript; charset=utf-8",
+        ),
         _ => return AppError::NotFound.into_response(),
     };
     (
@@ -156,6 +161,7 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .merge(home::router())
         .merge(auth::router())
         .merge(admin::router())
+        .merge(incidents::router())
         .merge(api::router())
         .route("/static/{file}", axum::routing::get(static_file))
         .fallback(not_found)

@@ -98,6 +98,8 @@ async fn impossible_or_malformed_input_is_a_422_that_says_what_is_wrong() {
         &b"{not json"[..],
         &b"\xff\xfe"[..],
         &b""[..],
+        &br#"{"impacts": [{"kind": "leak", "asset": "core", "severe": 1e400}]}"#[..],
+        &br#"{"impacts": [{"kind": "leak", "asset": "core", "severe": true}], "x": 99999999999999999999999999}"#[..],
         "[".repeat(10_000).as_bytes(),
     ] {
         let r = app

@@ -16,6 +16,15 @@ use tokio::sync::OnceCell;
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 static SERVER: OnceCell<PgConnectOptions> = OnceCell::const_new();
+/// How to name a test database in a URL for the `portal` binary.
+static URL_BASE: Mutex<Option<(String, String)>> = Mutex::new(None);
+
+/// A connection URL for `db` on the test server (prefix, suffix around the database name).
+pub fn url_for(db: &str) -> String {
+    let guard = URL_BASE.lock().unwrap();
+    let (prefix, suffix) = guard.as_ref().expect("server started");
+    format!("{prefix}{db}{suffix}")
+}
 static CLUSTER: Mutex<Option<PrivateCluster>> = Mutex::new(None);
 
 extern "C" fn stop_cluster() {
@@ -39,7 +48,12 @@ async fn server() -> PgConnectOptions {
                 .ok()
                 .filter(|u| !u.trim().is_empty())
             {
-                Some(url) => PgConnectOptions::from_str(&url).expect("DATABASE_URL parses"),
+                Some(url) => {
+                    let without_query = url.split('?').next().unwrap();
+                    let prefix = &without_query[..without_query.rfind('/').unwrap() + 1];
+                    *URL_BASE.lock().unwrap() = Some((prefix.to_string(), String::new()));
+                    PgConnectOptions::from_str(&url).expect("DATABASE_URL parses")
+                }
                 None => {
                     let folder = cluster_folder();
                     let cluster = tokio::task::spawn_blocking(move || {
@@ -49,6 +63,10 @@ async fn server() -> PgConnectOptions {
                     .unwrap()
                     .expect("start a private PostgreSQL for the tests (or set DATABASE_URL)");
                     let options = cluster.connect_options("postgres");
+                    *URL_BASE.lock().unwrap() = Some((
+                        "postgres://postgres@localhost/".into(),
+                        format!("?host={}", cluster.socket_dir().display()),
+                    ));
                     *CLUSTER.lock().unwrap() = Some(cluster);
                     unsafe { libc::atexit(stop_cluster) };
                     options
@@ -110,6 +128,7 @@ pub async fn fresh_database() -> (PgPool, String) {
 
 pub struct TestApp {
     pub base: String,
+    pub db_name: String,
     pub pool: PgPool,
     pub client: reqwest::Client,
 }
@@ -128,7 +147,7 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let (pool, _) = fresh_database().await;
+    let (pool, db_name) = fresh_database().await;
     let mut settings = Settings::for_tests();
     adjust(&mut settings);
     let app = Application::build(&settings, pool.clone()).await.unwrap();
@@ -137,6 +156,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
         base,
+        db_name,
         pool,
         client: client(),
     }

@@ -4,4 +4,5 @@ mod admin;
 mod auth;
 mod classify;
 mod helpers;
+mod incidents;
 mod operations;

@@ -104,4 +104,7 @@ async fn the_stylesheet_is_served_from_the_binary_and_unknown_static_files_are_4
         .starts_with("text/css"));
     assert_eq!(app.get("/static/../Cargo.toml").await.status(), 404);
     assert_eq!(app.get("/static/nope.js").await.status(), 404);
+    let js = app.get("/static/classify.js").await;
+    assert_eq!(js.status(), 200);
+    assert!(js.text().await.unwrap().contains("/api/v1/classify"));
 }
