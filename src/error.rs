@@ -50,6 +50,9 @@ pub enum AppError {
     /// A stage action out of order: what is still missing, in both languages.
     #[error("stage incomplete")]
     StageIncomplete(Vec<crate::domain::Bilingual>),
+    /// Too many failed sign-ins: minutes until the next try.
+    #[error("throttled")]
+    Throttled(i64),
     #[error("request body too large")]
     TooLarge,
     #[error("conflict: {0}")]

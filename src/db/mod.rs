@@ -5,6 +5,7 @@ pub mod agencies;
 pub mod incidents;
 pub mod sign_in;
 pub mod timeline;
+pub mod tokens;
 pub mod users;
 
 use sqlx::{PgPool, Postgres, Transaction};

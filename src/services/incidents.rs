@@ -791,3 +791,35 @@ pub async fn awaiting_commander(pool: &PgPool, me: Acting<'_>) -> Result<Vec<Inc
     tx.commit().await?;
     Ok(out)
 }
+
+/// Incidents with their deadlines as the domain computes them now (for list answers).
+pub async fn with_deadlines(
+    pool: &PgPool,
+    list: Vec<Incident>,
+) -> Result<Vec<(Incident, Vec<Deadline>)>, AppError> {
+    let mut conn = pool.acquire().await?;
+    let ca = competent_authority(&mut conn).await?;
+    Ok(list
+        .into_iter()
+        .map(|i| {
+            let d = domain::deadlines(&deadline_inputs(&i, ca));
+            (i, d)
+        })
+        .collect())
+}
+
+/// How long an API token lasts.
+pub const TOKEN_HOURS: i64 = 12;
+
+/// Issues an API token to a user who has just signed in with e-mail and password.
+pub async fn issue_token(
+    pool: &PgPool,
+    user: Uuid,
+    agency: AgencyId,
+) -> Result<(String, DateTime<Utc>), AppError> {
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    let expires_at = Utc::now() + chrono::Duration::hours(TOKEN_HOURS);
+    let mut conn = pool.acquire().await?;
+    db::tokens::insert(&mut conn, &token, user, agency, expires_at).await?;
+    Ok((token, expires_at))
+}

@@ -16,6 +16,7 @@ impl AppError {
             AppError::Invalid(_) | AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) | AppError::StageIncomplete(_) => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -41,6 +42,7 @@ impl AppError {
             }
             AppError::Conflict(_) => ("這項操作目前無法執行。", "This cannot be done right now."),
             AppError::TooLarge => ("送出的資料太大。", "The request is too large."),
+            AppError::Throttled(_) => ("登入失敗次數過多，請稍後再試。", "Too many failed sign-ins; try again later."),
             AppError::StageIncomplete(_) => (
                 "本階段尚缺下列項目，請先完成：",
                 "This stage still needs the following first:",
@@ -110,7 +112,17 @@ impl IntoResponse for ApiError {
         let status = err.status();
         let body = match &err {
             AppError::Unprocessable(msg) => json!({ "error": msg }),
-            AppError::Invalid(fields) => json!({ "error": "invalid input", "fields": fields.0 }),
+            AppError::Invalid(fields) => json!({
+                "error": "invalid input",
+                "fields": fields
+                    .0
+                    .iter()
+                    .map(|(field, key)| (field.clone(), json!(crate::web::api::field_message(key))))
+                    .collect::<serde_json::Map<_, _>>(),
+            }),
+            AppError::Throttled(minutes) => json!({
+                "error": format!("too many failed sign-ins; try again in {minutes} minutes"),
+            }),
             AppError::Conflict(msg) => json!({ "error": msg }),
             AppError::StageIncomplete(items) => json!({
                 "error": "the current stage is not complete",

@@ -48,9 +48,12 @@ fn parse_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
-/// `datetime-local` values are Taipei wall-clock time.
+/// RFC 3339 (the API), or a `datetime-local` value, which is Taipei wall-clock time (the forms).
 pub fn parse_local_time(raw: &str) -> Option<DateTime<Utc>> {
     let raw = raw.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Some(t.with_timezone(&Utc));
+    }
     let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
         .ok()?;
@@ -87,7 +90,7 @@ impl Typed {
     pub fn on(&self, key: &str) -> bool {
         !self.v(key).is_empty()
     }
-    fn from_pairs(pairs: &[(String, String)]) -> Self {
+    pub(crate) fn from_pairs(pairs: &[(String, String)]) -> Self {
         let mut map = HashMap::new();
         for (k, v) in pairs {
             if k != "csrf" && k != "password" {
@@ -773,7 +776,7 @@ async fn show(
 }
 
 /// A stage form's fields as the action it asks for.
-fn stage_action(
+pub(crate) fn stage_action(
     name: &str,
     typed: &Typed,
     pairs: &[(String, String)],

@@ -1,6 +1,7 @@
 //! One integration binary: the real server over HTTP against a real PostgreSQL.
 
 mod admin;
+mod api_v1;
 mod auth;
 mod classify;
 mod helpers;
