@@ -119,6 +119,9 @@ struct Row {
     status: String,
     next_due: String,
     overdue: bool,
+    last_control_report: String,
+    report_submitted: String,
+    homeland_relayed: bool,
 }
 
 fn rows(t: Lang, list: &[Incident]) -> Vec<Row> {
@@ -134,6 +137,18 @@ fn rows(t: Lang, list: &[Incident]) -> Vec<Row> {
             status: status_label(t, i.status),
             next_due: i.next_due.map(show_time).unwrap_or_else(|| "—".into()),
             overdue: i.next_due.is_some_and(|d| d < now),
+            last_control_report: i
+                .record
+                .control_effect_reports
+                .iter()
+                .max()
+                .map(|t| show_time(*t))
+                .unwrap_or_else(|| "—".into()),
+            report_submitted: i
+                .report_submitted_at
+                .map(show_time)
+                .unwrap_or_else(|| "—".into()),
+            homeland_relayed: i.homeland_relayed_at.is_some(),
         })
         .collect()
 }
@@ -155,6 +170,8 @@ struct ListPage {
     csrf: String,
     back: String,
     heading: String,
+    /// The level-3/4 board shows what supervising agencies follow to closure.
+    board: bool,
     rows: Vec<Row>,
     pager: Pager,
     query: String,
@@ -220,6 +237,7 @@ async fn list(
         csrf: me.ctx.csrf.clone(),
         back: "/incidents".into(),
         heading: t.tr("incidents.title").into(),
+        board: false,
         rows: rows(t, &list),
         pager: Pager::new(page, total),
         query,
@@ -251,6 +269,7 @@ async fn queue_page(
         csrf: me.ctx.csrf.clone(),
         back: back.into(),
         heading: t.tr(heading).into(),
+        board: heading == "queue.board",
         rows: rows(t, list),
         pager: Pager::new(db::PageRequest::new(None, 1000), list.len() as i64),
         query: String::new(),
