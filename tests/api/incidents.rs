@@ -576,6 +576,10 @@ async fn the_ministry_reviewer_raises_the_level_with_a_reason_and_deadlines_are_
         board.contains(&id.to_string()),
         "now on the level-3/4 board"
     );
+    assert!(
+        board.contains("最近控制成效回報") && board.contains("調查報告提交"),
+        "the board's follow-up columns"
+    );
 }
 
 #[tokio::test]
