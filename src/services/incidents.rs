@@ -117,6 +117,11 @@ pub fn check_filing(input: &FilingInput, now: DateTime<Utc>) -> FieldErrors {
             },
         );
     }
+    if let Some((_, why)) = &input.other_means {
+        if clean_text(why, 500).is_none_or(|w| w.contains('\n')) {
+            errors.add("other_means_reason", "error.text_too_long");
+        }
+    }
     let other = input
         .other_means
         .as_ref()

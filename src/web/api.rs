@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/classify", post(classify))
         .route("/api/v1/auth/token", post(token))
         .route("/api/v1/incidents", get(list).post(file))
@@ -39,6 +40,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/incidents/{id}/review", post(review))
         .route("/api/v1/incidents/{id}/actions/{action}", post(act))
         .route("/api/v1/review-queue", get(review_queue))
+}
+
+/// The description of API v1, for clients and for schemathesis.
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        include_str!("../../static/openapi.json"),
+    )
 }
 
 /// The process is up.

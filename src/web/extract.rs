@@ -174,6 +174,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
                 }
             })?;
         let pairs: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
+        // PostgreSQL cannot store NUL in text: refuse it here, for every field at once.
+        if pairs
+            .iter()
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(AppError::Unprocessable(
+                "NUL characters are not accepted".into(),
+            ));
+        }
         let sent = pairs
             .iter()
             .find(|(k, _)| k == "csrf")
@@ -220,6 +229,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                 AppError::Unprocessable(e.body_text()).into()
             }
         })?;
+        // PostgreSQL cannot store NUL in text: refuse the escape anywhere in the body.
+        if bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+            return Err(AppError::Unprocessable(
+                "NUL characters (\\u0000) are not accepted".into(),
+            )
+            .into());
+        }
         serde_json::from_slice(&bytes)
             .map(ApiJson)
             .map_err(|e| AppError::Unprocessable(format!("invalid JSON body: {e}")).into())

@@ -319,3 +319,44 @@ async fn stage_actions_have_api_twins_with_409_out_of_order_and_403_for_the_wron
     .await;
     assert_eq!(status, 422);
 }
+
+#[tokio::test]
+async fn nul_characters_anywhere_get_422_not_a_server_error() {
+    // Found by schemathesis: PostgreSQL cannot store NUL, so it must never reach it.
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({ "email": "a\u{0}b@agency-a.demo", "password": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let t = token(&app, "officer@agency-a.demo").await;
+    let mut body = filing(10, json!([{"kind":"leak","asset":"core","severe":false}]));
+    body["other_means"] = json!({"reported_at": (Utc::now() - Duration::minutes(5)).to_rfc3339(), "reason": "W\u{0}"});
+    let (status, _) = call(&app, &t, "POST", "/api/v1/incidents", Some(body)).await;
+    assert_eq!(status, 422);
+    let mut body = filing(10, json!([{"kind":"leak","asset":"core","severe":false}]));
+    body["other_means"] = json!({"reported_at": (Utc::now() - Duration::minutes(5)).to_rfc3339(), "reason": "line\u{7}bell"});
+    let (status, answer) = call(&app, &t, "POST", "/api/v1/incidents", Some(body)).await;
+    assert_eq!(status, 422);
+    assert!(
+        answer["fields"]["other_means_reason"].is_string(),
+        "{answer}"
+    );
+    // The same through a form.
+    let r = app
+        .sign_in_as(
+            &crate::helpers::client(),
+            "officer@agency-a.demo\u{0}",
+            DEMO_PASSWORD,
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM incidents")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}

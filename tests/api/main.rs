@@ -5,5 +5,6 @@ mod api_v1;
 mod auth;
 mod classify;
 mod helpers;
+mod hostile;
 mod incidents;
 mod operations;

@@ -1,0 +1,200 @@
+//! Hostile input: payloads in every text field, rendered escaped wherever they appear.
+
+use chrono::{Duration, Utc};
+
+use crate::helpers::{client, spawn_app, TestApp, DEMO_PASSWORD};
+
+const SCRIPT: &str = "<script>alert(1)</script>";
+const IMG: &str = "\"><img src=x onerror=alert(2)>";
+
+fn local(t: chrono::DateTime<Utc>) -> String {
+    portal::domain::to_taipei(t)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+async fn as_user(app: &TestApp, email: &str) -> reqwest::Client {
+    let c = client();
+    assert_eq!(app.sign_in_as(&c, email, DEMO_PASSWORD).await.status(), 303);
+    c
+}
+
+fn assert_escaped(html: &str, where_: &str) {
+    assert!(!html.contains(SCRIPT), "raw script on {where_}");
+    assert!(!html.contains("<img src=x"), "raw img on {where_}");
+    assert!(
+        html.contains("&#60;script&#62;alert(1)"),
+        "the payload is shown, escaped, on {where_}"
+    );
+}
+
+#[tokio::test]
+async fn script_and_html_in_every_text_field_render_escaped_everywhere() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let aware = local(Utc::now() - Duration::hours(1));
+    let other = local(Utc::now() - Duration::minutes(50));
+    let payload = format!("{SCRIPT}{IMG}");
+    let r = app
+        .post_as(
+            &officer,
+            "/incidents",
+            &[
+                ("title", payload.as_str()),
+                ("aware_at", &aware),
+                ("category", "web_attack"),
+                ("affected_systems", &payload),
+                ("impact_leak_national_secret", "minor"),
+                ("summary", &payload),
+                ("contact", &payload),
+                ("other_means_reported_at", &other),
+                ("other_means_reason", &payload),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let path = r.headers()["location"].to_str().unwrap().to_string();
+    let act = |who: reqwest::Client, action: &'static str, fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        let path = path.clone();
+        async move {
+            let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = app.post_as(&who, &format!("{path}/act/{action}"), &f).await;
+            assert_eq!(r.status(), 303, "{action}");
+        }
+    };
+    let now = local(Utc::now());
+    let p = payload.clone();
+    act(
+        officer.clone(),
+        "escalation_notice",
+        vec![
+            ("told", p.clone()),
+            ("means", "other".into()),
+            ("other_means", p.clone()),
+            ("at", now.clone()),
+        ],
+    )
+    .await;
+    let reviewer = as_user(&app, "reviewer@ministry.demo").await;
+    act(reviewer.clone(), "comment", vec![("comment", p.clone())]).await;
+    act(
+        reviewer.clone(),
+        "review",
+        vec![("level", "3".into()), ("reason", p.clone())],
+    )
+    .await;
+    let commander = as_user(&app, "commander@agency-a.demo").await;
+    act(
+        commander.clone(),
+        "response_meeting",
+        vec![
+            ("held_at", now.clone()),
+            ("attendees", p.clone()),
+            ("minutes", p.clone()),
+            ("agenda", "overview".into()),
+        ],
+    )
+    .await;
+    let responder = as_user(&app, "responder@agency-a.demo").await;
+    act(
+        responder.clone(),
+        "personal_data_assessment",
+        vec![("assessment", p.clone())],
+    )
+    .await;
+    let logistics = as_user(&app, "logistics@agency-a.demo").await;
+    act(
+        logistics.clone(),
+        "root_cause",
+        vec![("root_cause", p.clone()), ("malware_found", "on".into())],
+    )
+    .await;
+    act(
+        logistics.clone(),
+        "malware_analysis",
+        vec![("analysis", p.clone())],
+    )
+    .await;
+    act(
+        logistics.clone(),
+        "virus_check",
+        vec![("submitted_at", now.clone()), ("reference", p.clone())],
+    )
+    .await;
+
+    for (who, name) in [
+        (&officer, "officer"),
+        (&reviewer, "reviewer"),
+        (&commander, "commander"),
+    ] {
+        let html = app.get_as(who, &path).await.text().await.unwrap();
+        assert_escaped(&html, &format!("the incident page as {name}"));
+    }
+    for page in ["/incidents", "/review-queue", "/board"] {
+        let who = if page == "/incidents" {
+            &officer
+        } else {
+            &reviewer
+        };
+        let html = app.get_as(who, page).await.text().await.unwrap();
+        if html.contains("alert(1)") {
+            assert_escaped(&html, page);
+        }
+    }
+    // And the JSON API returns the text as data, unchanged.
+    let t: serde_json::Value = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&serde_json::json!({"email": "officer@agency-a.demo", "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let body: serde_json::Value = app
+        .client
+        .get(app.url(&format!("/api/v1{path}")))
+        .bearer_auth(t["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["title"], serde_json::json!(payload));
+}
+
+#[tokio::test]
+async fn control_characters_in_one_line_fields_are_refused_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let aware = local(Utc::now() - Duration::hours(1));
+    for title in [
+        "bell\u{7}",
+        "escape\u{1b}[31m",
+        "two\nlines",
+        &"長".repeat(201),
+    ] {
+        let r = app
+            .post_as(
+                &officer,
+                "/incidents",
+                &[
+                    ("title", title),
+                    ("aware_at", &aware),
+                    ("category", "dos"),
+                    ("impact_disruption_core", "minor"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422, "{title:?}");
+        assert!(r.text().await.unwrap().contains("title-error"));
+    }
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM incidents")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
