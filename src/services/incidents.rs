@@ -153,19 +153,25 @@ fn deadline_inputs(i: &Incident, ca: AgencyId) -> DeadlineInputs {
     }
 }
 
+/// Whether this user may file for their agency (asked before looking at what they sent).
+pub fn may_file(me: Acting<'_>) -> Result<(), AppError> {
+    let ctx = IncidentContext {
+        agency: me.user.agency_id,
+        status: IncidentStatus::Open(Stage::Report),
+        // Not known before the impacts are read; filing is allowed or not whatever the level.
+        level: IncidentLevel::L1,
+        supervision_chain: Vec::new(),
+    };
+    domain::may(&me.actor(), Action::FileIncident, &ctx).map_err(denied)
+}
+
 pub async fn file(pool: &PgPool, me: Acting<'_>, input: FilingInput) -> Result<Incident, AppError> {
     let now = Utc::now();
+    may_file(me)?;
     check_filing(&input, now).into_result()?;
     let classification = domain::classify(&input.impacts)
         .map_err(|_| field_error("impacts", "error.impacts_none"))?;
     let level = classification.level;
-    let ctx = IncidentContext {
-        agency: me.user.agency_id,
-        status: IncidentStatus::Open(Stage::Report),
-        level,
-        supervision_chain: Vec::new(),
-    };
-    domain::may(&me.actor(), Action::FileIncident, &ctx).map_err(denied)?;
     let standing = directory::standing(pool, me.user.agency_id).await?;
 
     let mut tx = db::begin_as(pool, me.user.id).await?;
@@ -423,6 +429,23 @@ impl StageAction {
             HomelandRelay => Action::RecordHomelandSecurityRelay,
         }
     }
+}
+
+/// Whether this user may see the incident (else NotFound) and take `action` on it now
+/// (else Forbidden), before anything they sent is read.
+pub async fn may_act(
+    pool: &PgPool,
+    me: Acting<'_>,
+    id: Uuid,
+    action: Action,
+) -> Result<(), AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let incident = db::incidents::get(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    let ctx = context(pool, &incident).await?;
+    domain::may(&me.actor(), action, &ctx).map_err(denied)
 }
 
 /// Applies `action` to the incident. Nothing is written unless all of it succeeds.

@@ -23,7 +23,7 @@ use crate::services::incidents::{self as svc, Acting, FilingInput, StageAction};
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
 use crate::web::i18n::Lang;
-use crate::web::incidents::{stage_action, Typed};
+use crate::web::incidents::{action_of, stage_action, Typed};
 use crate::web::AppState;
 
 const PER_PAGE: u32 = 50;
@@ -317,8 +317,12 @@ fn rfc3339(raw: &str) -> Option<chrono::DateTime<chrono::Utc>> {
 async fn file(
     State(state): State<AppState>,
     me: ApiUser,
-    ApiJson(req): ApiJson<FileRequest>,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    // Whether this user may file at all comes before what the body says.
+    svc::may_file(me.acting())?;
+    let req: FileRequest = serde_json::from_value(body)
+        .map_err(|e| AppError::Unprocessable(format!("invalid JSON body: {e}")))?;
     let input = req.into_input()?;
     let incident = svc::file(&state.pool, me.acting(), input).await?;
     let body = full_json(&state, &me, incident.id).await?;
@@ -476,15 +480,10 @@ async fn act(
     if name == "review" {
         return Err(ApiError(AppError::NotFound));
     }
+    let wanted = action_of(&name).ok_or(AppError::NotFound)?;
+    svc::may_act(&state.pool, me.acting(), id, wanted).await?;
     let typed = Typed::from_pairs(&pairs);
-    let action = match stage_action(&name, &typed, &pairs) {
-        Ok(a) => a,
-        Err(e) => {
-            // Nothing about an incident this user may not see, whatever the body held.
-            svc::view(&state.pool, me.acting(), id).await?;
-            return Err(ApiError(e));
-        }
-    };
+    let action = stage_action(&name, &typed, &pairs)?;
     svc::act(&state.pool, me.acting(), id, action).await?;
     Ok(Json(full_json(&state, &me, id).await?))
 }

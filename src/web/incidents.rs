@@ -415,6 +415,7 @@ fn new_page(me: &SignedIn, typed: Typed, errors: FieldErrors) -> NewPage {
 }
 
 async fn new_form(me: SignedIn) -> Result<Response, AppError> {
+    svc::may_file(acting(&me))?;
     let mut typed = Typed::default();
     typed.0.insert("aware_at".into(), input_time(Utc::now()));
     Ok(render(&new_page(&me, typed, FieldErrors::default()))?.into_response())
@@ -503,6 +504,7 @@ async fn file(
     me: SignedIn,
     form: CsrfForm<AnyForm>,
 ) -> Result<Response, AppError> {
+    svc::may_file(acting(&me))?;
     let typed = Typed::from_pairs(&form.pairs);
     let result = match filing_from(&typed) {
         Ok(input) => svc::file(&state.pool, acting(&me), input).await,
@@ -594,6 +596,17 @@ impl ShowPage {
     fn can(&self, name: &str) -> bool {
         self.can.contains(&name)
     }
+}
+
+/// The action a form name stands for.
+pub(crate) fn action_of(name: &str) -> Option<Action> {
+    if name == "improvement_item_done" {
+        return Some(Action::EditImprovementItems);
+    }
+    svc::PAGE_ACTIONS
+        .iter()
+        .copied()
+        .find(|a| action_name(*a) == name)
 }
 
 /// The form name of each action on the page.
@@ -935,14 +948,13 @@ async fn act(
     form: CsrfForm<AnyForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
+    let action = action_of(&name).ok_or(AppError::NotFound)?;
+    // May this user see it (else 404) and take this action (else 403)? Before reading the form.
+    svc::may_act(&state.pool, acting(&me), id, action).await?;
     let typed = Typed::from_pairs(&form.pairs);
     let result = match stage_action(&name, &typed, &form.pairs) {
         Ok(action) => svc::act(&state.pool, acting(&me), id, action).await,
-        Err(e) => {
-            // Say nothing about an incident this user may not see, whatever the form held.
-            svc::view(&state.pool, acting(&me), id).await?;
-            Err(e)
-        }
+        Err(e) => Err(e),
     };
     let (status, errors, problem) = match result {
         Ok(_) => return Ok(Redirect::to(&format!("/incidents/{id}#timeline")).into_response()),
