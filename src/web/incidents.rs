@@ -599,7 +599,7 @@ impl ShowPage {
 }
 
 /// The action a form name stands for.
-pub(crate) fn action_of(name: &str) -> Option<Action> {
+pub fn action_of(name: &str) -> Option<Action> {
     if name == "improvement_item_done" {
         return Some(Action::EditImprovementItems);
     }

@@ -7,4 +7,5 @@ mod classify;
 mod helpers;
 mod hostile;
 mod incidents;
+mod matrix;
 mod operations;

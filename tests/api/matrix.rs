@@ -1,0 +1,516 @@
+//! The authorization matrix, generated from the router: every route in `src/web/` × every demo
+//! account (and a stranger) × own / supervised / unrelated targets. 404 for what may not be
+//! seen, 403 for what may be seen but not done. A route without a rule here fails the test.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{Duration, Utc};
+use portal::domain::{self, Action, AgencyId, IncidentLevel, IncidentStatus};
+use reqwest::{Client, Method};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::{client, csrf_in, spawn_app, TestApp, DEMO_PASSWORD};
+
+/// (method, path) of every `.route(...)` in the web modules' source.
+fn routes_in_source() -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/web");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        for part in text.split(".route(").skip(1) {
+            let path = part.split('"').nth(1).unwrap().to_string();
+            let call = part.split(".route(").next().unwrap();
+            let call = &call[..call.find("\n}").unwrap_or(call.len())];
+            for m in ["get", "post", "put", "patch", "delete"] {
+                let needle = format!("{m}(");
+                if call.match_indices(&needle).any(|(i, _)| {
+                    i == 0
+                        || !call.as_bytes()[i - 1].is_ascii_alphanumeric()
+                            && call.as_bytes()[i - 1] != b'_'
+                }) {
+                    found.insert((m.to_uppercase(), path.clone()));
+                }
+            }
+        }
+    }
+    found
+}
+
+const DEMO: &[&str] = &[
+    "acs-reviewer@acs.demo",
+    "admin@acs.demo",
+    "reviewer@ministry.demo",
+    "officer@agency-a.demo",
+    "commander@agency-a.demo",
+    "secretary@agency-a.demo",
+    "ciso@agency-a.demo",
+    "admin@agency-a.demo",
+    "responder@agency-a.demo",
+    "logistics@agency-a.demo",
+    "officer@agency-b.demo",
+    "officer@hospital.demo",
+    "reviewer@health.demo",
+    "officer@independent.demo",
+];
+
+struct Person {
+    email: &'static str,
+    web: Client,
+    csrf: String,
+    token: Option<String>,
+    agency_code: String,
+    roles: Vec<domain::Role>,
+}
+
+impl Person {
+    fn signed_in(&self) -> bool {
+        self.token.is_some()
+    }
+    fn has(&self, r: domain::Role) -> bool {
+        self.roles.contains(&r)
+    }
+    fn files(&self) -> bool {
+        use domain::Role::*;
+        [SecurityOfficer, IntelPlanning, Ciso]
+            .iter()
+            .any(|r| self.has(*r))
+    }
+}
+
+/// Who is above whom in the demo tree (independent of the portal's own code).
+fn chain_of(code: &str) -> Vec<&'static str> {
+    match code {
+        "AGA" | "AGB" => vec!["MIN", "ACS"],
+        "HOSP" => vec!["MOHW", "ACS"],
+        "ACS" => vec![],
+        _ => vec!["ACS"],
+    }
+}
+
+fn visible(viewer: &str, owner: &str) -> bool {
+    viewer == owner || viewer == "ACS" || chain_of(owner).contains(&viewer)
+}
+
+struct Target {
+    id: Uuid,
+    agency_code: &'static str,
+}
+
+async fn agency_ids(app: &TestApp) -> HashMap<String, Uuid> {
+    sqlx::query_as::<_, (String, Uuid)>("SELECT code, id FROM agencies")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+/// The domain's answer for this person, the incident as it is now in the database.
+async fn may(
+    app: &TestApp,
+    p: &Person,
+    ids: &HashMap<String, Uuid>,
+    t: &Target,
+    action: Action,
+) -> Result<(), domain::Denied> {
+    let (status, level): (String, i16) =
+        sqlx::query_as("SELECT status, level FROM incidents WHERE id = $1")
+            .bind(t.id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    let actor = domain::Actor {
+        agency: AgencyId(ids[&p.agency_code]),
+        roles: p.roles.clone(),
+        agency_is_competent_authority: p.agency_code == "ACS",
+    };
+    let ctx = domain::IncidentContext {
+        agency: AgencyId(ids[t.agency_code]),
+        status: IncidentStatus::parse(&status).unwrap(),
+        level: IncidentLevel::from_number(level as u8).unwrap(),
+        supervision_chain: chain_of(t.agency_code)
+            .iter()
+            .map(|c| AgencyId(ids[*c]))
+            .collect(),
+    };
+    domain::may(&actor, action, &ctx)
+}
+
+async fn send(app: &TestApp, p: &Person, method: &str, path: &str, api: bool) -> u16 {
+    let m: Method = method.parse().unwrap();
+    let req = if api {
+        let mut r = app.client.request(m.clone(), app.url(path));
+        if let Some(t) = &p.token {
+            r = r.bearer_auth(t);
+        }
+        if m == Method::POST {
+            r = r.json(&json!({}));
+        }
+        r
+    } else {
+        let mut r = p.web.request(m.clone(), app.url(path));
+        if m == Method::POST {
+            let lang = if path == "/language" { "zh-TW" } else { "" };
+            r = r.form(&[("csrf", p.csrf.as_str()), ("lang", lang), ("back", "/")]);
+        }
+        r
+    };
+    req.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn every_route_answers_every_role_as_the_rules_say() {
+    let app = spawn_app().await;
+    let ids = agency_ids(&app).await;
+
+    // Incidents of four agencies: own, supervised and unrelated for somebody.
+    let mut targets = Vec::new();
+    for (email, code, impact) in [
+        ("officer@agency-a.demo", "AGA", "impact_tamper_core"),
+        ("officer@agency-b.demo", "AGB", "impact_leak_non_core"),
+        ("officer@hospital.demo", "HOSP", "impact_leak_core"),
+        ("officer@independent.demo", "IND", "impact_leak_non_core"),
+    ] {
+        let c = client();
+        app.sign_in_as(&c, email, DEMO_PASSWORD).await;
+        let aware = domain::to_taipei(Utc::now() - Duration::minutes(30))
+            .format("%Y-%m-%dT%H:%M")
+            .to_string();
+        let r = app
+            .post_as(
+                &c,
+                "/incidents",
+                &[
+                    ("title", "matrix"),
+                    ("aware_at", &aware),
+                    ("category", "other"),
+                    ("affected_systems", "S"),
+                    (impact, "severe"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let id = Uuid::parse_str(
+            r.headers()["location"]
+                .to_str()
+                .unwrap()
+                .trim_start_matches("/incidents/"),
+        )
+        .unwrap();
+        targets.push(Target {
+            id,
+            agency_code: code,
+        });
+    }
+
+    let mut people = Vec::new();
+    for email in DEMO {
+        let web = client();
+        assert_eq!(
+            app.sign_in_as(&web, email, DEMO_PASSWORD).await.status(),
+            303
+        );
+        let csrf = csrf_in(&app.get_as(&web, "/").await.text().await.unwrap());
+        let token: serde_json::Value = app
+            .client
+            .post(app.url("/api/v1/auth/token"))
+            .json(&json!({"email": email, "password": DEMO_PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let (agency_code, roles): (String, Vec<String>) = sqlx::query_as(
+            "SELECT a.code, COALESCE(array_agg(g.role) FILTER (WHERE g.role IS NOT NULL), '{}') \
+             FROM users u JOIN agencies a ON a.id = u.agency_id LEFT JOIN role_grants g ON g.user_id = u.id \
+             WHERE u.email = $1 GROUP BY a.code",
+        )
+        .bind(email)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        people.push(Person {
+            email,
+            web,
+            csrf,
+            token: Some(token["token"].as_str().unwrap().to_string()),
+            agency_code,
+            roles: roles
+                .iter()
+                .filter_map(|r| domain::Role::parse(r))
+                .collect(),
+        });
+    }
+    let stranger_web = client();
+    let stranger_csrf = csrf_in(
+        &app.get_as(&stranger_web, "/login")
+            .await
+            .text()
+            .await
+            .unwrap(),
+    );
+    people.push(Person {
+        email: "(stranger)",
+        web: stranger_web,
+        csrf: stranger_csrf,
+        token: None,
+        agency_code: String::new(),
+        roles: vec![],
+    });
+
+    let routes = routes_in_source();
+    let actions: Vec<&str> = vec![
+        "escalation_notice",
+        "activate_team",
+        "response_meeting",
+        "containment",
+        "control_effect_report",
+        "personal_data_assessment",
+        "root_cause",
+        "malware_analysis",
+        "virus_check",
+        "improvement_item",
+        "improvement_item_done",
+        "submit_to_commander",
+        "decide",
+        "send_to_escalation_target",
+        "progress_report",
+        "submit_report",
+        "classified_document",
+        "complete_stage",
+        "review",
+        "comment",
+        "homeland_relay",
+    ];
+    let responder = app.user_id("responder@agency-a.demo").await;
+    let foreign_user = app.user_id("officer@agency-b.demo").await;
+    let agency_b = ids["AGB"];
+
+    let mut mismatches = Vec::new();
+    let mut cells = 0;
+    let mut covered = BTreeSet::new();
+    // Administration changes roles, so it runs after everything else; sign-out ends sessions, last.
+    let order = |r: &(String, String)| {
+        (
+            r.1 == "/logout" && r.0 == "POST",
+            r.1.starts_with("/admin/users/"),
+        )
+    };
+    let mut ordered: Vec<_> = routes.iter().cloned().collect();
+    ordered.sort_by_key(|r| order(r));
+    for (method, path) in ordered {
+        covered.insert((method.clone(), path.clone()));
+        let api = path.starts_with("/api/");
+        for p in &people {
+            let signed = p.signed_in();
+            let anon = if api { vec![401] } else { vec![303] };
+            let cases: Vec<(String, Vec<u16>)> = match (method.as_str(), path.as_str()) {
+                ("GET", "/healthz" | "/readyz" | "/api/v1/openapi.json") => {
+                    vec![(path.clone(), vec![200])]
+                }
+                ("GET", "/static/{file}") => vec![("/static/portal.css".into(), vec![200])],
+                ("POST", "/api/v1/classify" | "/api/v1/auth/token") => {
+                    vec![(path.clone(), vec![422])]
+                }
+                ("GET", "/login") => {
+                    vec![(path.clone(), if signed { vec![303] } else { vec![200] })]
+                }
+                ("POST", "/login") => vec![(path.clone(), vec![422])],
+                ("POST", "/language") => vec![(path.clone(), vec![303])],
+                ("GET", "/logout") => vec![(path.clone(), vec![if signed { 200 } else { 303 }])],
+                ("POST", "/logout") => vec![(path.clone(), vec![303])],
+                ("GET", "/" | "/incidents" | "/board") => {
+                    vec![(path.clone(), if signed { vec![200] } else { anon })]
+                }
+                ("GET", "/incidents/new") => vec![(
+                    path.clone(),
+                    if !signed {
+                        anon
+                    } else if p.files() {
+                        vec![200]
+                    } else {
+                        vec![403]
+                    },
+                )],
+                ("POST", "/incidents") => vec![(
+                    path.clone(),
+                    if !signed {
+                        anon
+                    } else if p.files() {
+                        vec![422]
+                    } else {
+                        vec![403]
+                    },
+                )],
+                ("GET", "/review-queue") => vec![(
+                    path.clone(),
+                    if !signed {
+                        anon
+                    } else if p.has(domain::Role::Reviewer) {
+                        vec![200]
+                    } else {
+                        vec![403]
+                    },
+                )],
+                ("GET", "/commander-queue") => vec![(
+                    path.clone(),
+                    if !signed {
+                        anon
+                    } else if p.has(domain::Role::Commander) {
+                        vec![200]
+                    } else {
+                        vec![403]
+                    },
+                )],
+                ("GET", "/api/v1/incidents") => {
+                    vec![(path.clone(), if signed { vec![200] } else { anon })]
+                }
+                ("POST", "/api/v1/incidents") => vec![(
+                    path.clone(),
+                    if !signed {
+                        anon
+                    } else if p.files() {
+                        vec![422]
+                    } else {
+                        vec![403]
+                    },
+                )],
+                ("GET", "/api/v1/review-queue") => vec![(
+                    path.clone(),
+                    if !signed {
+                        anon
+                    } else if p.has(domain::Role::Reviewer) {
+                        vec![200]
+                    } else {
+                        vec![403]
+                    },
+                )],
+                ("GET", "/admin/users") => vec![(
+                    path.clone(),
+                    if !signed {
+                        anon
+                    } else if p.has(domain::Role::AgencyAdmin) {
+                        vec![200]
+                    } else {
+                        vec![403]
+                    },
+                )],
+                ("POST", "/admin/users") => vec![(
+                    path.clone(),
+                    if !signed {
+                        anon
+                    } else if p.has(domain::Role::AgencyAdmin) {
+                        vec![422]
+                    } else {
+                        vec![403]
+                    },
+                )],
+                ("GET" | "POST", "/admin/agencies" | "/admin/agencies/{id}") => {
+                    let registrar = p.has(domain::Role::AgencyAdmin) && p.agency_code == "ACS";
+                    let ok = if method == "GET" { 200 } else { 422 };
+                    vec![(
+                        path.replace("{id}", &agency_b.to_string()),
+                        if !signed {
+                            anon
+                        } else if registrar {
+                            vec![ok]
+                        } else {
+                            vec![403]
+                        },
+                    )]
+                }
+                (_, user_path) if user_path.starts_with("/admin/users/{id}") => {
+                    [(responder, "AGA"), (foreign_user, "AGB")]
+                        .iter()
+                        .map(|(uid, owner)| {
+                            let expected = if !signed {
+                                anon.clone()
+                            } else if !p.has(domain::Role::AgencyAdmin) {
+                                vec![403]
+                            } else if p.agency_code != *owner {
+                                vec![404]
+                            } else if method == "GET" {
+                                vec![200]
+                            } else {
+                                vec![303, 422]
+                            };
+                            (user_path.replace("{id}", &uid.to_string()), expected)
+                        })
+                        .collect()
+                }
+                (_, incident_path)
+                    if incident_path.contains("{id}") && incident_path.contains("incidents") =>
+                {
+                    let mut out = Vec::new();
+                    for t in &targets {
+                        let names: Vec<&str> = if incident_path.contains("{action}") {
+                            actions.clone()
+                        } else {
+                            vec![""]
+                        };
+                        for name in names {
+                            if api && name == "review" {
+                                continue; // the API's review has its own route
+                            }
+                            let concrete = incident_path
+                                .replace("{id}", &t.id.to_string())
+                                .replace("{action}", name);
+                            let expected = if !signed {
+                                anon.clone()
+                            } else if !visible(&p.agency_code, t.agency_code) {
+                                vec![404]
+                            } else if method == "GET" {
+                                vec![200]
+                            } else {
+                                let action = if incident_path.ends_with("/review") {
+                                    Action::ReviewLevel
+                                } else {
+                                    portal::web::incidents::action_of(name).unwrap()
+                                };
+                                match may(&app, p, &ids, t, action).await {
+                                    Err(domain::Denied::NotVisible) => vec![404],
+                                    Err(domain::Denied::NotPermitted) => vec![403],
+                                    Ok(()) if api => vec![200, 409, 422],
+                                    Ok(()) => vec![303, 409, 422],
+                                }
+                            };
+                            out.push((concrete, expected));
+                        }
+                    }
+                    out
+                }
+                _ => {
+                    mismatches.push(format!("no rule for {method} {path}: add one to this test"));
+                    break;
+                }
+            };
+            for (concrete, expected) in cases {
+                let got = send(&app, p, &method, &concrete, api).await;
+                cells += 1;
+                if !expected.contains(&got) {
+                    mismatches.push(format!(
+                        "{method} {concrete} as {}: got {got}, expected {expected:?}",
+                        p.email
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        routes.len() >= 30,
+        "the route scan found {} routes",
+        routes.len()
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} of {cells} cells wrong:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+    eprintln!(
+        "authorization matrix: {} routes, {cells} cells",
+        covered.len()
+    );
+}
