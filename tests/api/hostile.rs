@@ -198,3 +198,132 @@ async fn control_characters_in_one_line_fields_are_refused_and_nothing_is_writte
         .unwrap();
     assert_eq!(n, 0);
 }
+
+mod json_bodies {
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    use crate::helpers::{spawn_app, DEMO_PASSWORD};
+
+    /// Any JSON at all: wrong types, huge numbers, odd strings, nesting.
+    fn any_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,40}".prop_map(Value::from),
+            Just(json!("leak")),
+            Just(json!("national_secret")),
+            Just(json!("2026-11-24T10:00:00+08:00")),
+        ];
+        leaf.prop_recursive(6, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+                prop::collection::btree_map(
+                    prop_oneof![
+                        Just("impacts".to_string()),
+                        Just("kind".to_string()),
+                        Just("asset".to_string()),
+                        Just("severe".to_string()),
+                        Just("title".to_string()),
+                        Just("aware_at".to_string()),
+                        Just("level".to_string()),
+                        Just("reason".to_string()),
+                        "[a-z_]{1,12}",
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn raw_bodies() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..200),
+            (1usize..3000).prop_map(|n| "[".repeat(n).into_bytes()),
+            (1usize..3000)
+                .prop_map(|n| format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n)).into_bytes()),
+            Just(
+                b"{\"impacts\":[{\"kind\":\"leak\",\"asset\":\"core\",\"severe\":1e999999}]}"
+                    .to_vec()
+            ),
+            Just(b"{\"level\": 340282366920938463463374607431768211457}".to_vec()),
+        ]
+    }
+
+    #[test]
+    fn no_json_body_makes_the_api_fail_with_a_server_error() {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let (app, token, id) = rt.block_on(async {
+            let app = spawn_app().await;
+            let t: Value = app
+                .client
+                .post(app.url("/api/v1/auth/token"))
+                .json(&json!({"email": "officer@agency-a.demo", "password": DEMO_PASSWORD}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let token = t["token"].as_str().unwrap().to_string();
+            let filed: Value = app
+                .client
+                .post(app.url("/api/v1/incidents"))
+                .bearer_auth(&token)
+                .json(&json!({
+                    "title": "t", "aware_at": (chrono::Utc::now() - chrono::Duration::minutes(5)).to_rfc3339(),
+                    "category": "other", "impacts": [{"kind": "leak", "asset": "core", "severe": false}],
+                    "personal_data": false
+                }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let id = filed["id"].as_str().unwrap().to_string();
+            (app, token, id)
+        });
+        let paths = [
+            "/api/v1/classify".to_string(),
+            "/api/v1/auth/token".to_string(),
+            "/api/v1/incidents".to_string(),
+            format!("/api/v1/incidents/{id}/review"),
+            format!("/api/v1/incidents/{id}/actions/comment"),
+            format!("/api/v1/incidents/{id}/actions/escalation_notice"),
+        ];
+        let config = ProptestConfig {
+            cases: 48,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        };
+        proptest!(config, |(body in any_json(), raw in raw_bodies(), which in 0usize..6)| {
+            let path = &paths[which];
+            let statuses = rt.block_on(async {
+                let mut out = Vec::new();
+                for bytes in [serde_json::to_vec(&body).unwrap(), raw.clone()] {
+                    let r = app
+                        .client
+                        .post(app.url(path))
+                        .bearer_auth(&token)
+                        .header("content-type", "application/json")
+                        .body(bytes)
+                        .send()
+                        .await
+                        .unwrap();
+                    out.push(r.status().as_u16());
+                }
+                out
+            });
+            for s in statuses {
+                prop_assert!((200..500).contains(&s), "{} answered {}", path, s);
+            }
+        });
+    }
+}
