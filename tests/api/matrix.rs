@@ -514,3 +514,73 @@ async fn every_route_answers_every_role_as_the_rules_say() {
         covered.len()
     );
 }
+
+#[tokio::test]
+async fn every_state_changing_form_route_refuses_a_missing_or_forged_csrf_token() {
+    let app = spawn_app().await;
+    let admin = client();
+    app.sign_in_as(&admin, "admin@acs.demo", DEMO_PASSWORD)
+        .await;
+    let officer = client();
+    app.sign_in_as(&officer, "officer@agency-a.demo", DEMO_PASSWORD)
+        .await;
+    let incident = Uuid::new_v4().to_string();
+    let user = app.user_id("admin@acs.demo").await.to_string();
+    let agency = agency_ids(&app).await["ACS"].to_string();
+    let before: (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM role_grants), (SELECT count(*) FROM agencies)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let mut checked = 0;
+    for (method, path) in routes_in_source() {
+        if method != "POST" || path.starts_with("/api/") {
+            continue; // the API uses bearer tokens, not cookies
+        }
+        let concrete = path
+            .replace(
+                "{id}",
+                if path.contains("incidents") {
+                    &incident
+                } else if path.contains("agencies") {
+                    &agency
+                } else {
+                    &user
+                },
+            )
+            .replace("{action}", "comment");
+        for who in [&admin, &officer] {
+            for token in [None, Some("forged-token")] {
+                let mut form = vec![("email", "x@y.demo"), ("lang", "en"), ("confirm", "yes")];
+                if let Some(t) = token {
+                    form.push(("csrf", t));
+                }
+                let r = who
+                    .post(app.url(&concrete))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 403, "{concrete} without a valid token");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 40, "checked {checked}");
+    let after: (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM role_grants), (SELECT count(*) FROM agencies)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(before, after, "nothing changed");
+    // Both still signed in and English not switched on.
+    assert!(app
+        .get_as(&officer, "/")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("lang=\"zh-TW\""));
+}
