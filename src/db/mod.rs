@@ -3,6 +3,7 @@
 
 pub mod agencies;
 pub mod incidents;
+pub mod notifications;
 pub mod sign_in;
 pub mod timeline;
 pub mod tokens;

@@ -14,6 +14,7 @@ pub mod escalation;
 pub mod filing;
 pub mod improvement;
 pub mod level;
+pub mod notifications;
 pub mod roles;
 pub mod stages;
 

@@ -8,6 +8,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db::{self, agencies::Agency, incidents::Incident, timeline, users::User};
+use crate::domain::notifications::Event;
 use crate::domain::{
     self, Action, AgencyId, AgencyKind, Category, CommanderDecision, Deadline, DeadlineInputs,
     Impact, IncidentContext, IncidentLevel, IncidentRecord, IncidentStatus, MissingItem, Stage,
@@ -252,6 +253,7 @@ pub async fn file(pool: &PgPool, me: Acting<'_>, input: FilingInput) -> Result<I
         }),
     )
     .await?;
+    notify(&mut tx, &incident, Event::Filed { level }, ca, me).await?;
     tx.commit().await?;
     tracing::info!(incident = %incident.id, number = %incident.number, level = level.number(), "incident filed");
     Ok(incident)
@@ -462,6 +464,7 @@ pub async fn act(
     let ctx = context(pool, &i).await?;
     domain::may(&me.actor(), action.action(), &ctx).map_err(denied)?;
     let now = Utc::now();
+    let level_before = i.level;
     let (kind, body) = apply(&mut i, &action, me, now)?;
     let ca = competent_authority(&mut tx).await?;
     let deadlines = domain::deadlines(&deadline_inputs(&i, ca));
@@ -475,8 +478,59 @@ pub async fn act(
         &body,
     )
     .await?;
+    let event = match &action {
+        StageAction::Review { .. } if i.level != level_before => Some(Event::LevelChanged {
+            from: level_before,
+            to: i.level,
+        }),
+        StageAction::SubmitToCommander => Some(Event::SubmittedToCommander),
+        StageAction::Decide(d) => Some(Event::CommanderDecided {
+            approved: matches!(d, CommanderDecision::Approved),
+        }),
+        StageAction::Comment(_) => Some(Event::SupervisorComment),
+        StageAction::SubmitReport => Some(Event::ReportSubmitted { level: i.level }),
+        _ => None,
+    };
+    if let Some(event) = event {
+        notify(&mut tx, &i, event, ca, me).await?;
+    }
     tx.commit().await?;
     Ok(i)
+}
+
+/// Tells whoever the domain says must hear about `event`, in the same transaction.
+async fn notify(
+    conn: &mut sqlx::PgConnection,
+    i: &Incident,
+    event: Event,
+    ca: AgencyId,
+    me: Acting<'_>,
+) -> Result<(), AppError> {
+    let recipients =
+        domain::notifications::recipients(event, i.agency_id, i.escalation_target_id, ca);
+    db::notifications::notify(
+        conn,
+        &recipients,
+        i.id,
+        &i.number,
+        event_kind(event),
+        me.user.id,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The stored name of an event (the catalog key is `notification.<kind>`).
+pub fn event_kind(event: Event) -> &'static str {
+    match event {
+        Event::Filed { .. } => "filed",
+        Event::LevelChanged { .. } => "level_changed",
+        Event::SubmittedToCommander => "submitted_to_commander",
+        Event::CommanderDecided { approved: true } => "approved",
+        Event::CommanderDecided { approved: false } => "returned",
+        Event::SupervisorComment => "supervisor_comment",
+        Event::ReportSubmitted { .. } => "report_submitted",
+    }
 }
 
 fn required(text: &str, max: usize, field: &str) -> Result<String, AppError> {

@@ -28,6 +28,7 @@ pub struct Nav {
     pub is_registrar: bool,
     pub is_reviewer: bool,
     pub is_commander: bool,
+    pub unread: i64,
     pub csrf: String,
 }
 
@@ -37,6 +38,8 @@ pub struct Ctx {
     pub user: Option<(User, Agency)>,
     pub t: Lang,
     pub csrf: String,
+    /// Unread notifications of the signed-in user (the bell).
+    pub unread: i64,
 }
 
 impl Ctx {
@@ -48,6 +51,7 @@ impl Ctx {
             is_registrar: u.has_role(Role::AgencyAdmin) && a.kind == AgencyKind::CompetentAuthority,
             is_reviewer: u.has_role(Role::Reviewer),
             is_commander: u.has_role(Role::Commander),
+            unread: self.unread,
             csrf: self.csrf.clone(),
         })
     }
@@ -114,11 +118,21 @@ impl FromRequestParts<AppState> for Ctx {
                 token
             }
         };
+        let unread = match &user {
+            Some((u, _)) => {
+                let mut tx = db::begin_as(&state.pool, u.id).await?;
+                let n = db::notifications::unread_count(&mut tx, u.id).await?;
+                tx.commit().await?;
+                n
+            }
+            None => 0,
+        };
         Ok(Ctx {
             session,
             user,
             t,
             csrf,
+            unread,
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod home;
 pub mod i18n;
 pub mod incidents;
 pub mod labels;
+pub mod notifications;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -162,6 +163,7 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .merge(auth::router())
         .merge(admin::router())
         .merge(incidents::router())
+        .merge(notifications::router())
         .merge(api::router())
         .route("/static/{file}", axum::routing::get(static_file))
         .fallback(not_found)

@@ -8,4 +8,5 @@ mod helpers;
 mod hostile;
 mod incidents;
 mod matrix;
+mod notifications;
 mod operations;

@@ -321,6 +321,10 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                 ("POST", "/language") => vec![(path.clone(), vec![303])],
                 ("GET", "/logout") => vec![(path.clone(), vec![if signed { 200 } else { 303 }])],
                 ("POST", "/logout") => vec![(path.clone(), vec![303])],
+                ("GET", "/notifications") => {
+                    vec![(path.clone(), if signed { vec![200] } else { anon })]
+                }
+                ("POST", "/notifications/read") => vec![(path.clone(), vec![303])],
                 ("GET", "/" | "/incidents" | "/board") => {
                     vec![(path.clone(), if signed { vec![200] } else { anon })]
                 }
