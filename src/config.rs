@@ -31,6 +31,25 @@ pub struct Settings {
     /// Largest request body accepted, in bytes (413 past it).
     #[arg(long, env = "PORTAL_BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,
+
+    /// SMTP server for e-mail notifications (unset: e-mail is only queued, not sent).
+    #[arg(long, env = "PORTAL_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+
+    #[arg(long, env = "PORTAL_SMTP_PORT", default_value_t = 25)]
+    pub smtp_port: u16,
+
+    /// Sender address of notification e-mail.
+    #[arg(long, env = "PORTAL_SMTP_FROM", default_value = "portal@localhost")]
+    pub smtp_from: String,
+
+    /// Seconds between runs of the reminder scheduler and the outbox sender (0: not started).
+    #[arg(long, env = "PORTAL_JOBS_INTERVAL_SECONDS", default_value_t = 30)]
+    pub jobs_interval_seconds: u64,
+
+    /// Hours between the periodic control-effect reports of level 3/4 incidents.
+    #[arg(long, env = "PORTAL_CONTROL_REPORT_HOURS", default_value_t = 24)]
+    pub control_report_hours: i64,
 }
 
 impl Settings {
@@ -43,6 +62,12 @@ impl Settings {
             secure_cookies: false,
             session_idle_minutes: 30,
             body_limit: 1024 * 1024,
+            smtp_host: None,
+            smtp_port: 25,
+            smtp_from: "portal@localhost".into(),
+            // Tests run the jobs themselves, at the moment they choose.
+            jobs_interval_seconds: 0,
+            control_report_hours: 24,
         }
     }
 }
@@ -59,6 +84,9 @@ impl fmt::Debug for Settings {
             .field("secure_cookies", &self.secure_cookies)
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("body_limit", &self.body_limit)
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_port", &self.smtp_port)
+            .field("jobs_interval_seconds", &self.jobs_interval_seconds)
             .finish()
     }
 }

@@ -121,6 +121,9 @@ impl Application {
         // The session table is created by the migrations, owned by the migrating role.
         let store = PostgresStore::new(pool.clone());
         web::spawn_session_cleanup(store.clone());
+        if settings.jobs_interval_seconds > 0 {
+            crate::jobs::spawn(owner.clone(), settings);
+        }
         let state = AppState {
             pool,
             settings: Arc::new(settings.clone()),

@@ -7,7 +7,8 @@ use uuid::Uuid;
 use crate::domain::notifications::Recipient;
 
 /// Notifies every active user holding a recipient role in a recipient agency, except `actor`
-/// (who knows already). A user holding two such roles is notified once.
+/// (who knows already), in the portal and by an e-mail queued in the outbox. A user holding
+/// two such roles is notified once.
 pub async fn notify(
     conn: &mut PgConnection,
     recipients: &[Recipient],
@@ -21,13 +22,23 @@ pub async fn notify(
     }
     let agencies: Vec<Uuid> = recipients.iter().map(|r| r.agency.0).collect();
     let roles: Vec<&str> = recipients.iter().map(|r| r.role.as_str()).collect();
+    let text = crate::domain::notifications::message(kind);
+    let subject = format!("[{number}] {} / {}", text.zh, text.en);
+    let body = format!(
+        "{}\n{}\n\n事件編號 Incident: {number}\n（本郵件由資通安全事件通報應變入口網發出 · sent by the incident portal）\n",
+        text.zh, text.en
+    );
     let done = sqlx::query(
-        "INSERT INTO notifications (agency_id, user_id, incident_id, kind, number) \
-         SELECT DISTINCT ON (g.user_id) g.agency_id, g.user_id, $3, $4, $5 \
-         FROM role_grants g JOIN users u ON u.id = g.user_id \
-         JOIN unnest($1::uuid[], $2::text[]) AS r(agency_id, role) \
-             ON r.agency_id = g.agency_id AND r.role = g.role \
-         WHERE NOT u.disabled AND g.user_id <> $6",
+        "WITH r AS ( \
+             SELECT DISTINCT ON (g.user_id) g.agency_id, g.user_id, u.email \
+             FROM role_grants g JOIN users u ON u.id = g.user_id \
+             JOIN unnest($1::uuid[], $2::text[]) AS x(agency_id, role) \
+                 ON x.agency_id = g.agency_id AND x.role = g.role \
+             WHERE NOT u.disabled AND g.user_id <> $6), \
+         n AS (INSERT INTO notifications (agency_id, user_id, incident_id, kind, number) \
+             SELECT agency_id, user_id, $3, $4, $5 FROM r) \
+         INSERT INTO outbox (agency_id, user_id, to_address, subject, body) \
+         SELECT agency_id, user_id, email, $7, $8 FROM r",
     )
     .bind(&agencies)
     .bind(&roles)
@@ -35,6 +46,8 @@ pub async fn notify(
     .bind(kind)
     .bind(number)
     .bind(actor)
+    .bind(&subject)
+    .bind(&body)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
@@ -87,4 +100,34 @@ pub async fn mark_all_read(conn: &mut PgConnection, user: Uuid) -> Result<u64, s
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OutboxMail {
+    pub to_address: String,
+    pub subject: String,
+    pub created_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// The acting agency's e-mail, unsent first (row-level security keeps it to that agency).
+pub async fn outbox(
+    conn: &mut PgConnection,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<OutboxMail>, i64), sqlx::Error> {
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&mut *conn)
+        .await?;
+    let items = sqlx::query_as(
+        "SELECT to_address, subject, created_at, attempts, sent_at, last_error FROM outbox \
+         ORDER BY (sent_at IS NOT NULL), created_at DESC, id DESC LIMIT $1 OFFSET $2",
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?;
+    Ok((items, total))
 }

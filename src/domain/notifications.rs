@@ -4,6 +4,7 @@
 use super::agency::AgencyId;
 use super::level::IncidentLevel;
 use super::roles::Role;
+use super::Bilingual;
 
 /// Something that happened to an incident that people outside the actor must know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,81 @@ pub enum Event {
     SupervisorComment,
     /// The investigation, handling and improvement report was submitted.
     ReportSubmitted { level: IncidentLevel },
+}
+
+impl Event {
+    /// The stored name of the event.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Event::Filed { .. } => "filed",
+            Event::LevelChanged { .. } => "level_changed",
+            Event::SubmittedToCommander => "submitted_to_commander",
+            Event::CommanderDecided { approved: true } => "approved",
+            Event::CommanderDecided { approved: false } => "returned",
+            Event::SupervisorComment => "supervisor_comment",
+            Event::ReportSubmitted { .. } => "report_submitted",
+        }
+    }
+}
+
+/// What a notification or reminder of `kind` says, in both languages.
+pub fn message(kind: &str) -> Bilingual {
+    let (zh, en) = match kind {
+        "filed" => (
+            "下屬機關通報資安事件，請審核等級",
+            "A subordinate reported an incident: review its level",
+        ),
+        "level_changed" => ("事件等級已調整", "The incident's level was changed"),
+        "submitted_to_commander" => (
+            "根因及改善策略待您裁處",
+            "Root cause and strategy await your decision",
+        ),
+        "approved" => (
+            "事件指揮官已核定根因及改善策略",
+            "The commander approved the root cause and strategy",
+        ),
+        "returned" => (
+            "事件指揮官退回根因及改善策略，請依意見修正後再陳報",
+            "The commander returned the root cause and strategy: revise and resubmit",
+        ),
+        "supervisor_comment" => (
+            "上級機關提出意見或資料需求",
+            "A supervising agency commented or asked for information",
+        ),
+        "report_submitted" => (
+            "已提交調查、處理及改善報告",
+            "The investigation, handling and improvement report was submitted",
+        ),
+        "review_soon" => (
+            "等級審核期限將於一小時內屆至",
+            "The level review is due within the hour",
+        ),
+        "review_missed" => ("等級審核已逾期", "The level review is overdue"),
+        "containment_soon" => (
+            "損害控制或復原期限將於一小時內屆至",
+            "Damage control or recovery is due within the hour",
+        ),
+        "containment_missed" => (
+            "損害控制或復原已逾期",
+            "Damage control or recovery is overdue",
+        ),
+        "report_soon" => (
+            "調查、處理及改善報告期限將於一小時內屆至",
+            "The investigation report is due within the hour",
+        ),
+        "report_missed" => (
+            "調查、處理及改善報告已逾期",
+            "The investigation report is overdue",
+        ),
+        "control_effect_due" => (
+            "請定期回報控制成效（第三、四級事件）",
+            "A periodic control-effect report is due (level 3/4)",
+        ),
+        "improvement_soon" => ("改善項目即將到期", "An improvement item is due soon"),
+        "improvement_missed" => ("改善項目已逾期", "An improvement item is overdue"),
+        other => (other, other),
+    };
+    Bilingual::new(zh, en)
 }
 
 /// Where a notification goes: every user holding `role` in `agency`.
@@ -77,6 +153,73 @@ pub fn recipients(
     out.dedup();
     out
 }
+
+/// A reminder of something due (SPEC 3 and 5): a deadline in the next hour or missed, a level
+/// 3/4 control-effect report due, an improvement item near or past its due date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reminder {
+    /// The notified agency's level review.
+    Review,
+    /// Damage control or recovery.
+    Containment,
+    /// The investigation, handling and improvement report.
+    InvestigationReport,
+    /// Level 3/4: the periodic report on the effect of control measures.
+    ControlEffectReport,
+    /// An improvement item of the strategy.
+    ImprovementItem,
+}
+
+impl Reminder {
+    /// Which reminder a stored kind (`review_soon`, `containment_missed`, …) belongs to.
+    pub fn of_kind(kind: &str) -> Option<Reminder> {
+        Some(match kind.rsplit_once('_').map_or(kind, |(head, _)| head) {
+            "review" => Reminder::Review,
+            "containment" => Reminder::Containment,
+            "report" => Reminder::InvestigationReport,
+            "control_effect" => Reminder::ControlEffectReport,
+            "improvement" => Reminder::ImprovementItem,
+            _ => return None,
+        })
+    }
+}
+
+/// Who must be reminded: the people who do the thing that is due.
+pub fn reminder_recipients(
+    reminder: Reminder,
+    agency: AgencyId,
+    target: Option<AgencyId>,
+    ca: AgencyId,
+) -> Vec<Recipient> {
+    let to = |agency, role| Recipient { agency, role };
+    let mut out = match reminder {
+        // The review is the notified agency's (the competent authority's when there is none).
+        Reminder::Review => vec![to(target.unwrap_or(ca), Role::Reviewer)],
+        Reminder::Containment => vec![
+            to(agency, Role::ResponseExecution),
+            to(agency, Role::Commander),
+        ],
+        Reminder::InvestigationReport => vec![
+            to(agency, Role::SecurityOfficer),
+            to(agency, Role::Logistics),
+        ],
+        Reminder::ControlEffectReport => vec![
+            to(agency, Role::ResponseExecution),
+            to(agency, Role::Commander),
+        ],
+        Reminder::ImprovementItem => vec![
+            to(agency, Role::Logistics),
+            to(agency, Role::ExecutiveSecretary),
+        ],
+    };
+    out.sort();
+    out
+}
+
+/// How long before a deadline the "due soon" reminder goes out (SPEC: the next hour).
+pub const DEADLINE_WARNING_MINUTES: i64 = 60;
+/// How long before an improvement item's due date it is reminded.
+pub const IMPROVEMENT_WARNING_DAYS: i64 = 7;
 
 #[cfg(test)]
 mod tests {
@@ -142,6 +285,69 @@ mod tests {
                 assert!([a, ministry, ca].contains(&r.agency), "{e:?}");
             }
         }
+    }
+
+    #[test]
+    fn every_kind_has_a_message_in_both_languages_and_reminder_kinds_parse() {
+        for kind in [
+            "filed",
+            "level_changed",
+            "submitted_to_commander",
+            "approved",
+            "returned",
+            "supervisor_comment",
+            "report_submitted",
+        ] {
+            assert_ne!(message(kind).en, kind);
+        }
+        for (kind, r) in [
+            ("review_soon", Reminder::Review),
+            ("review_missed", Reminder::Review),
+            ("containment_soon", Reminder::Containment),
+            ("report_missed", Reminder::InvestigationReport),
+            ("control_effect_due", Reminder::ControlEffectReport),
+            ("improvement_soon", Reminder::ImprovementItem),
+        ] {
+            assert_eq!(Reminder::of_kind(kind), Some(r));
+            assert_ne!(message(kind).zh, kind);
+        }
+        assert_eq!(Reminder::of_kind("nonsense_x"), None);
+    }
+
+    #[test]
+    fn reminders_go_to_those_who_must_act() {
+        let (a, ministry, ca) = ids();
+        assert_eq!(
+            reminder_recipients(Reminder::Review, a, Some(ministry), ca),
+            vec![Recipient {
+                agency: ministry,
+                role: Role::Reviewer
+            }]
+        );
+        assert_eq!(
+            reminder_recipients(Reminder::Review, a, None, ca),
+            vec![Recipient {
+                agency: ca,
+                role: Role::Reviewer
+            }]
+        );
+        for r in [
+            Reminder::Containment,
+            Reminder::InvestigationReport,
+            Reminder::ControlEffectReport,
+            Reminder::ImprovementItem,
+        ] {
+            let got = reminder_recipients(r, a, Some(ministry), ca);
+            assert!(
+                !got.is_empty() && got.iter().all(|x| x.agency == a),
+                "{r:?} stays in the agency"
+            );
+        }
+        assert!(
+            reminder_recipients(Reminder::Containment, a, Some(ministry), ca)
+                .iter()
+                .any(|x| x.role == Role::ResponseExecution)
+        );
     }
 
     #[test]

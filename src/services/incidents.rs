@@ -508,29 +508,8 @@ async fn notify(
 ) -> Result<(), AppError> {
     let recipients =
         domain::notifications::recipients(event, i.agency_id, i.escalation_target_id, ca);
-    db::notifications::notify(
-        conn,
-        &recipients,
-        i.id,
-        &i.number,
-        event_kind(event),
-        me.user.id,
-    )
-    .await?;
+    db::notifications::notify(conn, &recipients, i.id, &i.number, event.kind(), me.user.id).await?;
     Ok(())
-}
-
-/// The stored name of an event (the catalog key is `notification.<kind>`).
-pub fn event_kind(event: Event) -> &'static str {
-    match event {
-        Event::Filed { .. } => "filed",
-        Event::LevelChanged { .. } => "level_changed",
-        Event::SubmittedToCommander => "submitted_to_commander",
-        Event::CommanderDecided { approved: true } => "approved",
-        Event::CommanderDecided { approved: false } => "returned",
-        Event::SupervisorComment => "supervisor_comment",
-        Event::ReportSubmitted { .. } => "report_submitted",
-    }
 }
 
 fn required(text: &str, max: usize, field: &str) -> Result<String, AppError> {

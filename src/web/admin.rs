@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/roles", post(set_roles))
         .route("/admin/users/{id}/disable", post(disable_user))
         .route("/admin/users/{id}/enable", post(enable_user))
+        .route("/admin/outbox", get(outbox))
         .route("/admin/agencies", get(agencies).post(create_agency))
         .route("/admin/agencies/{id}", get(agency).post(update_agency))
 }
@@ -679,4 +680,73 @@ async fn update_agency(
         }
         Err(e) => Err(e),
     }
+}
+
+// ---- e-mail outbox -----------------------------------------------------------------------
+
+struct MailRow {
+    to: String,
+    subject: String,
+    queued: String,
+    state: String,
+    failed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/outbox.html")]
+struct OutboxPage {
+    t: Lang,
+    nav: Option<Nav>,
+    csrf: String,
+    back: String,
+    rows: Vec<MailRow>,
+    pager: Pager,
+}
+
+/// The agency's notification e-mail: what is waiting, what failed and why.
+async fn outbox(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    if !me.user.has_role(Role::AgencyAdmin) {
+        return Err(AppError::Forbidden);
+    }
+    let t = me.ctx.t;
+    let page = q.page(PER_PAGE);
+    let mut tx = db::begin_as(&state.pool, me.user.id).await?;
+    let (mails, total) = db::notifications::outbox(&mut tx, page.offset(), page.limit()).await?;
+    tx.commit().await?;
+    let rows = mails
+        .into_iter()
+        .map(|m| MailRow {
+            failed: m.sent_at.is_none() && m.last_error.is_some(),
+            state: match (&m.sent_at, &m.last_error) {
+                (Some(at), _) => format!(
+                    "{} {}",
+                    t.tr("outbox.sent"),
+                    crate::web::incidents::show_time(*at)
+                ),
+                (None, Some(e)) => format!(
+                    "{}（{} {}）：{e}",
+                    t.tr("outbox.failed"),
+                    m.attempts,
+                    t.tr("outbox.attempts")
+                ),
+                (None, None) => t.tr("outbox.pending").to_string(),
+            },
+            to: m.to_address,
+            subject: m.subject,
+            queued: crate::web::incidents::show_time(m.created_at),
+        })
+        .collect();
+    let view = OutboxPage {
+        t,
+        nav: me.ctx.nav(),
+        csrf: me.ctx.csrf.clone(),
+        back: "/admin/outbox".into(),
+        rows,
+        pager: Pager::new(page, total),
+    };
+    Ok(render(&view)?.into_response())
 }

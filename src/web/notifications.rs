@@ -61,7 +61,10 @@ async fn list(
             .map(|n| Item {
                 incident_id: n.incident_id,
                 number: n.number,
-                what: t.tr(&format!("notification.{}", n.kind)).to_string(),
+                what: {
+                    let m = crate::domain::notifications::message(&n.kind);
+                    t.pick(&m.zh, &m.en).to_string()
+                },
                 at: show_time(n.created_at),
                 unread: n.read_at.is_none(),
             })

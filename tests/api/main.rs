@@ -7,6 +7,7 @@ mod classify;
 mod helpers;
 mod hostile;
 mod incidents;
+mod jobs;
 mod matrix;
 mod notifications;
 mod operations;

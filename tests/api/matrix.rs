@@ -391,6 +391,16 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                         vec![403]
                     },
                 )],
+                ("GET", "/admin/outbox") => vec![(
+                    path.clone(),
+                    if !signed {
+                        anon
+                    } else if p.has(domain::Role::AgencyAdmin) {
+                        vec![200]
+                    } else {
+                        vec![403]
+                    },
+                )],
                 ("GET", "/admin/users") => vec![(
                     path.clone(),
                     if !signed {

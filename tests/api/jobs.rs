@@ -1,0 +1,255 @@
+//! Reminders and the e-mail outbox, against a real SMTP listener started by the test.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{Duration, Utc};
+use portal::jobs::{self, Smtp};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+use crate::helpers::{client, spawn_app, TestApp, DEMO_PASSWORD};
+
+/// A minimal SMTP server: accepts every message and keeps its recipients and data.
+async fn smtp_listener() -> (
+    u16,
+    Arc<Mutex<Vec<(String, String)>>>,
+    tokio::task::JoinHandle<()>,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let store = got.clone();
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 test ESMTP\r\n").await.unwrap();
+                let (mut rcpt, mut data, mut in_data) = (String::new(), String::new(), false);
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            store.lock().unwrap().push((rcpt.clone(), data.clone()));
+                            write.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            data.push_str(&line);
+                            data.push('\n');
+                        }
+                        continue;
+                    }
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250 test\r\n"
+                    } else if upper.starts_with("RCPT TO") {
+                        rcpt = line.clone();
+                        b"250 ok\r\n"
+                    } else if upper.starts_with("DATA") {
+                        in_data = true;
+                        data.clear();
+                        b"354 go ahead\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        return;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (port, got, task)
+}
+
+async fn file_level_3(app: &TestApp, minutes_ago: i64) -> String {
+    let officer = client();
+    app.sign_in_as(&officer, "officer@agency-a.demo", DEMO_PASSWORD)
+        .await;
+    let aware = portal::domain::to_taipei(Utc::now() - Duration::minutes(minutes_ago))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let r = app
+        .post_as(
+            &officer,
+            "/incidents",
+            &[
+                ("title", "t"),
+                ("aware_at", &aware),
+                ("category", "dos"),
+                ("impact_disruption_core", "severe"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/incidents/")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_notification_e_mail_reaches_the_smtp_listener_and_is_marked_sent() {
+    let app = spawn_app().await;
+    file_level_3(&app, 10).await;
+    let (port, got, _server) = smtp_listener().await;
+    let smtp = Smtp {
+        host: "127.0.0.1".into(),
+        port,
+        from: "portal@test.demo".into(),
+    };
+    let sent = jobs::send_outbox(&app.pool, &smtp).await.unwrap();
+    assert_eq!(
+        sent, 2,
+        "the ministry's and the competent authority's reviewers"
+    );
+    let mails = got.lock().unwrap().clone();
+    assert!(mails
+        .iter()
+        .any(|(to, _)| to.contains("reviewer@ministry.demo")));
+    assert!(mails
+        .iter()
+        .any(|(to, _)| to.contains("acs-reviewer@acs.demo")));
+    assert!(
+        !mails
+            .iter()
+            .any(|(to, _)| to.contains("agency-b") || to.contains("health")),
+        "nobody else"
+    );
+    let unsent: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE sent_at IS NULL")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(unsent, 0);
+    assert_eq!(
+        jobs::send_outbox(&app.pool, &smtp).await.unwrap(),
+        0,
+        "nothing is sent twice"
+    );
+}
+
+#[tokio::test]
+async fn the_outbox_keeps_mail_while_smtp_is_down_and_sends_it_when_it_is_back() {
+    let app = spawn_app().await;
+    file_level_3(&app, 10).await;
+    // Nothing listens on this port.
+    let dead = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let down = Smtp {
+        host: "127.0.0.1".into(),
+        port,
+        from: "portal@test.demo".into(),
+    };
+    assert_eq!(jobs::send_outbox(&app.pool, &down).await.unwrap(), 0);
+    let (attempts, error): (i32, Option<String>) =
+        sqlx::query_as("SELECT max(attempts), max(last_error) FROM outbox")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(attempts, 1);
+    assert!(error.is_some(), "the failure is recorded");
+    // The ministry's and ACS's administrators see their own agency's failures, nobody else's.
+    let admin = client();
+    app.sign_in_as(&admin, "admin@acs.demo", DEMO_PASSWORD)
+        .await;
+    let page = app
+        .get_as(&admin, "/admin/outbox")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("acs-reviewer@acs.demo") && page.contains("寄送失敗"));
+    assert!(
+        !page.contains("reviewer@ministry.demo"),
+        "another agency's mail is not shown"
+    );
+    // The incident itself was filed regardless.
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM incidents")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    // Back up: once the backoff has passed, the mail goes out.
+    let (port, got, _server) = smtp_listener().await;
+    let up = Smtp {
+        host: "127.0.0.1".into(),
+        port,
+        from: "portal@test.demo".into(),
+    };
+    assert_eq!(
+        jobs::send_outbox(&app.pool, &up).await.unwrap(),
+        0,
+        "still backing off"
+    );
+    sqlx::query("UPDATE outbox SET next_attempt_at = now()")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(jobs::send_outbox(&app.pool, &up).await.unwrap(), 2);
+    assert_eq!(got.lock().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_reminder_is_sent_once_even_with_two_portal_processes_claiming_at_once() {
+    let app = spawn_app().await;
+    // Aware 35 hours ago: level 3's 36-hour damage control is due within the hour, and its
+    // 2-hour review is long overdue.
+    let id = file_level_3(&app, 35 * 60).await;
+    // Reported 25 hours ago: the first daily control-effect report is due too.
+    sqlx::query("UPDATE incidents SET reported_at = reported_at - interval '25 hours'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    // Two "processes": separate pools on the same database, claiming concurrently.
+    let other = portal::startup::pool((*app.pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(jobs::remind(&app.pool, 24), jobs::remind(&other, 24));
+    let total = a.unwrap() + b.unwrap();
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM reminders WHERE incident_id = $1::uuid ORDER BY kind")
+            .bind(&id)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert!(kinds.contains(&"containment_soon".to_string()), "{kinds:?}");
+    assert!(
+        kinds.contains(&"control_effect_due".to_string()),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        total as usize,
+        kinds.len(),
+        "each reminder sent by exactly one process"
+    );
+    let unsent: i64 = sqlx::query_scalar("SELECT count(*) FROM reminders WHERE sent_at IS NULL")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(unsent, 0);
+    // The responder of Agency A hears about damage control exactly once.
+    let heard: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id \
+         WHERE u.email = 'responder@agency-a.demo' AND n.kind = 'containment_soon'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(heard, 1);
+    // Running again sends nothing new.
+    assert_eq!(jobs::remind(&app.pool, 24).await.unwrap(), 0);
+    // Nobody outside Agency A and its chain was reminded.
+    let outsiders: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM notifications n JOIN agencies a ON a.id = n.agency_id WHERE a.code NOT IN ('AGA', 'MIN', 'ACS')",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(outsiders, 0);
+}
