@@ -8,6 +8,7 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod pg_cluster;
+pub mod report_pdf;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

@@ -4,6 +4,7 @@
 pub mod agencies;
 pub mod incidents;
 pub mod notifications;
+pub mod oversight;
 pub mod sign_in;
 pub mod timeline;
 pub mod tokens;

@@ -5,3 +5,4 @@ pub mod auth;
 pub mod demo;
 pub mod directory;
 pub mod incidents;
+pub mod oversight;

@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod incidents;
 pub mod labels;
 pub mod notifications;
+pub mod oversight;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -164,6 +165,7 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .merge(admin::router())
         .merge(incidents::router())
         .merge(notifications::router())
+        .merge(oversight::router())
         .merge(api::router())
         .route("/static/{file}", axum::routing::get(static_file))
         .fallback(not_found)

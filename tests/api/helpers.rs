@@ -147,6 +147,8 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    // Server errors are logged; the test harness shows the log of a failing test only.
+    portal::telemetry::init();
     let (pool, db_name) = fresh_database().await;
     let mut settings = Settings::for_tests();
     adjust(&mut settings);

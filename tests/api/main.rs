@@ -11,3 +11,4 @@ mod jobs;
 mod matrix;
 mod notifications;
 mod operations;
+mod oversight;

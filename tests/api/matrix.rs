@@ -348,6 +348,16 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                         vec![403]
                     },
                 )],
+                ("GET", "/dashboard") => vec![(
+                    path.clone(),
+                    if !signed {
+                        anon
+                    } else if p.has(domain::Role::Reviewer) {
+                        vec![200]
+                    } else {
+                        vec![403]
+                    },
+                )],
                 ("GET", "/review-queue") => vec![(
                     path.clone(),
                     if !signed {
