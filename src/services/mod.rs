@@ -6,3 +6,4 @@ pub mod demo;
 pub mod directory;
 pub mod incidents;
 pub mod oversight;
+pub mod reports;

@@ -32,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/new", get(new_form))
         .route("/incidents/{id}", get(show))
         .route("/incidents/{id}/act/{action}", post(act))
+        .route("/incidents/{id}/report", get(report_page))
+        .route("/incidents/{id}/report.pdf", get(report_pdf))
         .route("/review-queue", get(review_queue))
         .route("/board", get(board))
         .route("/commander-queue", get(commander_queue))
@@ -987,4 +989,57 @@ async fn act(
     let mut typed = typed;
     typed.0.insert("form".into(), name);
     Ok((status, render(&show_page(&me, v, typed, errors, problem))?).into_response())
+}
+
+// ---- the investigation, handling and improvement report ---------------------------------
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    id: Uuid,
+    doc: crate::report_pdf::ReportDoc,
+}
+
+/// The printable report (prints to a clean A4 PDF from the browser).
+async fn report_page(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let v = svc::view(&state.pool, acting(&me), parse_id(&id)?).await?;
+    let doc = crate::services::reports::investigation_report(&v);
+    Ok(render(&ReportPage {
+        id: v.incident.id,
+        doc,
+    })?
+    .into_response())
+}
+
+/// The same report as a PDF rendered on the server, with the CJK font embedded.
+async fn report_pdf(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let v = svc::view(&state.pool, acting(&me), parse_id(&id)?).await?;
+    let doc = crate::services::reports::investigation_report(&v);
+    let number = v.incident.number.clone();
+    let bytes = tokio::task::spawn_blocking(move || crate::report_pdf::render_pdf(&doc))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering the report PDF: {e}")))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{number}.pdf\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

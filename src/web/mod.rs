@@ -104,6 +104,10 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
             include_bytes!("../../static/portal.css"),
             "text/css; charset=utf-8",
         ),
+        "report.css" => (
+            include_bytes!("../../static/report.css"),
+            "text/css; charset=utf-8",
+        ),
         "classify.js" => (
             include_bytes!("../../static/classify.js"),
             "text/javascript; charset=utf-8",

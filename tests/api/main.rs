@@ -12,3 +12,4 @@ mod matrix;
 mod notifications;
 mod operations;
 mod oversight;
+mod reports;

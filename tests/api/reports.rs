@@ -1,0 +1,159 @@
+use chrono::{Duration, Utc};
+use serde_json::{json, Value};
+
+use crate::helpers::{client, spawn_app, TestApp, DEMO_PASSWORD};
+
+async fn token(app: &TestApp, email: &str) -> String {
+    let v: Value = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&json!({"email": email, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["token"].as_str().unwrap().to_string()
+}
+
+async fn file(app: &TestApp, impacts: Value) -> (String, String) {
+    let t = token(app, "officer@agency-a.demo").await;
+    let body: Value = app
+        .client
+        .post(app.url("/api/v1/incidents"))
+        .bearer_auth(&t)
+        .json(&json!({
+            "title": "公文系統遭入侵", "aware_at": (Utc::now() - Duration::hours(2)).to_rfc3339(),
+            "category": "intrusion", "impacts": impacts, "personal_data": false, "affected_systems": ["公文系統"],
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        body["id"].as_str().unwrap().to_string(),
+        body["number"].as_str().unwrap().to_string(),
+    )
+}
+
+/// The text of a PDF, by poppler's pdftotext (pages separated by form feeds).
+fn pdf_text(bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("portal-report-{}", uuid::Uuid::new_v4()));
+    std::fs::write(&dir, bytes).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", dir.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext runs: install poppler-utils");
+    let _ = std::fs::remove_file(&dir);
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_level_3_report_pdf_holds_the_number_level_root_cause_and_is_classified_on_every_page()
+{
+    let app = spawn_app().await;
+    let (id, number) = file(
+        &app,
+        json!([{"kind":"tamper","asset":"core","severe":true}]),
+    )
+    .await;
+    let logistics = token(&app, "logistics@agency-a.demo").await;
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/incidents/{id}/actions/root_cause")))
+        .bearer_auth(&logistics)
+        .json(&json!({"root_cause": "管理帳號使用弱密碼遭暴力破解"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let officer = client();
+    app.sign_in_as(&officer, "officer@agency-a.demo", DEMO_PASSWORD)
+        .await;
+    let r = app
+        .get_as(&officer, &format!("/incidents/{id}/report.pdf"))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let text = pdf_text(&r.bytes().await.unwrap());
+    assert!(text.contains(&number), "the number");
+    assert!(text.contains("第三級"), "the level");
+    assert!(
+        text.contains("管理帳號使用弱密碼遭暴力破解"),
+        "the root cause"
+    );
+    for (n, page) in text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .enumerate()
+    {
+        assert!(page.contains("密件"), "page {} is marked classified", n + 1);
+    }
+    // The printable page says the same and marks it classified.
+    let html = app
+        .get_as(&officer, &format!("/incidents/{id}/report"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&number)
+            && html.contains("管理帳號使用弱密碼遭暴力破解")
+            && html.contains("class=\"classified top\"")
+    );
+}
+
+#[tokio::test]
+async fn a_report_with_parts_missing_renders_what_exists_and_lists_what_is_missing() {
+    let app = spawn_app().await;
+    let (id, number) = file(
+        &app,
+        json!([{"kind":"leak","asset":"non_core","severe":false}]),
+    )
+    .await;
+    let officer = client();
+    app.sign_in_as(&officer, "officer@agency-a.demo", DEMO_PASSWORD)
+        .await;
+    let html = app
+        .get_as(&officer, &format!("/incidents/{id}/report"))
+        .await;
+    assert_eq!(html.status(), 200);
+    let html = html.text().await.unwrap();
+    assert!(html.contains("id=\"missing-parts\"") && html.contains("事件根因"));
+    let r = app
+        .get_as(&officer, &format!("/incidents/{id}/report.pdf"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let text = pdf_text(&r.bytes().await.unwrap());
+    assert!(text.contains(&number) && text.contains("尚缺項目"));
+    assert!(!text.contains("密件"), "level 1 is not classified");
+}
+
+#[tokio::test]
+async fn another_agency_gets_404_for_the_report() {
+    let app = spawn_app().await;
+    let (id, _) = file(&app, json!([{"kind":"leak","asset":"core","severe":true}])).await;
+    let stranger = client();
+    app.sign_in_as(&stranger, "officer@agency-b.demo", DEMO_PASSWORD)
+        .await;
+    for path in [
+        format!("/incidents/{id}/report"),
+        format!("/incidents/{id}/report.pdf"),
+    ] {
+        assert_eq!(app.get_as(&stranger, &path).await.status(), 404, "{path}");
+    }
+    let ministry = client();
+    app.sign_in_as(&ministry, "reviewer@ministry.demo", DEMO_PASSWORD)
+        .await;
+    assert_eq!(
+        app.get_as(&ministry, &format!("/incidents/{id}/report.pdf"))
+            .await
+            .status(),
+        200
+    );
+}
