@@ -371,6 +371,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("dashboard.most_overdue", "逾期最多的機關", "Agencies with the most overdue items"),
     ("report.printable", "調查、處理及改善報告（列印）", "Investigation report (printable)"),
     ("report.pdf", "下載 PDF", "Download PDF"),
+    ("list.csv", "匯出 CSV", "Export CSV"),
     ("queue.commander", "待事件指揮官裁處", "Root-cause reports awaiting your decision"),
     ("incident.closed", "本事件已結案。", "This incident is closed."),
     ("incident.stage_ready", "本階段所需項目皆已完成，可完成本階段。", "Everything this stage needs is on record; it can be completed."),

@@ -34,8 +34,11 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/act/{action}", post(act))
         .route("/incidents/{id}/report", get(report_page))
         .route("/incidents/{id}/report.pdf", get(report_pdf))
+        .route("/incidents.csv", get(list_csv))
         .route("/review-queue", get(review_queue))
+        .route("/review-queue.csv", get(review_queue_csv))
         .route("/board", get(board))
+        .route("/board.csv", get(board_csv))
         .route("/commander-queue", get(commander_queue))
 }
 
@@ -1042,4 +1045,164 @@ async fn report_pdf(
         bytes,
     )
         .into_response())
+}
+
+// ---- CSV export --------------------------------------------------------------------------
+
+/// One CSV field: quoted when needed, and a leading `=`, `+`, `-` or `@` neutralised so that a
+/// spreadsheet does not run a text field as a formula.
+pub fn csv_field(raw: &str) -> String {
+    let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{raw}")
+    } else {
+        raw.to_string()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+fn csv_response(t: Lang, list: &[Incident], name: &str) -> Response {
+    let now = Utc::now();
+    let mut out = String::from("\u{feff}");
+    let header = [
+        "incidents.number",
+        "agency.name",
+        "incidents.title_field",
+        "incidents.category",
+        "incidents.level",
+        "incidents.stage",
+        "incidents.aware_at",
+        "incident.reported_at",
+        "incidents.next_due",
+        "deadline.overdue",
+    ];
+    out.push_str(
+        &header
+            .iter()
+            .map(|k| csv_field(t.tr(k)))
+            .collect::<Vec<_>>()
+            .join(","),
+    );
+    out.push_str("\r\n");
+    for i in list {
+        let row = [
+            i.number.clone(),
+            t.pick(&i.agency_name_zh, &i.agency_name_en).to_string(),
+            i.title.clone(),
+            t.pick(i.category.label_zh(), i.category.label_en())
+                .to_string(),
+            i.level.number().to_string(),
+            status_label(t, i.status),
+            show_time(i.aware_at),
+            show_time(i.reported_at),
+            i.next_due.map(show_time).unwrap_or_default(),
+            t.tr(if i.next_due.is_some_and(|d| d < now) {
+                "common.yes"
+            } else {
+                "common.no"
+            })
+            .to_string(),
+        ];
+        out.push_str(
+            &row.iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    }
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}
+
+/// The agency's list as filtered on the page, every page of it.
+async fn list_csv(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let filter = db::incidents::ListFilter {
+        status: q.stage.as_deref().and_then(IncidentStatus::parse),
+        level: q
+            .level
+            .as_deref()
+            .and_then(|l| l.parse().ok())
+            .and_then(IncidentLevel::from_number),
+        overdue: q.overdue.is_some(),
+        year: q
+            .year
+            .as_deref()
+            .and_then(|y| y.parse().ok())
+            .filter(|y| (2000..=2100).contains(y)),
+    };
+    let (list, _) = svc::list_own(
+        &state.pool,
+        acting(&me),
+        &filter,
+        db::PageRequest {
+            page: 1,
+            per_page: 50_000,
+        },
+    )
+    .await?;
+    Ok(csv_response(me.ctx.t, &list, "incidents"))
+}
+
+async fn review_queue_csv(
+    State(state): State<AppState>,
+    me: SignedIn,
+) -> Result<Response, AppError> {
+    let list = svc::review_queue(
+        &state.pool,
+        acting(&me),
+        db::PageRequest {
+            page: 1,
+            per_page: 50_000,
+        },
+    )
+    .await?;
+    Ok(csv_response(me.ctx.t, &list, "review-queue"))
+}
+
+async fn board_csv(State(state): State<AppState>, me: SignedIn) -> Result<Response, AppError> {
+    let list = svc::major_board(
+        &state.pool,
+        acting(&me),
+        db::PageRequest {
+            page: 1,
+            per_page: 50_000,
+        },
+    )
+    .await?;
+    Ok(csv_response(me.ctx.t, &list, "board"))
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::csv_field;
+
+    #[test]
+    fn fields_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-1+1"), "'-1+1");
+        assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
+    }
 }

@@ -325,6 +325,19 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                     vec![(path.clone(), if signed { vec![200] } else { anon })]
                 }
                 ("POST", "/notifications/read") => vec![(path.clone(), vec![303])],
+                ("GET", "/incidents.csv" | "/board.csv") => {
+                    vec![(path.clone(), if signed { vec![200] } else { anon })]
+                }
+                ("GET", "/review-queue.csv") => vec![(
+                    path.clone(),
+                    if !signed {
+                        anon
+                    } else if p.has(domain::Role::Reviewer) {
+                        vec![200]
+                    } else {
+                        vec![403]
+                    },
+                )],
                 ("GET", "/" | "/incidents" | "/board") => {
                     vec![(path.clone(), if signed { vec![200] } else { anon })]
                 }

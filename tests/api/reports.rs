@@ -157,3 +157,75 @@ async fn another_agency_gets_404_for_the_report() {
         200
     );
 }
+
+#[tokio::test]
+async fn incident_lists_export_as_csv_as_filtered_with_formulas_neutralised() {
+    let app = spawn_app().await;
+    let t = token(&app, "officer@agency-a.demo").await;
+    for (title, impacts) in [
+        (
+            "=HYPERLINK(\"http://evil\")",
+            json!([{"kind":"leak","asset":"non_core","severe":false}]),
+        ),
+        (
+            "核心系統中斷",
+            json!([{"kind":"disruption","asset":"core","severe":true}]),
+        ),
+    ] {
+        let r = app
+            .client
+            .post(app.url("/api/v1/incidents"))
+            .bearer_auth(&t)
+            .json(&json!({"title": title, "aware_at": (Utc::now() - Duration::hours(1)).to_rfc3339(), "category": "other", "impacts": impacts, "personal_data": false}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let officer = client();
+    app.sign_in_as(&officer, "officer@agency-a.demo", DEMO_PASSWORD)
+        .await;
+    let r = app.get_as(&officer, "/incidents.csv").await;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = r.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 3, "header and two incidents");
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+        "the formula is neutralised: {csv}"
+    );
+    let level_3 = app
+        .get_as(&officer, "/incidents.csv?level=3")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(level_3.lines().count(), 2);
+    assert!(level_3.contains("核心系統中斷"));
+    let stranger = client();
+    app.sign_in_as(&stranger, "officer@agency-b.demo", DEMO_PASSWORD)
+        .await;
+    let theirs = app
+        .get_as(&stranger, "/incidents.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(theirs.lines().count(), 1, "only the header");
+    let reviewer = client();
+    app.sign_in_as(&reviewer, "reviewer@ministry.demo", DEMO_PASSWORD)
+        .await;
+    let board = app
+        .get_as(&reviewer, "/board.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        board.contains("核心系統中斷") && !board.contains("HYPERLINK"),
+        "level 3/4 only"
+    );
+}
