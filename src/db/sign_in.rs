@@ -64,3 +64,29 @@ pub async fn recent_failures(
         oldest_from_address,
     })
 }
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct AuditSignIn {
+    pub at: DateTime<Utc>,
+    pub email_lower: String,
+    pub client_ip: String,
+    pub succeeded: bool,
+    pub agency: Option<String>,
+}
+
+/// Sign-in attempts, newest first (for the competent authority's audit page).
+pub async fn recent(
+    conn: &mut PgConnection,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<AuditSignIn>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT s.at, s.email_lower, s.client_ip, s.succeeded, a.name_zh AS agency \
+         FROM sign_in_attempts s LEFT JOIN agencies a ON a.id = s.agency_id \
+         ORDER BY s.at DESC, s.id DESC LIMIT $1 OFFSET $2",
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await
+}

@@ -166,3 +166,29 @@ pub async fn verify_all(conn: &mut PgConnection) -> Result<(u64, Option<Break>),
     }
     Ok((checked, None))
 }
+
+#[derive(Debug, FromRow)]
+pub struct LevelChange {
+    pub at: DateTime<Utc>,
+    pub incident_id: Uuid,
+    pub number: String,
+    pub body: String,
+    pub reviewer: Option<String>,
+}
+
+/// Level reviews across the incidents the acting user may see, newest first.
+pub async fn level_changes(
+    conn: &mut PgConnection,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<LevelChange>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT t.at, t.incident_id, i.number, t.body, u.display_name AS reviewer \
+         FROM timeline_entries t JOIN incidents i ON i.id = t.incident_id LEFT JOIN users u ON u.id = t.actor_id \
+         WHERE t.kind = 'level_reviewed' ORDER BY t.at DESC, t.id DESC LIMIT $1 OFFSET $2",
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await
+}

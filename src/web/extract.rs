@@ -27,6 +27,7 @@ pub struct Nav {
     pub is_admin: bool,
     pub is_registrar: bool,
     pub is_reviewer: bool,
+    pub is_auditor: bool,
     pub is_commander: bool,
     pub unread: i64,
     pub csrf: String,
@@ -50,6 +51,8 @@ impl Ctx {
             is_admin: u.has_role(Role::AgencyAdmin),
             is_registrar: u.has_role(Role::AgencyAdmin) && a.kind == AgencyKind::CompetentAuthority,
             is_reviewer: u.has_role(Role::Reviewer),
+            is_auditor: a.kind == AgencyKind::CompetentAuthority
+                && (u.has_role(Role::Reviewer) || u.has_role(Role::AgencyAdmin)),
             is_commander: u.has_role(Role::Commander),
             unread: self.unread,
             csrf: self.csrf.clone(),

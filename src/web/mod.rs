@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;
@@ -170,6 +171,7 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .merge(incidents::router())
         .merge(notifications::router())
         .merge(oversight::router())
+        .merge(audit::router())
         .merge(api::router())
         .route("/static/{file}", axum::routing::get(static_file))
         .fallback(not_found)

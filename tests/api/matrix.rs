@@ -361,6 +361,20 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                         vec![403]
                     },
                 )],
+                ("GET", "/audit") => {
+                    let auditor = p.agency_code == "ACS"
+                        && (p.has(domain::Role::Reviewer) || p.has(domain::Role::AgencyAdmin));
+                    vec![(
+                        path.clone(),
+                        if !signed {
+                            anon
+                        } else if auditor {
+                            vec![200]
+                        } else {
+                            vec![403]
+                        },
+                    )]
+                }
                 ("GET", "/dashboard") => vec![(
                     path.clone(),
                     if !signed {

@@ -165,3 +165,49 @@ async fn dashboard_figures_equal_counts_computed_directly_in_sql() {
         .await;
     assert_eq!(app.get_as(&officer, "/dashboard").await.status(), 403);
 }
+
+#[tokio::test]
+async fn the_competent_authority_audits_sign_ins_and_level_changes() {
+    let app = spawn_app().await;
+    let _ = app
+        .sign_in_as(&client(), "officer@agency-b.demo", "wrong-password")
+        .await;
+    let t = token(&app, "officer@agency-a.demo").await;
+    let body: serde_json::Value = app
+        .client
+        .post(app.url("/api/v1/incidents"))
+        .bearer_auth(&t)
+        .json(&json!({"title": "audit", "aware_at": (Utc::now() - Duration::hours(1)).to_rfc3339(), "category": "other",
+                      "impacts": [{"kind":"leak","asset":"core","severe":false}], "personal_data": false}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = body["id"].as_str().unwrap();
+    let reviewer = token(&app, "reviewer@ministry.demo").await;
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/incidents/{id}/review")))
+        .bearer_auth(&reviewer)
+        .json(&json!({"level": 3, "reason": "影響核心業務"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    let acs = client();
+    app.sign_in_as(&acs, "acs-reviewer@acs.demo", DEMO_PASSWORD)
+        .await;
+    let html = app.get_as(&acs, "/audit").await.text().await.unwrap();
+    let changes =
+        &html[html.find("id=\"level-changes\"").unwrap()..html.find("id=\"sign-ins\"").unwrap()];
+    assert!(changes.contains("2 → 3") && changes.contains("影響核心業務"));
+    let sign_ins = &html[html.find("id=\"sign-ins\"").unwrap()..];
+    assert!(sign_ins.contains("officer@agency-b.demo") && sign_ins.contains("失敗"));
+    let ministry = client();
+    app.sign_in_as(&ministry, "reviewer@ministry.demo", DEMO_PASSWORD)
+        .await;
+    assert_eq!(app.get_as(&ministry, "/audit").await.status(), 403);
+}
