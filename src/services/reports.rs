@@ -20,6 +20,66 @@ fn or_missing(value: Option<String>, what: &str, missing: &mut Vec<String>) -> S
     })
 }
 
+/// The documents the procedure asks for, all drawn from the same record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    /// 調查、處理及改善報告 (Enforcement Rules art. 12).
+    Investigation,
+    /// Root cause and improvement strategy, for the commander's decision (SPEC 5, stage 4).
+    RootCause,
+    /// Level 3/4: the periodic report on the effect of control measures (SPEC 5, stage 3).
+    ControlEffect,
+    /// Level 3/4: the periodic report on improvement progress (SPEC 5, stage 5).
+    ImprovementProgress,
+}
+
+impl ReportKind {
+    pub fn parse(s: &str) -> Option<ReportKind> {
+        Some(match s {
+            "" | "investigation" => ReportKind::Investigation,
+            "root_cause" => ReportKind::RootCause,
+            "control_effect" => ReportKind::ControlEffect,
+            "progress" => ReportKind::ImprovementProgress,
+            _ => return None,
+        })
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            ReportKind::Investigation => "調查、處理及改善報告",
+            ReportKind::RootCause => "事件根因分析及改善策略（陳報事件指揮官裁處）",
+            ReportKind::ControlEffect => "損害控制成效定期報告",
+            ReportKind::ImprovementProgress => "改善措施辦理成效定期報告",
+        }
+    }
+
+    /// Which of the investigation report's sections (by index) the document carries.
+    fn sections(self) -> &'static [usize] {
+        match self {
+            ReportKind::Investigation => &[0, 1, 2, 3, 4, 5],
+            ReportKind::RootCause => &[0, 1, 4, 5],
+            ReportKind::ControlEffect => &[0, 1, 2],
+            ReportKind::ImprovementProgress => &[0, 5],
+        }
+    }
+}
+
+/// `kind` of document for incident `v`.
+pub fn report(v: &IncidentView, kind: ReportKind) -> ReportDoc {
+    let mut doc = investigation_report(v);
+    let missing = (doc.sections.len() > 6)
+        .then(|| doc.sections.pop())
+        .flatten();
+    doc.sections = kind
+        .sections()
+        .iter()
+        .filter_map(|i| doc.sections.get(*i).cloned())
+        .chain(missing.filter(|_| kind != ReportKind::ControlEffect))
+        .collect();
+    doc.title = kind.title().into();
+    doc
+}
+
 pub fn investigation_report(v: &IncidentView) -> ReportDoc {
     let i = &v.incident;
     let r = &i.record;

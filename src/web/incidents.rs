@@ -1003,14 +1003,26 @@ struct ReportPage {
     doc: crate::report_pdf::ReportDoc,
 }
 
+#[derive(Deserialize, Default)]
+struct ReportQuery {
+    kind: Option<String>,
+}
+
+fn report_kind(q: &ReportQuery) -> Result<crate::services::reports::ReportKind, AppError> {
+    crate::services::reports::ReportKind::parse(q.kind.as_deref().unwrap_or(""))
+        .ok_or(AppError::NotFound)
+}
+
 /// The printable report (prints to a clean A4 PDF from the browser).
 async fn report_page(
     State(state): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
+    let kind = report_kind(&q)?;
     let v = svc::view(&state.pool, acting(&me), parse_id(&id)?).await?;
-    let doc = crate::services::reports::investigation_report(&v);
+    let doc = crate::services::reports::report(&v, kind);
     Ok(render(&ReportPage {
         id: v.incident.id,
         doc,
@@ -1023,9 +1035,11 @@ async fn report_pdf(
     State(state): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
+    let kind = report_kind(&q)?;
     let v = svc::view(&state.pool, acting(&me), parse_id(&id)?).await?;
-    let doc = crate::services::reports::investigation_report(&v);
+    let doc = crate::services::reports::report(&v, kind);
     let number = v.incident.number.clone();
     let bytes = tokio::task::spawn_blocking(move || crate::report_pdf::render_pdf(&doc))
         .await

@@ -94,6 +94,32 @@ async fn the_level_3_report_pdf_holds_the_number_level_root_cause_and_is_classif
     {
         assert!(page.contains("密件"), "page {} is marked classified", n + 1);
     }
+    // The root-cause report for the commander and the periodic control-effect report.
+    let r = app
+        .get_as(
+            &officer,
+            &format!("/incidents/{id}/report.pdf?kind=root_cause"),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let text = pdf_text(&r.bytes().await.unwrap());
+    assert!(text.contains("陳報事件指揮官裁處") && text.contains("管理帳號使用弱密碼遭暴力破解"));
+    let html = app
+        .get_as(
+            &officer,
+            &format!("/incidents/{id}/report?kind=control_effect"),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("損害控制成效定期報告") && !html.contains("事件根因分析</h2>"));
+    assert_eq!(
+        app.get_as(&officer, &format!("/incidents/{id}/report?kind=nonsense"))
+            .await
+            .status(),
+        404
+    );
     // The printable page says the same and marks it classified.
     let html = app
         .get_as(&officer, &format!("/incidents/{id}/report"))
