@@ -1,0 +1,613 @@
+//! End to end in a real browser: headless Chromium (driven over WebDriver by `chromedriver`)
+//! against the real server on a random port over a real PostgreSQL. Each step saves a
+//! screenshot under `target/e2e/` so a person can look at what users see.
+//!
+//! Needs the Debian packages `chromium` and `chromium-driver`; without them the test fails.
+
+// The shared harness has helpers only the API tests use.
+#![allow(dead_code)]
+
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use reqwest::Client as Http;
+use serde_json::json;
+use uuid::Uuid;
+
+use helpers::{client, spawn_app, TestApp, DEMO_PASSWORD};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// How long to wait for anything to appear in the browser.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+// ---- chromedriver ------------------------------------------------------------------------
+
+/// A `chromedriver` child process (in its own process group, with the browsers it starts) and
+/// the browser profile folder; both go away on drop, also when the test panics.
+struct Driver {
+    child: Child,
+    port: u16,
+    profile: PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = self.child.id() as libc::pid_t;
+        unsafe { libc::kill(-group, libc::SIGKILL) };
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn on_path(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `target/e2e/`, where the screenshots and the driver's log go.
+fn output_folder() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("the target folder")
+        .join("e2e")
+}
+
+async fn start_driver() -> Driver {
+    let Some(program) = on_path("chromedriver") else {
+        panic!(
+            "chromedriver is not on PATH: the browser tests need Chromium and its driver \
+             (Debian: apt-get install chromium chromium-driver)"
+        );
+    };
+    assert!(
+        Path::new(CHROMIUM).is_file(),
+        "{CHROMIUM} is missing: the browser tests need Chromium and its driver \
+         (Debian: apt-get install chromium chromium-driver)"
+    );
+    let port = free_port();
+    let log = std::fs::File::create(output_folder().join("chromedriver.log")).unwrap();
+    let child = Command::new(&program)
+        .arg(format!("--port={port}"))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .process_group(0)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {}: {e}", program.display()));
+    let profile = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "chromium-profile-{}-{}",
+        std::process::id(),
+        Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&profile).unwrap();
+    let mut driver = Driver {
+        child,
+        port,
+        profile,
+    };
+    let status = format!("http://127.0.0.1:{port}/status");
+    let started = Instant::now();
+    loop {
+        if let Some(code) = driver.child.try_wait().unwrap() {
+            panic!("chromedriver exited at start ({code}); see target/e2e/chromedriver.log");
+        }
+        if let Ok(r) = client().get(&status).send().await {
+            let body: serde_json::Value = r.json().await.unwrap_or_default();
+            if body["value"]["ready"] == json!(true) {
+                break;
+            }
+        }
+        assert!(
+            started.elapsed() < PATIENCE,
+            "chromedriver did not answer on port {port}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    driver
+}
+
+// ---- the browser ---------------------------------------------------------------------------
+
+struct Browser {
+    c: Client,
+    base: String,
+    shots: PathBuf,
+    step: u32,
+}
+
+/// Polls `probe` until it gives a value; panics naming `what` after [`PATIENCE`].
+async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(started.elapsed() < PATIENCE, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+impl Browser {
+    async fn open(driver: &Driver, base: &str) -> Browser {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-dev-shm-usage",
+                    "--window-size=1280,1000",
+                    format!("--user-data-dir={}", driver.profile.display()),
+                ],
+            }),
+        );
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
+            .await
+            .expect("chromedriver starts a Chromium session");
+        let shots = output_folder();
+        Browser {
+            c,
+            base: base.to_string(),
+            shots,
+            step: 0,
+        }
+    }
+
+    async fn goto(&self, path: &str) {
+        self.c.goto(&format!("{}{path}", self.base)).await.unwrap();
+    }
+
+    async fn current_path(&self) -> String {
+        self.c.current_url().await.unwrap().path().to_string()
+    }
+
+    async fn find(&self, css: &str) -> Element {
+        self.c
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.unwrap()
+    }
+
+    async fn body_text(&self) -> String {
+        self.text("body").await
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        let field = self.find(css).await;
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    /// Sets a field's value by script (for `datetime-local`, whose typing is locale-bound).
+    async fn set_value(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.c
+            .execute(
+                "document.querySelector(arguments[0]).value = arguments[1];",
+                vec![json!(css), json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn select(&self, css: &str, value: &str) {
+        self.find(css).await.select_by_value(value).await.unwrap();
+    }
+
+    /// Clicks what submits a form or follows a link and waits for the next page to load.
+    async fn click_and_wait(&self, css: &str) {
+        let old = self.find("html").await;
+        self.find(css).await.click().await.unwrap();
+        eventually(&format!("a new page after clicking {css}"), || {
+            let old = old.clone();
+            async move { old.tag_name().await.is_err().then_some(()) }
+        })
+        .await;
+        eventually("the page to load", || async {
+            let state = self
+                .c
+                .execute("return document.readyState", vec![])
+                .await
+                .ok()?;
+            (state == json!("complete")).then_some(())
+        })
+        .await;
+    }
+
+    async fn scroll_to(&self, css: &str) {
+        self.find(css).await;
+        self.c
+            .execute(
+                "document.querySelector(arguments[0]).scrollIntoView({block: 'center'});",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Saves `target/e2e/NN-<name>.png` of what the window shows now.
+    async fn shot(&mut self, name: &str) {
+        self.step += 1;
+        let png = self.c.screenshot().await.unwrap();
+        let file = self.shots.join(format!("{:02}-{name}.png", self.step));
+        std::fs::write(&file, png).unwrap();
+    }
+
+    /// Waits for the filing form's live level to be `want`; returns its text.
+    async fn live_level(&self, want: &str) -> String {
+        eventually(&format!("#live-level to show level {want}"), || async {
+            let out = self.find("#live-level").await;
+            (out.attr("data-level").await.ok()?.as_deref() == Some(want)).then_some(())?;
+            out.text().await.ok()
+        })
+        .await
+    }
+
+    async fn sign_in(&self, email: &str) {
+        self.goto("/login").await;
+        self.fill("#email", email).await;
+        self.fill("#password", DEMO_PASSWORD).await;
+        self.click_and_wait("form[action='/login'] button[type=submit]")
+            .await;
+        assert_eq!(self.current_path().await, "/", "{email} signs in");
+    }
+
+    async fn sign_out(&self) {
+        self.click_and_wait("form[action='/logout'] button[type=submit]")
+            .await;
+        assert!(
+            self.c
+                .find(Locator::Css("form[action='/logout']"))
+                .await
+                .is_err(),
+            "signed out"
+        );
+    }
+}
+
+// ---- the HTTP side (as in tests/api/incidents.rs) -----------------------------------------
+
+fn local(t: chrono::DateTime<Utc>) -> String {
+    portal::domain::to_taipei(t)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+fn date_in(days: i64) -> String {
+    portal::domain::to_taipei(Utc::now() + chrono::Duration::days(days))
+        .date_naive()
+        .to_string()
+}
+
+async fn as_user(app: &TestApp, email: &str) -> Http {
+    let c = client();
+    let r = app.sign_in_as(&c, email, DEMO_PASSWORD).await;
+    assert_eq!(r.status(), 303, "{email} signs in");
+    c
+}
+
+async fn ok(app: &TestApp, c: &Http, id: Uuid, action: &str, fields: &[(&str, &str)]) {
+    let r = app
+        .post_as(c, &format!("/incidents/{id}/act/{action}"), fields)
+        .await;
+    let status = r.status();
+    let body = r.text().await.unwrap();
+    let problem = body
+        .split("id=\"problem\">")
+        .nth(1)
+        .map(|p| p.split('<').next().unwrap().to_string());
+    assert_eq!(status, 303, "{action}: {problem:?}");
+}
+
+async fn status_of(app: &TestApp, id: Uuid) -> String {
+    sqlx::query_scalar("SELECT status FROM incidents WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// Runs a level-4 incident from the report stage to the secretary's submission of the
+/// root-cause report to the commander.
+async fn advance_to_commander(app: &TestApp, id: Uuid) {
+    let now = local(Utc::now());
+    let officer = as_user(app, "officer@agency-a.demo").await;
+    ok(
+        app,
+        &officer,
+        id,
+        "escalation_notice",
+        &[("told", "示範部資安窗口"), ("means", "phone"), ("at", &now)],
+    )
+    .await;
+    ok(app, &officer, id, "complete_stage", &[("confirm", "yes")]).await;
+    assert_eq!(status_of(app, id).await, "response_team");
+
+    let commander = as_user(app, "commander@agency-a.demo").await;
+    ok(app, &commander, id, "activate_team", &[]).await;
+    ok(
+        app,
+        &commander,
+        id,
+        "response_meeting",
+        &[
+            ("held_at", &now),
+            ("attendees", "指揮官\n資安長"),
+            ("minutes", "確認影響範圍"),
+            ("agenda", "overview"),
+            ("agenda", "scope"),
+            ("agenda", "other"),
+        ],
+    )
+    .await;
+    ok(app, &commander, id, "complete_stage", &[("confirm", "yes")]).await;
+    assert_eq!(status_of(app, id).await, "containment");
+
+    let responder = as_user(app, "responder@agency-a.demo").await;
+    ok(
+        app,
+        &responder,
+        id,
+        "containment",
+        &[
+            ("scope_confirmed", "on"),
+            ("priority_restoration_done", "on"),
+            ("system_0", "within"),
+            ("system_1", "beyond"),
+            ("public_announcement", "no"),
+        ],
+    )
+    .await;
+    ok(app, &responder, id, "control_effect_report", &[]).await;
+    ok(
+        app,
+        &responder,
+        id,
+        "containment",
+        &[("notify_completion", "on")],
+    )
+    .await;
+    ok(app, &responder, id, "complete_stage", &[("confirm", "yes")]).await;
+    assert_eq!(status_of(app, id).await, "root_cause");
+
+    let logistics = as_user(app, "logistics@agency-a.demo").await;
+    ok(
+        app,
+        &logistics,
+        id,
+        "root_cause",
+        &[("root_cause", "弱密碼遭暴力破解")],
+    )
+    .await;
+    for (description, horizon, days) in [
+        ("全面更換密碼", "short", 7),
+        ("汰換老舊設備", "mid", 120),
+        ("資安人員訓練", "long", 400),
+    ] {
+        ok(
+            app,
+            &logistics,
+            id,
+            "improvement_item",
+            &[
+                ("description", description),
+                ("horizon", horizon),
+                ("due_on", &date_in(days)),
+            ],
+        )
+        .await;
+    }
+    submit_to_commander(app, id).await;
+}
+
+/// The secretary's submission of the root-cause report to the commander.
+async fn submit_to_commander(app: &TestApp, id: Uuid) {
+    let secretary = as_user(app, "secretary@agency-a.demo").await;
+    ok(app, &secretary, id, "submit_to_commander", &[]).await;
+}
+
+// ---- the scenario --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_incident_is_filed_reviewed_and_decided_in_a_real_browser() {
+    let started = Instant::now();
+    std::fs::create_dir_all(output_folder()).unwrap();
+    for old in std::fs::read_dir(output_folder()).unwrap().flatten() {
+        if old.path().extension().is_some_and(|e| e == "png") {
+            let _ = std::fs::remove_file(old.path());
+        }
+    }
+    let driver = start_driver().await;
+    let app = spawn_app().await;
+    let b = Browser::open(&driver, &app.base).await;
+    let session = b.c.clone();
+
+    // On a failed step, keep a picture of the page it failed on before the browser goes.
+    match tokio::spawn(scenario(b, app)).await {
+        Ok(shots) => eprintln!(
+            "e2e: {shots} screenshots in {} ({:.1} s)",
+            output_folder().display(),
+            started.elapsed().as_secs_f64()
+        ),
+        Err(failed) => {
+            if let Ok(png) = session.screenshot().await {
+                let _ = std::fs::write(output_folder().join("failure.png"), png);
+            }
+            let _ = session.close().await;
+            drop(driver);
+            std::panic::resume_unwind(failed.into_panic());
+        }
+    }
+    let _ = session.close().await;
+    drop(driver);
+}
+
+/// The steps; returns how many screenshots it took.
+async fn scenario(mut b: Browser, app: TestApp) -> u32 {
+    // 1. The officer files; the level shown follows the impacts as they are chosen.
+    b.sign_in("officer@agency-a.demo").await;
+    b.shot("officer-signed-in").await;
+    b.goto("/incidents/new").await;
+    b.find("#filing").await;
+    b.shot("filing-form").await;
+
+    b.select("select[name='impact_leak_non_core']", "minor")
+        .await;
+    let text = b.live_level("1").await;
+    assert!(text.contains("第一級"), "live level reads level 1: {text}");
+    b.scroll_to("#live-level").await;
+    b.shot("live-level-1").await;
+    b.select("select[name='impact_tamper_core']", "severe")
+        .await;
+    let text = b.live_level("3").await;
+    assert!(text.contains("第三級"), "live level reads level 3: {text}");
+    b.scroll_to("#live-level").await;
+    b.shot("live-level-3").await;
+
+    b.fill("#title", "官網遭植入惡意程式").await;
+    b.set_value(
+        "#aware_at",
+        &local(Utc::now() - chrono::Duration::minutes(30)),
+    )
+    .await;
+    b.select("#category", "intrusion").await;
+    b.select("#subcategory", "malware_implanted").await;
+    b.fill("#affected_systems", "官方網站\n公文系統").await;
+    b.fill("#summary", "發現異常連線。").await;
+    b.fill("#contact", "王小明 02-1234-5678").await;
+    b.click_and_wait("#filing button[type=submit]").await;
+    let path = b.current_path().await;
+    let id = Uuid::parse_str(path.trim_start_matches("/incidents/"))
+        .unwrap_or_else(|_| panic!("filed and sent to the incident page, not {path}"));
+    let level = b.text("#level").await;
+    assert!(level.contains("第三級"), "filed at level 3: {level}");
+    let number = b.text("#number").await;
+    assert!(number.starts_with("AGA-"), "numbered: {number}");
+    b.shot("incident-filed-level-3").await;
+    b.sign_out().await;
+
+    // 2. The ministry's reviewer finds it first in the queue and raises it to level 4.
+    b.sign_in("reviewer@ministry.demo").await;
+    b.goto("/review-queue").await;
+    let first = b.find("#incidents tbody tr:first-child a").await;
+    assert_eq!(
+        first.text().await.unwrap(),
+        number,
+        "the new incident heads the review queue"
+    );
+    b.shot("review-queue").await;
+    b.click_and_wait("#incidents tbody tr:first-child a").await;
+    assert_eq!(b.current_path().await, format!("/incidents/{id}"));
+    b.select("#review-level", "4").await;
+    b.fill("#review-reason", "涉及核心系統遭竄改，且影響範圍擴及他機關")
+        .await;
+    b.scroll_to("#form-review").await;
+    b.shot("review-form").await;
+    b.click_and_wait("#form-review button[type=submit]").await;
+    let level = b.text("#level").await;
+    assert!(level.contains("第四級"), "raised to level 4: {level}");
+    b.shot("reviewed-level-4").await;
+    b.sign_out().await;
+
+    // 3. The stages in between, over plain HTTP.
+    advance_to_commander(&app, id).await;
+
+    // 4. The commander returns the report with a comment, then approves the resubmission.
+    b.sign_in("commander@agency-a.demo").await;
+    b.goto("/commander-queue").await;
+    let link = format!("#incidents a[href='/incidents/{id}']");
+    b.find(&link).await;
+    b.shot("commander-queue").await;
+    b.click_and_wait(&link).await;
+    b.find("#form-decide input[name=decision][value=return]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let comment = "請補充日誌分析與受影響帳號清單";
+    b.fill("#decide-comment", comment).await;
+    b.scroll_to("#form-decide").await;
+    b.shot("decide-return").await;
+    b.click_and_wait("#form-decide button[type=submit]").await;
+    let returned = b.text("#returned").await;
+    assert!(returned.contains(comment), "the comment shows: {returned}");
+    b.scroll_to("#returned").await;
+    b.shot("returned-with-comment").await;
+
+    submit_to_commander(&app, id).await;
+    b.goto(&format!("/incidents/{id}")).await;
+    b.find("#form-decide input[name=decision][value=approve]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.scroll_to("#form-decide").await;
+    b.shot("decide-approve").await;
+    b.click_and_wait("#form-decide button[type=submit]").await;
+    assert!(
+        b.c.find(Locator::Css("#form-decide")).await.is_err(),
+        "nothing left to decide"
+    );
+    let decisions: Vec<String> = sqlx::query_scalar(
+        "SELECT body FROM timeline_entries WHERE incident_id = $1 \
+         AND kind = 'commander_decision' ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(decisions.len(), 2, "{decisions:?}");
+    assert!(decisions[0].contains(comment), "{decisions:?}");
+    assert!(
+        decisions[1].contains("\"decision\":\"approved\""),
+        "{decisions:?}"
+    );
+    b.shot("approved").await;
+
+    // 5. The language switch in the header.
+    b.click_and_wait("form.lang button[value=en]").await;
+    let lang = b.find("html").await.attr("lang").await.unwrap();
+    assert_eq!(lang.as_deref(), Some("en"));
+    assert_eq!(b.current_path().await, format!("/incidents/{id}"));
+    let heading = b.text("#timeline h2").await;
+    assert_eq!(heading, "Timeline");
+    assert!(b.body_text().await.contains("Sign out"));
+    b.shot("english").await;
+    b.step
+}
