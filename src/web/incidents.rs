@@ -595,11 +595,32 @@ struct ShowPage {
     problem: Option<String>,
     now_local: String,
     level_choices: Vec<Choice>,
+    stage: Option<Stage>,
 }
 
 impl ShowPage {
     fn can(&self, name: &str) -> bool {
         self.can.contains(&name)
+    }
+    /// Whether the form belongs to the current stage (shown first) or is always at hand.
+    fn cur(&self, name: &str) -> bool {
+        let stage = match name {
+            "escalation_notice" => Stage::Report,
+            "activate_team" | "response_meeting" => Stage::ResponseTeam,
+            "containment" | "control_effect_report" | "personal_data_assessment" => {
+                Stage::Containment
+            }
+            "root_cause"
+            | "malware_analysis"
+            | "virus_check"
+            | "improvement_item"
+            | "submit_to_commander"
+            | "decide"
+            | "send_to_escalation_target" => Stage::RootCause,
+            "progress_report" | "submit_report" | "classified_document" => Stage::Improvement,
+            _ => return true,
+        };
+        self.stage == Some(stage)
     }
 }
 
@@ -612,6 +633,37 @@ pub fn action_of(name: &str) -> Option<Action> {
         .iter()
         .copied()
         .find(|a| action_name(*a) == name)
+}
+
+/// A timeline entry's JSON as "key: value" lines, times shown in Taipei.
+fn readable_body(json: &str) -> String {
+    fn value(v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::String(s) => DateTime::parse_from_rfc3339(s)
+                .map(|t| show_time(t.with_timezone(&Utc)))
+                .unwrap_or_else(|_| s.clone()),
+            serde_json::Value::Null => "—".into(),
+            serde_json::Value::Array(items) => {
+                items.iter().map(value).collect::<Vec<_>>().join("、")
+            }
+            serde_json::Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| format!("{k} {}", value(v)))
+                .collect::<Vec<_>>()
+                .join("；"),
+            other => other.to_string(),
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(serde_json::Value::Object(map)) => map
+            .iter()
+            .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
+            .map(|(k, v)| format!("{k}: {}", value(v)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Ok(other) => value(&other),
+        Err(_) => json.to_string(),
+    }
 }
 
 /// The form name of each action on the page.
@@ -647,6 +699,8 @@ fn deadline_state(t: Lang, d: &domain::Deadline, now: DateTime<Utc>) -> (String,
     let human = |mins: i64| {
         let (h, m) = (mins / 60, mins % 60);
         match t {
+            Lang::ZhTw if h >= 48 => format!("{} 天 {} 小時", h / 24, h % 24),
+            Lang::En if h >= 48 => format!("{} d {} h", h / 24, h % 24),
             Lang::ZhTw => format!("{h} 小時 {m} 分"),
             Lang::En => format!("{h} h {m} min"),
         }
@@ -655,14 +709,20 @@ fn deadline_state(t: Lang, d: &domain::Deadline, now: DateTime<Utc>) -> (String,
         DeadlineStatus::Pending => {
             let left = d.time_left(now).map(|x| x.num_minutes()).unwrap_or(0);
             (
-                format!("{label}（{} {}）", t.tr("deadline.left"), human(left)),
+                match t {
+                    Lang::ZhTw => format!("{label}（{} {}）", t.tr("deadline.left"), human(left)),
+                    Lang::En => format!("{label} ({} {})", t.tr("deadline.left"), human(left)),
+                },
                 "pending",
             )
         }
         DeadlineStatus::Overdue => {
             let late = d.overdue_by(now).map(|x| x.num_minutes()).unwrap_or(0);
             (
-                format!("{label}（{} {}）", t.tr("deadline.late"), human(late)),
+                match t {
+                    Lang::ZhTw => format!("{label}（{} {}）", t.tr("deadline.late"), human(late)),
+                    Lang::En => format!("{label} ({} {})", t.tr("deadline.late"), human(late)),
+                },
                 "overdue",
             )
         }
@@ -692,7 +752,7 @@ fn show_page(
             at: show_time(e.at),
             who: who.clone().unwrap_or_default(),
             kind: t.tr(&format!("timeline.{}", e.kind)).to_string(),
-            body: e.body.clone(),
+            body: readable_body(&e.body),
         })
         .collect();
     ShowPage {
@@ -793,6 +853,7 @@ fn show_page(
         problem,
         now_local: input_time(now),
         level_choices: level_choices(t, &i.level.number().to_string()),
+        stage: current,
     }
 }
 
