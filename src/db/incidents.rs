@@ -323,7 +323,7 @@ pub async fn review_queue(
     convert(rows)
 }
 
-/// Level-3/4 incidents of agencies below, open ones first.
+/// Open level-3/4 incidents of agencies below, nearest deadline first.
 pub async fn major_board(
     conn: &mut PgConnection,
     viewer_agency: AgencyId,
@@ -331,8 +331,8 @@ pub async fn major_board(
     limit: i64,
 ) -> Result<Vec<Incident>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SELECT} WHERE i.level >= 3 AND i.agency_id <> $1 \
-         ORDER BY (i.status = 'closed'), i.next_due NULLS LAST, i.id LIMIT $2 OFFSET $3"
+        "{SELECT} WHERE i.level >= 3 AND i.status <> 'closed' AND i.agency_id <> $1 \
+         ORDER BY i.next_due NULLS LAST, i.id LIMIT $2 OFFSET $3"
     ))
     .bind(viewer_agency.0)
     .bind(limit)

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use sqlx::PgPool;
+use sqlx::PgConnection;
 
 use crate::db::{self, agencies::Agency};
 use crate::domain::{self, AgencyId, EscalationTarget};
@@ -16,14 +16,15 @@ pub struct AgencyStanding {
     pub supervision_chain: Vec<Agency>,
 }
 
-pub async fn standing(pool: &PgPool, id: AgencyId) -> Result<AgencyStanding, AppError> {
-    let mut conn = pool.acquire().await?;
-    let mut known: HashMap<AgencyId, Agency> = db::agencies::with_ancestors(&mut conn, id)
+/// On the caller's connection: a caller inside a transaction must not take a second pooled
+/// connection (under load, every request holding one and waiting for another starves the pool).
+pub async fn standing(conn: &mut PgConnection, id: AgencyId) -> Result<AgencyStanding, AppError> {
+    let mut known: HashMap<AgencyId, Agency> = db::agencies::with_ancestors(&mut *conn, id)
         .await?
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
-    let ca = db::agencies::competent_authority(&mut conn)
+    let ca = db::agencies::competent_authority(&mut *conn)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no competent authority is registered"))?;
     let ca_id = ca.id;

@@ -173,9 +173,8 @@ pub async fn file(pool: &PgPool, me: Acting<'_>, input: FilingInput) -> Result<I
     let classification = domain::classify(&input.impacts)
         .map_err(|_| field_error("impacts", "error.impacts_none"))?;
     let level = classification.level;
-    let standing = directory::standing(pool, me.user.agency_id).await?;
-
     let mut tx = db::begin_as(pool, me.user.id).await?;
+    let standing = directory::standing(&mut tx, me.user.agency_id).await?;
     let ca = competent_authority(&mut tx).await?;
     let year = domain::to_taipei(now).year();
     let seq = db::incidents::next_sequence(&mut tx, me.user.agency_id, year).await?;
@@ -271,8 +270,8 @@ pub struct IncidentView {
     pub escalation_target_name: Option<(String, String)>,
 }
 
-async fn context(pool: &PgPool, i: &Incident) -> Result<IncidentContext, AppError> {
-    let standing = directory::standing(pool, i.agency_id).await?;
+async fn context(conn: &mut sqlx::PgConnection, i: &Incident) -> Result<IncidentContext, AppError> {
+    let standing = directory::standing(conn, i.agency_id).await?;
     Ok(IncidentContext {
         agency: i.agency_id,
         status: i.status,
@@ -310,7 +309,7 @@ pub async fn view(pool: &PgPool, me: Acting<'_>, id: Uuid) -> Result<IncidentVie
     let incident = db::incidents::get(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let ctx = context(pool, &incident).await?;
+    let ctx = context(&mut tx, &incident).await?;
     let actor = me.actor();
     domain::may(&actor, Action::ViewIncident, &ctx).map_err(denied)?;
     let ca = competent_authority(&mut tx).await?;
@@ -445,8 +444,8 @@ pub async fn may_act(
     let incident = db::incidents::get(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let ctx = context(&mut tx, &incident).await?;
     tx.commit().await?;
-    let ctx = context(pool, &incident).await?;
     domain::may(&me.actor(), action, &ctx).map_err(denied)
 }
 
@@ -461,7 +460,7 @@ pub async fn act(
     let mut i = db::incidents::get_for_update(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let ctx = context(pool, &i).await?;
+    let ctx = context(&mut tx, &i).await?;
     domain::may(&me.actor(), action.action(), &ctx).map_err(denied)?;
     let now = Utc::now();
     let level_before = i.level;

@@ -43,7 +43,9 @@ struct HomePage {
 
 async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Html<String>, AppError> {
     let t = me.ctx.t;
-    let standing = directory::standing(&state.pool, me.user.agency_id).await?;
+    let mut conn = state.pool.acquire().await?;
+    let standing = directory::standing(&mut conn, me.user.agency_id).await?;
+    drop(conn);
     let name = |a: &db::agencies::Agency| t.pick(&a.name_zh, &a.name_en).to_string();
     let escalation_target = standing.escalation_target.as_ref().map(|(target, agency)| {
         let relation = match target {
