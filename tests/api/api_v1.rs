@@ -1,21 +1,7 @@
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, TestApp, DEMO_PASSWORD};
-
-async fn token(app: &TestApp, email: &str) -> String {
-    let r = app
-        .client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({ "email": email, "password": DEMO_PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "{email} gets a token");
-    let body: Value = r.json().await.unwrap();
-    assert!(body["expires_at"].is_string());
-    body["token"].as_str().unwrap().to_string()
-}
+use crate::helpers::{spawn_app, token, TestApp, DEMO_PASSWORD};
 
 async fn call(
     app: &TestApp,

@@ -258,3 +258,32 @@ impl TestApp {
             .unwrap()
     }
 }
+
+/// A client signed in as `email` with the demo password.
+pub async fn as_user(app: &TestApp, email: &str) -> reqwest::Client {
+    let c = client();
+    let r = app.sign_in_as(&c, email, DEMO_PASSWORD).await;
+    assert_eq!(r.status(), 303, "{email} signs in");
+    c
+}
+
+/// An API v1 bearer token for `email`.
+pub async fn token(app: &TestApp, email: &str) -> String {
+    let r = app
+        .client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&serde_json::json!({ "email": email, "password": DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{email} gets a token");
+    let body: serde_json::Value = r.json().await.unwrap();
+    body["token"].as_str().unwrap().to_string()
+}
+
+/// A time as a `datetime-local` form value (Taipei wall-clock time).
+pub fn local(t: chrono::DateTime<chrono::Utc>) -> String {
+    portal::domain::to_taipei(t)
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}

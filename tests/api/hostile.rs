@@ -2,22 +2,10 @@
 
 use chrono::{Duration, Utc};
 
-use crate::helpers::{client, spawn_app, TestApp, DEMO_PASSWORD};
+use crate::helpers::{as_user, local, spawn_app, DEMO_PASSWORD};
 
 const SCRIPT: &str = "<script>alert(1)</script>";
 const IMG: &str = "\"><img src=x onerror=alert(2)>";
-
-fn local(t: chrono::DateTime<Utc>) -> String {
-    portal::domain::to_taipei(t)
-        .format("%Y-%m-%dT%H:%M")
-        .to_string()
-}
-
-async fn as_user(app: &TestApp, email: &str) -> reqwest::Client {
-    let c = client();
-    assert_eq!(app.sign_in_as(&c, email, DEMO_PASSWORD).await.status(), 303);
-    c
-}
 
 fn assert_escaped(html: &str, where_: &str) {
     assert!(!html.contains(SCRIPT), "raw script on {where_}");

@@ -2,25 +2,12 @@ use chrono::{Duration, Utc};
 use reqwest::Client;
 use uuid::Uuid;
 
-use crate::helpers::{client, spawn_app, TestApp, DEMO_PASSWORD};
-
-fn local(t: chrono::DateTime<Utc>) -> String {
-    portal::domain::to_taipei(t)
-        .format("%Y-%m-%dT%H:%M")
-        .to_string()
-}
+use crate::helpers::{as_user, local, spawn_app, TestApp};
 
 fn date_in(days: i64) -> String {
     portal::domain::to_taipei(Utc::now() + Duration::days(days))
         .date_naive()
         .to_string()
-}
-
-async fn as_user(app: &TestApp, email: &str) -> Client {
-    let c = client();
-    let r = app.sign_in_as(&c, email, DEMO_PASSWORD).await;
-    assert_eq!(r.status(), 303, "{email} signs in");
-    c
 }
 
 /// Files an incident through the form; returns its id.

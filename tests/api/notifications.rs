@@ -1,12 +1,6 @@
 use chrono::{Duration, Utc};
 
-use crate::helpers::{client, spawn_app, TestApp, DEMO_PASSWORD};
-
-async fn as_user(app: &TestApp, email: &str) -> reqwest::Client {
-    let c = client();
-    assert_eq!(app.sign_in_as(&c, email, DEMO_PASSWORD).await.status(), 303);
-    c
-}
+use crate::helpers::{as_user, spawn_app, TestApp};
 
 async fn count(app: &TestApp, email: &str) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM notifications n JOIN users u ON u.id = n.user_id WHERE u.email = $1 AND n.read_at IS NULL")

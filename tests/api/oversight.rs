@@ -1,21 +1,7 @@
 use chrono::{Duration, Utc};
 use serde_json::json;
 
-use crate::helpers::{client, spawn_app, TestApp, DEMO_PASSWORD};
-
-async fn token(app: &TestApp, email: &str) -> String {
-    let v: serde_json::Value = app
-        .client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"email": email, "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["token"].as_str().unwrap().to_string()
-}
+use crate::helpers::{client, spawn_app, token, DEMO_PASSWORD};
 
 fn value_of(html: &str, id: &str) -> i64 {
     let marker = format!("id=\"{id}\" data-value=\"");

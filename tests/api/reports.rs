@@ -1,21 +1,7 @@
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 
-use crate::helpers::{client, spawn_app, TestApp, DEMO_PASSWORD};
-
-async fn token(app: &TestApp, email: &str) -> String {
-    let v: Value = app
-        .client
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({"email": email, "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["token"].as_str().unwrap().to_string()
-}
+use crate::helpers::{client, spawn_app, token, TestApp, DEMO_PASSWORD};
 
 async fn file(app: &TestApp, impacts: Value) -> (String, String) {
     let t = token(app, "officer@agency-a.demo").await;
