@@ -2,6 +2,7 @@
 //!
 //! Layers point one way: `web` → `services` → `db` → `domain`.
 
+pub mod bench;
 pub mod config;
 pub mod db;
 pub mod domain;

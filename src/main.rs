@@ -25,6 +25,13 @@ enum Command {
     Migrate(Settings),
     /// Check every incident timeline's hash chain; exits 1 naming the first broken entry.
     VerifyTimeline(Settings),
+    /// Fill an empty database with national-scale synthetic data for the load benchmark.
+    BenchSeed {
+        #[command(flatten)]
+        options: portal::bench::SeedOptions,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 #[tokio::main]
@@ -59,6 +66,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     std::process::exit(1);
                 }
             };
+        }
+        Command::BenchSeed { options, settings } => {
+            let db = startup::connect(&settings).await?;
+            let seeded = portal::bench::seed(&db.pool, &options).await;
+            db.stop();
+            return seeded;
         }
         Command::Migrate(s) => {
             let db = startup::connect(&s).await?;
