@@ -147,8 +147,12 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    // Server errors are logged; the test harness shows the log of a failing test only.
-    portal::telemetry::init();
+    // Warnings and server errors are logged through the test writer, so the harness shows
+    // them for a failing test only.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .with_test_writer()
+        .try_init();
     let (pool, db_name) = fresh_database().await;
     let mut settings = Settings::for_tests();
     adjust(&mut settings);
