@@ -11,12 +11,17 @@ use serde::{Deserialize, Serialize};
 pub mod agency;
 pub mod deadlines;
 pub mod escalation;
+pub mod evidence;
 pub mod filing;
 pub mod improvement;
+pub mod indicators;
 pub mod level;
+pub mod log_duty;
 pub mod notifications;
 pub mod roles;
 pub mod stages;
+pub mod stix;
+pub mod team;
 
 #[cfg(test)]
 mod test_support;
@@ -27,16 +32,29 @@ pub use deadlines::{
     DeadlineKind, DeadlineStatus, TAIPEI,
 };
 pub use escalation::{escalation_target, may_see, supervision_chain, EscalationTarget};
+pub use evidence::{
+    CustodyEvent, EvidenceError, EvidenceField, EvidenceInput, EvidenceKind, IsolationMeasure,
+    RecoveryPath, RecoveryStep, SubmissionTarget,
+};
 pub use filing::{check_report_times, Category, ReportTimeError};
 pub use improvement::{check_due, HorizonError, ImprovementHorizon, ImprovementItem};
+pub use indicators::{Candidate, ImportReport, IndicatorError, IndicatorType, Skipped};
 pub use level::{
     classify, AssetClass, Classification, ClassifyError, Impact, ImpactKind, IncidentLevel,
 };
-pub use roles::{may, may_manage, Action, Actor, Denied, IncidentContext, Role};
+pub use log_duty::{LogDuty, ProtectionLevel};
+pub use roles::{
+    may, may_manage, may_on_agency, Action, Actor, AgencyAction, Denied, IncidentContext, Role,
+};
 pub use stages::{
     complete_stage, missing_items, AffectedSystem, AgendaItem, ClassifiedDocument,
     CommanderDecision, EscalationNotice, IncidentRecord, IncidentStatus, MissingItem, NoticeMeans,
     ResponseMeeting, Stage, StageError, VirusCheckSubmission,
+};
+pub use stix::{ExportItem, Pattern, PatternError, Producer, StixError};
+pub use team::{
+    DecisionError, DrillInput, DrillKind, DrillProblem, DrillStatus, MemberField, MemberProblem,
+    Position, ProposalStatus, RosterChange, RosterMember, RosterProblem,
 };
 
 /// A text shown to users in both languages the portal speaks:

@@ -137,6 +137,11 @@ pub enum Action {
     /// Security staff send root cause, strategy and progress reports on to
     /// the escalation target.
     SendToEscalationTarget,
+    // Evidence preservation and indicators (SPEC 4, 6): any open stage.
+    /// Isolation measures, the recovery path, evidence items and their custody.
+    RecordEvidence,
+    /// Indicators of compromise (惡意程式 IoC) shared on the incident.
+    RecordIndicators,
     // 5. Improvement tracking
     ReportImprovementProgress,
     SubmitReport,
@@ -220,7 +225,10 @@ fn own_agency_roles(action: Action, stage: Stage) -> Option<&'static [Role]> {
         // 應變執行組: damage control, recovery, evidence.
         Action::RecordContainment
         | Action::RecordControlEffectReport
-        | Action::RecordPersonalDataAssessment => &[ResponseExecution],
+        | Action::RecordPersonalDataAssessment
+        | Action::RecordEvidence => &[ResponseExecution],
+        // 情資及計畫組 shares malware IoCs; the security officer holds the platform seat.
+        Action::RecordIndicators => &[SecurityOfficer, IntelPlanning],
         // 後勤調度組: root cause and improvement proposals.
         Action::RecordRootCause
         | Action::RecordMalwareAnalysis
@@ -331,9 +339,100 @@ pub fn may_manage(actor: &Actor, action: Action, target_agency: AgencyId) -> Res
     }
 }
 
+/// What an agency does outside any one incident: its standing response team (表一), drills and
+/// log-keeping duty (SPEC 4, 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgencyAction {
+    /// See the roster, its versions, drills and the log-keeping checklist.
+    ViewPreparedness,
+    /// Propose a new composition of the team.
+    ProposeTeamChange,
+    /// Approve or reject a proposed composition: the CISO's alone (SPEC 4).
+    DecideTeamChange,
+    RecordDrill,
+    EditLogDuty,
+}
+
+/// May `actor` take `action` for `agency`, whose supervision chain is `chain`?
+///
+/// Supervising agencies and the competent authority see an agency's preparedness (they follow
+/// its drills); only the agency's own people change it. The security officer keeps the roster
+/// and the records, the commander may propose changes to the team they convene, and the CISO
+/// approves the composition.
+pub fn may_on_agency(
+    actor: &Actor,
+    action: AgencyAction,
+    agency: AgencyId,
+    chain: &[AgencyId],
+) -> Result<(), Denied> {
+    let own = actor.agency == agency;
+    if !own && !actor.agency_is_competent_authority && !chain.contains(&actor.agency) {
+        return Err(Denied::NotVisible);
+    }
+    let permitted = match action {
+        AgencyAction::ViewPreparedness => true,
+        AgencyAction::ProposeTeamChange => own && actor.holds_any(&[SecurityOfficer, Commander]),
+        AgencyAction::DecideTeamChange => own && actor.roles.contains(&Ciso),
+        AgencyAction::RecordDrill | AgencyAction::EditLogDuty => {
+            own && actor.holds(SecurityOfficer)
+        }
+    };
+    if permitted {
+        Ok(())
+    } else {
+        Err(Denied::NotPermitted)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_ciso_decides_the_team_and_only_own_people_change_it() {
+        let w = world();
+        let chain = [w.city, w.ca];
+        let ciso = actor(w.school, &[Ciso]);
+        let officer = actor(w.school, &[SecurityOfficer]);
+        let commander = actor(w.school, &[Commander]);
+        let responder = actor(w.school, &[ResponseExecution]);
+        let city_reviewer = actor(w.city, &[Reviewer, SecurityOfficer, Ciso]);
+        let sibling = actor(w.sibling, &[Ciso, SecurityOfficer]);
+        let ca = ca_actor(&w, &[Reviewer]);
+        use AgencyAction::*;
+        let may = |a: &Actor, act| may_on_agency(a, act, w.school, &chain);
+        assert_eq!(may(&ciso, DecideTeamChange), Ok(()));
+        assert_eq!(may(&officer, DecideTeamChange), Err(Denied::NotPermitted));
+        assert_eq!(may(&commander, DecideTeamChange), Err(Denied::NotPermitted));
+        assert_eq!(
+            may(&city_reviewer, DecideTeamChange),
+            Err(Denied::NotPermitted)
+        );
+        for a in [&ciso, &officer, &commander] {
+            assert_eq!(may(a, ProposeTeamChange), Ok(()));
+        }
+        assert_eq!(
+            may(&responder, ProposeTeamChange),
+            Err(Denied::NotPermitted)
+        );
+        assert_eq!(may(&officer, RecordDrill), Ok(()));
+        assert_eq!(may(&ciso, EditLogDuty), Ok(()));
+        assert_eq!(may(&commander, RecordDrill), Err(Denied::NotPermitted));
+        for a in [&ciso, &responder, &city_reviewer, &ca] {
+            assert_eq!(may(a, ViewPreparedness), Ok(()));
+        }
+        for act in [
+            ViewPreparedness,
+            ProposeTeamChange,
+            DecideTeamChange,
+            RecordDrill,
+            EditLogDuty,
+        ] {
+            assert_eq!(may(&sibling, act), Err(Denied::NotVisible));
+        }
+        assert_eq!(may(&ca, EditLogDuty), Err(Denied::NotPermitted));
+    }
 
     struct World {
         school: AgencyId,
@@ -376,7 +475,7 @@ mod tests {
     }
 
     /// The agency's own stage work, with a stage each is open in.
-    const STAGE_ACTIONS: [(Action, Stage); 19] = [
+    const STAGE_ACTIONS: [(Action, Stage); 21] = [
         (Action::FileIncident, Stage::Report),
         (Action::RecordEscalationNotice, Stage::Report),
         (Action::ActivateTeam, Stage::ResponseTeam),
@@ -396,6 +495,8 @@ mod tests {
         (Action::RecordClassifiedDocument, Stage::Improvement),
         (Action::CloseIncident, Stage::Improvement),
         (Action::CompleteStage, Stage::Containment),
+        (Action::RecordEvidence, Stage::Containment),
+        (Action::RecordIndicators, Stage::RootCause),
     ];
 
     /// Who of the own agency does each stage action (SPEC 4/5).
@@ -409,7 +510,9 @@ mod tests {
             }
             Action::RecordContainment
             | Action::RecordControlEffectReport
-            | Action::RecordPersonalDataAssessment => &[ResponseExecution],
+            | Action::RecordPersonalDataAssessment
+            | Action::RecordEvidence => &[ResponseExecution],
+            Action::RecordIndicators => &[SecurityOfficer, Ciso, IntelPlanning],
             Action::RecordRootCause
             | Action::RecordMalwareAnalysis
             | Action::RecordVirusCheckSubmission

@@ -1,0 +1,1598 @@
+//! Evidence preservation (跡證保存, SPEC 6; point 4 of the procedure) and the
+//! portal's chain of custody for evidence items (SPEC 8).
+//!
+//! During an incident the victim system is isolated first, then recovered by
+//! one of three paths, each of which keeps the victim's state for the root
+//! cause analysis: rebuilding over the only copy of the evidence is the
+//! mistake this module is here to prevent. Evidence files get a SHA-256 and
+//! a custody trail; items too large to upload are registered by hash and
+//! where they are kept.
+//!
+//! Serving evidence is dangerous in its own way: a malware sample opened by
+//! double-click, or an HTML file served inline from the portal's origin,
+//! would turn evidence into an attack. So the portal always serves evidence
+//! as an attachment, with a content type from a short safe list
+//! ([`download_content_type`]) and a sanitised file name
+//! ([`safe_download_name`]).
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use super::filing::CLOCK_TOLERANCE_MINUTES;
+use super::Bilingual;
+
+/// The longest description of an evidence item.
+pub const DESCRIPTION_MAX: usize = 2000;
+/// The longest name of the system the evidence came from.
+pub const SOURCE_SYSTEM_MAX: usize = 200;
+/// The longest name of a person (collector, custodian).
+pub const PERSON_MAX: usize = 100;
+/// The longest "where the item is kept" text of a registered item.
+pub const KEPT_AT_MAX: usize = 500;
+/// The longest note on a custody transfer.
+pub const NOTE_MAX: usize = 2000;
+/// The longest reference number of a malware submission.
+pub const REFERENCE_MAX: usize = 200;
+/// The longest file name the portal serves.
+pub const DOWNLOAD_NAME_MAX: usize = 150;
+/// The name served when nothing of the original name survives sanitising.
+pub const FALLBACK_DOWNLOAD_NAME: &str = "evidence.bin";
+/// Appended to malware samples' names so no desktop runs them on a double-click.
+pub const MALWARE_SUFFIX: &str = ".malware";
+/// The content type of anything the portal will not vouch for.
+pub const OCTET_STREAM: &str = "application/octet-stream";
+/// Content types evidence may be served as (besides octet-stream): none of
+/// them is rendered as active content by a browser. HTML, SVG, XML and
+/// JavaScript are deliberately absent.
+pub const SAFE_CONTENT_TYPES: [&str; 8] = [
+    "application/pdf",
+    "text/plain",
+    "application/json",
+    "image/png",
+    "image/jpeg",
+    "application/zip",
+    "application/gzip",
+    "application/vnd.tcpdump.pcap",
+];
+
+fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// The first response: isolate the victim (SPEC 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IsolationMeasure {
+    PowerOff,
+    Disconnect,
+    StopService,
+    RestrictConnections,
+    RestrictPrivileges,
+    LimitedPatching,
+}
+
+impl IsolationMeasure {
+    pub const ALL: [IsolationMeasure; 6] = [
+        IsolationMeasure::PowerOff,
+        IsolationMeasure::Disconnect,
+        IsolationMeasure::StopService,
+        IsolationMeasure::RestrictConnections,
+        IsolationMeasure::RestrictPrivileges,
+        IsolationMeasure::LimitedPatching,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IsolationMeasure::PowerOff => "power_off",
+            IsolationMeasure::Disconnect => "disconnect",
+            IsolationMeasure::StopService => "stop_service",
+            IsolationMeasure::RestrictConnections => "restrict_connections",
+            IsolationMeasure::RestrictPrivileges => "restrict_privileges",
+            IsolationMeasure::LimitedPatching => "limited_patching",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IsolationMeasure> {
+        IsolationMeasure::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            IsolationMeasure::PowerOff => "關機",
+            IsolationMeasure::Disconnect => "斷線或隔離網路",
+            IsolationMeasure::StopService => "停止服務",
+            IsolationMeasure::RestrictConnections => "限制連線",
+            IsolationMeasure::RestrictPrivileges => "限制權限",
+            IsolationMeasure::LimitedPatching => "有限度修補",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            IsolationMeasure::PowerOff => "Power off",
+            IsolationMeasure::Disconnect => "Disconnect or isolate the network",
+            IsolationMeasure::StopService => "Stop services",
+            IsolationMeasure::RestrictConnections => "Restrict connections",
+            IsolationMeasure::RestrictPrivileges => "Restrict privileges",
+            IsolationMeasure::LimitedPatching => "Limited patching",
+        }
+    }
+}
+
+/// How the service comes back after isolation, which decides how the
+/// evidence is kept (SPEC 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryPath {
+    NoRedundancy,
+    FailOver,
+    RedundantAlsoHit,
+}
+
+impl RecoveryPath {
+    pub const ALL: [RecoveryPath; 3] = [
+        RecoveryPath::NoRedundancy,
+        RecoveryPath::FailOver,
+        RecoveryPath::RedundantAlsoHit,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecoveryPath::NoRedundancy => "no_redundancy",
+            RecoveryPath::FailOver => "fail_over",
+            RecoveryPath::RedundantAlsoHit => "redundant_also_hit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RecoveryPath> {
+        RecoveryPath::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RecoveryPath::NoRedundancy => "無備援機制",
+            RecoveryPath::FailOver => "有備援機制（切換備援）",
+            RecoveryPath::RedundantAlsoHit => "備援系統亦受害",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            RecoveryPath::NoRedundancy => "No redundancy",
+            RecoveryPath::FailOver => "Redundancy (fail over)",
+            RecoveryPath::RedundantAlsoHit => "The redundant system is also hit",
+        }
+    }
+
+    /// The steps of this path, in order (SPEC 6). Every path keeps the
+    /// victim's state before anything overwrites it.
+    pub fn steps(self) -> &'static [RecoveryStep] {
+        use RecoveryStep::*;
+        match self {
+            RecoveryPath::NoRedundancy => {
+                &[ImageVictimStorage, RebuildOnCleanMedia, Test, ResumeService]
+            }
+            RecoveryPath::FailOver => &[
+                SwitchToRedundant,
+                KeepVictimAsIs,
+                RebuildAfterRootCause,
+                Test,
+                SwitchBack,
+            ],
+            RecoveryPath::RedundantAlsoHit => {
+                &[RebuildMinimumOperation, KeepEvidence, Test, ResumeService]
+            }
+        }
+    }
+}
+
+/// One step of a recovery path. `Test` and `ResumeService` belong to more
+/// than one path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryStep {
+    /// 製作受害主機儲存媒體映像檔 (disk or VM image).
+    ImageVictimStorage,
+    /// 以乾淨媒體重建.
+    RebuildOnCleanMedia,
+    /// 切換至備援系統.
+    SwitchToRedundant,
+    /// 保留受害系統現況.
+    KeepVictimAsIs,
+    /// 完成根因分析或完整備份後重建.
+    RebuildAfterRootCause,
+    /// 重建並維持最低限度對外運作.
+    RebuildMinimumOperation,
+    /// 保留跡證.
+    KeepEvidence,
+    /// 測試.
+    Test,
+    /// 恢復服務.
+    ResumeService,
+    /// 切換回原系統.
+    SwitchBack,
+}
+
+impl RecoveryStep {
+    pub const ALL: [RecoveryStep; 10] = [
+        RecoveryStep::ImageVictimStorage,
+        RecoveryStep::RebuildOnCleanMedia,
+        RecoveryStep::SwitchToRedundant,
+        RecoveryStep::KeepVictimAsIs,
+        RecoveryStep::RebuildAfterRootCause,
+        RecoveryStep::RebuildMinimumOperation,
+        RecoveryStep::KeepEvidence,
+        RecoveryStep::Test,
+        RecoveryStep::ResumeService,
+        RecoveryStep::SwitchBack,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecoveryStep::ImageVictimStorage => "image_victim_storage",
+            RecoveryStep::RebuildOnCleanMedia => "rebuild_on_clean_media",
+            RecoveryStep::SwitchToRedundant => "switch_to_redundant",
+            RecoveryStep::KeepVictimAsIs => "keep_victim_as_is",
+            RecoveryStep::RebuildAfterRootCause => "rebuild_after_root_cause",
+            RecoveryStep::RebuildMinimumOperation => "rebuild_minimum_operation",
+            RecoveryStep::KeepEvidence => "keep_evidence",
+            RecoveryStep::Test => "test",
+            RecoveryStep::ResumeService => "resume_service",
+            RecoveryStep::SwitchBack => "switch_back",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RecoveryStep> {
+        RecoveryStep::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RecoveryStep::ImageVictimStorage => {
+                "製作受害主機儲存媒體之映像檔（磁碟映像檔或虛擬機映像檔）"
+            }
+            RecoveryStep::RebuildOnCleanMedia => "以乾淨之儲存媒體重建系統",
+            RecoveryStep::SwitchToRedundant => "切換至備援系統",
+            RecoveryStep::KeepVictimAsIs => "保留受害系統現況",
+            RecoveryStep::RebuildAfterRootCause => "完成根因分析或完整備份後重建受害系統",
+            RecoveryStep::RebuildMinimumOperation => "重建系統並維持最低限度之對外運作",
+            RecoveryStep::KeepEvidence => "保留跡證",
+            RecoveryStep::Test => "測試",
+            RecoveryStep::ResumeService => "恢復提供服務",
+            RecoveryStep::SwitchBack => "切換回原系統",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            RecoveryStep::ImageVictimStorage => {
+                "Image the victim's storage (disk image or VM image)"
+            }
+            RecoveryStep::RebuildOnCleanMedia => "Rebuild the system on clean media",
+            RecoveryStep::SwitchToRedundant => "Switch to the redundant system",
+            RecoveryStep::KeepVictimAsIs => "Keep the victim system as it is",
+            RecoveryStep::RebuildAfterRootCause => {
+                "Rebuild the victim system after root-cause analysis or a full backup"
+            }
+            RecoveryStep::RebuildMinimumOperation => {
+                "Rebuild, keeping the minimum external operation"
+            }
+            RecoveryStep::KeepEvidence => "Keep the evidence",
+            RecoveryStep::Test => "Test",
+            RecoveryStep::ResumeService => "Resume service",
+            RecoveryStep::SwitchBack => "Switch back to the original system",
+        }
+    }
+}
+
+/// The steps of `path` not in `done`, in the path's order. Steps of other
+/// paths in `done` are ignored.
+pub fn remaining_steps(path: RecoveryPath, done: &[RecoveryStep]) -> Vec<RecoveryStep> {
+    path.steps()
+        .iter()
+        .copied()
+        .filter(|s| !done.contains(s))
+        .collect()
+}
+
+/// Whether `step` may be recorded for an incident on `path`.
+pub fn check_step(path: RecoveryPath, step: RecoveryStep) -> Result<(), EvidenceError> {
+    if path.steps().contains(&step) {
+        Ok(())
+    } else {
+        Err(EvidenceError::StepNotInPath { path, step })
+    }
+}
+
+/// What an evidence item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    DiskImage,
+    VmImage,
+    LogExport,
+    MemoryDump,
+    NetworkCapture,
+    MalwareSample,
+    Document,
+}
+
+impl EvidenceKind {
+    pub const ALL: [EvidenceKind; 7] = [
+        EvidenceKind::DiskImage,
+        EvidenceKind::VmImage,
+        EvidenceKind::LogExport,
+        EvidenceKind::MemoryDump,
+        EvidenceKind::NetworkCapture,
+        EvidenceKind::MalwareSample,
+        EvidenceKind::Document,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::DiskImage => "disk_image",
+            EvidenceKind::VmImage => "vm_image",
+            EvidenceKind::LogExport => "log_export",
+            EvidenceKind::MemoryDump => "memory_dump",
+            EvidenceKind::NetworkCapture => "network_capture",
+            EvidenceKind::MalwareSample => "malware_sample",
+            EvidenceKind::Document => "document",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EvidenceKind> {
+        EvidenceKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            EvidenceKind::DiskImage => "磁碟映像檔",
+            EvidenceKind::VmImage => "虛擬機映像檔",
+            EvidenceKind::LogExport => "日誌匯出",
+            EvidenceKind::MemoryDump => "記憶體傾印",
+            EvidenceKind::NetworkCapture => "網路封包",
+            EvidenceKind::MalwareSample => "惡意程式樣本",
+            EvidenceKind::Document => "文件",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            EvidenceKind::DiskImage => "Disk image",
+            EvidenceKind::VmImage => "Virtual machine image",
+            EvidenceKind::LogExport => "Log export",
+            EvidenceKind::MemoryDump => "Memory dump",
+            EvidenceKind::NetworkCapture => "Network capture",
+            EvidenceKind::MalwareSample => "Malware sample",
+            EvidenceKind::Document => "Document",
+        }
+    }
+
+    /// Live malware: handled, named and served so it cannot run by accident.
+    /// (Images and dumps may contain malware too, but nobody double-clicks a
+    /// disk image expecting a document.)
+    pub fn is_dangerous(self) -> bool {
+        matches!(self, EvidenceKind::MalwareSample)
+    }
+}
+
+/// The content type the portal serves an item as (always as an attachment,
+/// see [`content_disposition`]). A malware sample is always
+/// `application/octet-stream`; anything else keeps the type the uploader
+/// declared only when it is on [`SAFE_CONTENT_TYPES`] (parameters such as
+/// `; charset=` are dropped, case ignored), else octet-stream.
+pub fn download_content_type(kind: EvidenceKind, declared: Option<&str>) -> &'static str {
+    if kind.is_dangerous() {
+        return OCTET_STREAM;
+    }
+    let Some(declared) = declared else {
+        return OCTET_STREAM;
+    };
+    let essence = declared
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    SAFE_CONTENT_TYPES
+        .into_iter()
+        .find(|t| *t == essence)
+        .unwrap_or(OCTET_STREAM)
+}
+
+/// Characters that never appear in a served name: path separators, quotes
+/// (they would end the header's quoted string), and what Windows forbids.
+fn is_stripped(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '/' | '\\' | '"' | '\'' | '`' | '<' | '>' | ':' | '|' | '?' | '*' | ';' | '%'
+        )
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Cuts `name` to at most `max` characters, keeping a short extension.
+fn truncate_keeping_extension(name: &str, max: usize) -> String {
+    if char_len(name) <= max {
+        return name.to_owned();
+    }
+    if let Some(dot) = name.rfind('.') {
+        let ext = &name[dot..];
+        let ext_len = char_len(ext);
+        if dot > 0 && ext_len <= 16 && ext_len < max {
+            let stem: String = name[..dot].chars().take(max - ext_len).collect();
+            return format!("{stem}{ext}");
+        }
+    }
+    name.chars().take(max).collect()
+}
+
+/// The file name the portal serves an item under. Only the last path
+/// component of `original` is kept; control characters, quotes, path
+/// separators and characters Windows forbids are removed; leading dots
+/// (hidden files, `..`) and trailing dots and spaces (which Windows strips,
+/// turning `evil.exe.` back into `evil.exe`) go; at most
+/// [`DOWNLOAD_NAME_MAX`] characters, keeping a short extension. Nothing left
+/// means [`FALLBACK_DOWNLOAD_NAME`]. Malware samples get [`MALWARE_SUFFIX`]
+/// appended (within the length limit).
+pub fn safe_download_name(original: &str, kind: EvidenceKind) -> String {
+    let last = original
+        .rsplit(['/', '\\'])
+        .find(|part| !part.trim().is_empty())
+        .unwrap_or("");
+    let cleaned: String = last.chars().filter(|c| !is_stripped(*c)).collect();
+    let cleaned = cleaned
+        .trim_start_matches(|c: char| c == '.' || c.is_whitespace())
+        .trim_end_matches(|c: char| c == '.' || c.is_whitespace());
+    let base = if cleaned.is_empty() {
+        FALLBACK_DOWNLOAD_NAME
+    } else {
+        cleaned
+    };
+    if kind.is_dangerous() {
+        let stem = base.strip_suffix(MALWARE_SUFFIX).unwrap_or(base);
+        let stem = if stem.is_empty() {
+            FALLBACK_DOWNLOAD_NAME
+        } else {
+            stem
+        };
+        let room = DOWNLOAD_NAME_MAX - MALWARE_SUFFIX.len();
+        let stem: String = stem.chars().take(room).collect();
+        format!("{stem}{MALWARE_SUFFIX}")
+    } else {
+        truncate_keeping_extension(base, DOWNLOAD_NAME_MAX)
+    }
+}
+
+/// The `Content-Disposition` header value for serving an item: always an
+/// attachment, never inline. The name is [`safe_download_name`]; an ASCII
+/// fallback goes in `filename` and the UTF-8 name in `filename*` (RFC 6266),
+/// so Chinese names survive.
+pub fn content_disposition(original: &str, kind: EvidenceKind) -> String {
+    let name = safe_download_name(original, kind);
+    let ascii: String = name
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+/// A SHA-256 as 64 lower-case hex digits, from what a user pasted
+/// (surrounding whitespace ignored, either case).
+pub fn parse_sha256(s: &str) -> Result<String, EvidenceError> {
+    let s = s.trim();
+    let given = char_len(s);
+    if given != 64 {
+        return Err(EvidenceError::Sha256WrongLength { given });
+    }
+    if !s.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(EvidenceError::Sha256NotHex);
+    }
+    Ok(s.to_ascii_lowercase())
+}
+
+/// An evidence item as described by whoever collected it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EvidenceInput {
+    pub kind: EvidenceKind,
+    pub description: String,
+    /// The victim or related system it was taken from.
+    pub source_system: String,
+    pub collected_by: String,
+    pub collected_at: DateTime<Utc>,
+}
+
+/// A form field of evidence, custody or submission forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceField {
+    Description,
+    SourceSystem,
+    CollectedBy,
+    CollectedAt,
+    Sha256,
+    Size,
+    KeptAt,
+    TransferFrom,
+    TransferTo,
+    Note,
+    SubmittedOn,
+    Reference,
+    Step,
+}
+
+impl EvidenceField {
+    pub const ALL: [EvidenceField; 13] = [
+        EvidenceField::Description,
+        EvidenceField::SourceSystem,
+        EvidenceField::CollectedBy,
+        EvidenceField::CollectedAt,
+        EvidenceField::Sha256,
+        EvidenceField::Size,
+        EvidenceField::KeptAt,
+        EvidenceField::TransferFrom,
+        EvidenceField::TransferTo,
+        EvidenceField::Note,
+        EvidenceField::SubmittedOn,
+        EvidenceField::Reference,
+        EvidenceField::Step,
+    ];
+
+    /// The form field name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceField::Description => "description",
+            EvidenceField::SourceSystem => "source_system",
+            EvidenceField::CollectedBy => "collected_by",
+            EvidenceField::CollectedAt => "collected_at",
+            EvidenceField::Sha256 => "sha256",
+            EvidenceField::Size => "size",
+            EvidenceField::KeptAt => "kept_at",
+            EvidenceField::TransferFrom => "from",
+            EvidenceField::TransferTo => "to",
+            EvidenceField::Note => "note",
+            EvidenceField::SubmittedOn => "submitted_on",
+            EvidenceField::Reference => "reference",
+            EvidenceField::Step => "step",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EvidenceField> {
+        EvidenceField::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            EvidenceField::Description => "跡證說明",
+            EvidenceField::SourceSystem => "來源系統",
+            EvidenceField::CollectedBy => "蒐集人員",
+            EvidenceField::CollectedAt => "蒐集時間",
+            EvidenceField::Sha256 => "SHA-256 雜湊值",
+            EvidenceField::Size => "檔案大小",
+            EvidenceField::KeptAt => "保存位置",
+            EvidenceField::TransferFrom => "移交人",
+            EvidenceField::TransferTo => "接收人",
+            EvidenceField::Note => "備註",
+            EvidenceField::SubmittedOn => "送交日期",
+            EvidenceField::Reference => "案件編號",
+            EvidenceField::Step => "復原步驟",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            EvidenceField::Description => "description",
+            EvidenceField::SourceSystem => "source system",
+            EvidenceField::CollectedBy => "collector",
+            EvidenceField::CollectedAt => "collection time",
+            EvidenceField::Sha256 => "SHA-256",
+            EvidenceField::Size => "size",
+            EvidenceField::KeptAt => "storage location",
+            EvidenceField::TransferFrom => "person handing over",
+            EvidenceField::TransferTo => "person receiving",
+            EvidenceField::Note => "note",
+            EvidenceField::SubmittedOn => "submission date",
+            EvidenceField::Reference => "reference",
+            EvidenceField::Step => "recovery step",
+        }
+    }
+}
+
+impl std::fmt::Display for EvidenceField {
+    /// The form field name, as [`EvidenceField::as_str`].
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything that can be wrong with evidence, custody or submission input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error, Serialize, Deserialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum EvidenceError {
+    #[error("the {} is required", .field.label_en())]
+    Required { field: EvidenceField },
+    #[error("the {} is longer than {max} characters", .field.label_en())]
+    TooLong { field: EvidenceField, max: usize },
+    /// Beyond the clock tolerance of `filing`.
+    #[error("the collection time {collected_at} is in the future")]
+    CollectedInFuture { collected_at: DateTime<Utc> },
+    #[error("a SHA-256 is 64 hexadecimal digits; {given} characters given")]
+    Sha256WrongLength { given: usize },
+    #[error("a SHA-256 has only hexadecimal digits (0-9, a-f)")]
+    Sha256NotHex,
+    #[error("the size {size} is negative")]
+    NegativeSize { size: i64 },
+    /// Custody passes between two people; to oneself is not a transfer.
+    #[error("the person receiving is the person handing over")]
+    TransferToSelf,
+    #[error("the submission date {submitted_on} is after today ({today})")]
+    SubmittedInFuture {
+        submitted_on: NaiveDate,
+        today: NaiveDate,
+    },
+    #[error("the step \"{}\" is not part of the path \"{}\"", .step.label_en(), .path.label_en())]
+    StepNotInPath {
+        path: RecoveryPath,
+        step: RecoveryStep,
+    },
+}
+
+impl EvidenceError {
+    /// The form field the error belongs to.
+    pub fn field(self) -> EvidenceField {
+        match self {
+            EvidenceError::Required { field } | EvidenceError::TooLong { field, .. } => field,
+            EvidenceError::CollectedInFuture { .. } => EvidenceField::CollectedAt,
+            EvidenceError::Sha256WrongLength { .. } | EvidenceError::Sha256NotHex => {
+                EvidenceField::Sha256
+            }
+            EvidenceError::NegativeSize { .. } => EvidenceField::Size,
+            EvidenceError::TransferToSelf => EvidenceField::TransferTo,
+            EvidenceError::SubmittedInFuture { .. } => EvidenceField::SubmittedOn,
+            EvidenceError::StepNotInPath { .. } => EvidenceField::Step,
+        }
+    }
+
+    pub fn message(&self) -> Bilingual {
+        match *self {
+            EvidenceError::Required { field } => Bilingual::new(
+                format!("請填寫{}", field.label_zh()),
+                format!("The {} is required.", field.label_en()),
+            ),
+            EvidenceError::TooLong { field, max } => Bilingual::new(
+                format!("{}不得超過 {max} 字", field.label_zh()),
+                format!("The {} must be at most {max} characters.", field.label_en()),
+            ),
+            EvidenceError::CollectedInFuture { collected_at } => {
+                let local = super::deadlines::to_taipei(collected_at).format("%Y-%m-%d %H:%M");
+                Bilingual::new(
+                    format!("蒐集時間 {local} 晚於現在，請確認時間"),
+                    format!("The collection time {local} (Taipei) is in the future; check it."),
+                )
+            }
+            EvidenceError::Sha256WrongLength { given } => Bilingual::new(
+                format!("SHA-256 雜湊值應為 64 個十六進位字元，目前為 {given} 個字元"),
+                format!("A SHA-256 is 64 hexadecimal digits; {given} characters were given."),
+            ),
+            EvidenceError::Sha256NotHex => Bilingual::new(
+                "SHA-256 雜湊值僅能包含十六進位字元（0-9、a-f）",
+                "A SHA-256 has only hexadecimal digits (0-9, a-f).",
+            ),
+            EvidenceError::NegativeSize { size } => Bilingual::new(
+                format!("檔案大小不得為負數（{size}）"),
+                format!("The size cannot be negative ({size})."),
+            ),
+            EvidenceError::TransferToSelf => Bilingual::new(
+                "移交人與接收人不得為同一人",
+                "The person receiving must differ from the person handing over.",
+            ),
+            EvidenceError::SubmittedInFuture {
+                submitted_on,
+                today,
+            } => Bilingual::new(
+                format!("送交日期 {submitted_on} 晚於今日（{today}）"),
+                format!("The submission date {submitted_on} is after today ({today})."),
+            ),
+            EvidenceError::StepNotInPath { path, step } => Bilingual::new(
+                format!(
+                    "「{}」不屬於「{}」之復原步驟",
+                    step.label_zh(),
+                    path.label_zh()
+                ),
+                format!(
+                    "\"{}\" is not a step of the path \"{}\".",
+                    step.label_en(),
+                    path.label_en()
+                ),
+            ),
+        }
+    }
+}
+
+/// Required and bounded text: pushes `Required` or `TooLong`.
+fn check_text(
+    errors: &mut Vec<EvidenceError>,
+    field: EvidenceField,
+    value: &str,
+    required: bool,
+    max: usize,
+) {
+    let value = value.trim();
+    if value.is_empty() {
+        if required {
+            errors.push(EvidenceError::Required { field });
+        }
+    } else if char_len(value) > max {
+        errors.push(EvidenceError::TooLong { field, max });
+    }
+}
+
+/// Every problem of an evidence item's description, in form order.
+/// `collected_at` may be up to the filing clock tolerance (5 minutes) ahead
+/// of `now`: the collector's clock is not the server's.
+pub fn check_evidence(e: &EvidenceInput, now: DateTime<Utc>) -> Vec<EvidenceError> {
+    let mut errors = Vec::new();
+    check_text(
+        &mut errors,
+        EvidenceField::Description,
+        &e.description,
+        true,
+        DESCRIPTION_MAX,
+    );
+    check_text(
+        &mut errors,
+        EvidenceField::SourceSystem,
+        &e.source_system,
+        true,
+        SOURCE_SYSTEM_MAX,
+    );
+    check_text(
+        &mut errors,
+        EvidenceField::CollectedBy,
+        &e.collected_by,
+        true,
+        PERSON_MAX,
+    );
+    if e.collected_at > now + Duration::minutes(CLOCK_TOLERANCE_MINUTES) {
+        errors.push(EvidenceError::CollectedInFuture {
+            collected_at: e.collected_at,
+        });
+    }
+    errors
+}
+
+/// An item too large to upload, registered by its hash, optional size in
+/// bytes and where it is kept (e.g. "資訊室保險櫃 A-3, 外接硬碟 SN123").
+pub fn check_registration(sha256: &str, size: Option<i64>, kept_at: &str) -> Vec<EvidenceError> {
+    let mut errors = Vec::new();
+    if let Err(e) = parse_sha256(sha256) {
+        errors.push(e);
+    }
+    if let Some(size) = size.filter(|s| *s < 0) {
+        errors.push(EvidenceError::NegativeSize { size });
+    }
+    check_text(
+        &mut errors,
+        EvidenceField::KeptAt,
+        kept_at,
+        true,
+        KEPT_AT_MAX,
+    );
+    errors
+}
+
+/// An entry of an item's chain of custody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustodyEvent {
+    Uploaded,
+    Registered,
+    Transferred,
+    Downloaded,
+    Verified,
+    VerificationFailed,
+}
+
+impl CustodyEvent {
+    pub const ALL: [CustodyEvent; 6] = [
+        CustodyEvent::Uploaded,
+        CustodyEvent::Registered,
+        CustodyEvent::Transferred,
+        CustodyEvent::Downloaded,
+        CustodyEvent::Verified,
+        CustodyEvent::VerificationFailed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustodyEvent::Uploaded => "uploaded",
+            CustodyEvent::Registered => "registered",
+            CustodyEvent::Transferred => "transferred",
+            CustodyEvent::Downloaded => "downloaded",
+            CustodyEvent::Verified => "verified",
+            CustodyEvent::VerificationFailed => "verification_failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CustodyEvent> {
+        CustodyEvent::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
+    /// The incident timeline's kind for this event, e.g. "custody.downloaded".
+    pub fn timeline_kind(self) -> String {
+        format!("custody.{}", self.as_str())
+    }
+
+    /// The event from a timeline kind, if it is a custody one.
+    pub fn from_timeline_kind(kind: &str) -> Option<CustodyEvent> {
+        kind.strip_prefix("custody.").and_then(CustodyEvent::parse)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            CustodyEvent::Uploaded => "上傳",
+            CustodyEvent::Registered => "登錄（未上傳）",
+            CustodyEvent::Transferred => "移交",
+            CustodyEvent::Downloaded => "下載",
+            CustodyEvent::Verified => "雜湊值驗證相符",
+            CustodyEvent::VerificationFailed => "雜湊值驗證不符",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            CustodyEvent::Uploaded => "Uploaded",
+            CustodyEvent::Registered => "Registered (not uploaded)",
+            CustodyEvent::Transferred => "Transferred",
+            CustodyEvent::Downloaded => "Downloaded",
+            CustodyEvent::Verified => "Hash verified",
+            CustodyEvent::VerificationFailed => "Hash verification failed",
+        }
+    }
+}
+
+/// A hand-over of a physical or registered item: both people named, not the
+/// same person (compared ignoring case and surrounding spaces), note optional.
+pub fn check_transfer(from: &str, to: &str, note: &str) -> Vec<EvidenceError> {
+    let mut errors = Vec::new();
+    check_text(
+        &mut errors,
+        EvidenceField::TransferFrom,
+        from,
+        true,
+        PERSON_MAX,
+    );
+    check_text(&mut errors, EvidenceField::TransferTo, to, true, PERSON_MAX);
+    let (f, t) = (from.trim(), to.trim());
+    if !f.is_empty() && f.to_lowercase() == t.to_lowercase() {
+        errors.push(EvidenceError::TransferToSelf);
+    }
+    check_text(&mut errors, EvidenceField::Note, note, false, NOTE_MAX);
+    errors
+}
+
+/// Where a malware sample may go (SPEC 5 stage 4): an anti-virus or security
+/// vendor and Virus Check, and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubmissionTarget {
+    AntivirusVendor,
+    VirusCheck,
+}
+
+impl SubmissionTarget {
+    pub const ALL: [SubmissionTarget; 2] = [
+        SubmissionTarget::AntivirusVendor,
+        SubmissionTarget::VirusCheck,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionTarget::AntivirusVendor => "antivirus_vendor",
+            SubmissionTarget::VirusCheck => "virus_check",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SubmissionTarget> {
+        SubmissionTarget::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            SubmissionTarget::AntivirusVendor => "防毒軟體廠商",
+            SubmissionTarget::VirusCheck => "Virus Check 平台",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            SubmissionTarget::AntivirusVendor => "Anti-virus vendor",
+            SubmissionTarget::VirusCheck => "Virus Check platform",
+        }
+    }
+
+    /// The platform's address, where it has one.
+    pub fn url(self) -> Option<&'static str> {
+        match self {
+            SubmissionTarget::AntivirusVendor => None,
+            SubmissionTarget::VirusCheck => Some("https://viruscheck.tw/"),
+        }
+    }
+}
+
+/// The rule shown next to every malware sample: samples leave the agency
+/// only for these two, because a sample on a public scanning site tips off
+/// the attacker and may carry the agency's data.
+pub fn samples_policy() -> Bilingual {
+    Bilingual::new(
+        "惡意程式樣本應送交防毒軟體或資安廠商及 Virus Check 平台（https://viruscheck.tw/）進行分析，不得上傳至其他平台。",
+        "Malware samples go to the anti-virus or security vendor and to Virus Check (https://viruscheck.tw/) for analysis, and to no other platform.",
+    )
+}
+
+/// A sample submission as recorded: date not after `today` (Taipei date),
+/// reference number optional, at most [`REFERENCE_MAX`] characters.
+pub fn check_submission(
+    submitted_on: NaiveDate,
+    reference: &str,
+    today: NaiveDate,
+) -> Vec<EvidenceError> {
+    let mut errors = Vec::new();
+    if submitted_on > today {
+        errors.push(EvidenceError::SubmittedInFuture {
+            submitted_on,
+            today,
+        });
+    }
+    check_text(
+        &mut errors,
+        EvidenceField::Reference,
+        reference,
+        false,
+        REFERENCE_MAX,
+    );
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 10, h, m, 0).unwrap()
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    const HASH: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    fn input() -> EvidenceInput {
+        EvidenceInput {
+            kind: EvidenceKind::LogExport,
+            description: "防火牆日誌 3/1–3/10".to_owned(),
+            source_system: "FW-01".to_owned(),
+            collected_by: "王小明".to_owned(),
+            collected_at: t(9, 0),
+        }
+    }
+
+    // --- enums ---
+
+    #[test]
+    fn isolation_measures_round_trip() {
+        for m in IsolationMeasure::ALL {
+            assert_eq!(IsolationMeasure::parse(m.as_str()), Some(m));
+            assert!(!m.label_en().is_empty());
+        }
+        assert_eq!(
+            IsolationMeasure::ALL.map(IsolationMeasure::label_zh),
+            [
+                "關機",
+                "斷線或隔離網路",
+                "停止服務",
+                "限制連線",
+                "限制權限",
+                "有限度修補"
+            ]
+        );
+        assert_eq!(IsolationMeasure::parse("unplug"), None);
+    }
+
+    #[test]
+    fn recovery_paths_and_steps_round_trip() {
+        for p in RecoveryPath::ALL {
+            assert_eq!(RecoveryPath::parse(p.as_str()), Some(p));
+            assert!(!p.label_en().is_empty());
+        }
+        assert_eq!(
+            RecoveryPath::ALL.map(RecoveryPath::label_zh),
+            ["無備援機制", "有備援機制（切換備援）", "備援系統亦受害"]
+        );
+        for s in RecoveryStep::ALL {
+            assert_eq!(RecoveryStep::parse(s.as_str()), Some(s));
+            assert!(!s.label_zh().is_empty() && !s.label_en().is_empty());
+            // Every step belongs to some path.
+            assert!(RecoveryPath::ALL.iter().any(|p| p.steps().contains(&s)));
+        }
+        assert_eq!(RecoveryPath::parse(""), None);
+        assert_eq!(RecoveryStep::parse("reboot"), None);
+    }
+
+    #[test]
+    fn steps_follow_spec_6_in_order() {
+        use RecoveryStep::*;
+        assert_eq!(
+            RecoveryPath::NoRedundancy.steps(),
+            [ImageVictimStorage, RebuildOnCleanMedia, Test, ResumeService]
+        );
+        assert_eq!(
+            RecoveryPath::FailOver.steps(),
+            [
+                SwitchToRedundant,
+                KeepVictimAsIs,
+                RebuildAfterRootCause,
+                Test,
+                SwitchBack
+            ]
+        );
+        assert_eq!(
+            RecoveryPath::RedundantAlsoHit.steps(),
+            [RebuildMinimumOperation, KeepEvidence, Test, ResumeService]
+        );
+    }
+
+    #[test]
+    fn remaining_steps_keep_order_and_ignore_foreign_steps() {
+        use RecoveryStep::*;
+        let p = RecoveryPath::FailOver;
+        assert_eq!(remaining_steps(p, &[]), p.steps());
+        assert_eq!(
+            remaining_steps(p, &[KeepVictimAsIs, SwitchToRedundant, ImageVictimStorage]),
+            [RebuildAfterRootCause, Test, SwitchBack]
+        );
+        assert_eq!(remaining_steps(p, p.steps()), []);
+        assert_eq!(
+            remaining_steps(RecoveryPath::NoRedundancy, &[Test, Test]),
+            [ImageVictimStorage, RebuildOnCleanMedia, ResumeService]
+        );
+    }
+
+    #[test]
+    fn check_step_rejects_steps_of_other_paths() {
+        for p in RecoveryPath::ALL {
+            for s in RecoveryStep::ALL {
+                let r = check_step(p, s);
+                assert_eq!(r.is_ok(), p.steps().contains(&s), "{p:?} {s:?}");
+            }
+        }
+        let e = check_step(RecoveryPath::NoRedundancy, RecoveryStep::SwitchBack).unwrap_err();
+        assert_eq!(
+            e,
+            EvidenceError::StepNotInPath {
+                path: RecoveryPath::NoRedundancy,
+                step: RecoveryStep::SwitchBack
+            }
+        );
+        let m = e.message();
+        assert!(m.zh.contains("切換回原系統") && m.zh.contains("無備援機制"));
+        assert!(m.en.contains("Switch back") && m.en.contains("No redundancy"));
+        assert_eq!(e.field(), EvidenceField::Step);
+    }
+
+    #[test]
+    fn evidence_kinds_round_trip_and_only_malware_is_dangerous() {
+        for k in EvidenceKind::ALL {
+            assert_eq!(EvidenceKind::parse(k.as_str()), Some(k));
+            assert!(!k.label_en().is_empty());
+            assert_eq!(k.is_dangerous(), k == EvidenceKind::MalwareSample);
+        }
+        assert_eq!(
+            EvidenceKind::ALL.map(EvidenceKind::label_zh),
+            [
+                "磁碟映像檔",
+                "虛擬機映像檔",
+                "日誌匯出",
+                "記憶體傾印",
+                "網路封包",
+                "惡意程式樣本",
+                "文件"
+            ]
+        );
+        assert_eq!(EvidenceKind::parse("Malware_Sample"), None);
+        assert_eq!(
+            serde_json::to_string(&EvidenceKind::MalwareSample).unwrap(),
+            "\"malware_sample\""
+        );
+    }
+
+    #[test]
+    fn custody_events_round_trip_through_timeline_kinds() {
+        for e in CustodyEvent::ALL {
+            assert_eq!(CustodyEvent::parse(e.as_str()), Some(e));
+            assert_eq!(
+                CustodyEvent::from_timeline_kind(&e.timeline_kind()),
+                Some(e)
+            );
+            assert!(!e.label_zh().is_empty() && !e.label_en().is_empty());
+        }
+        assert_eq!(
+            CustodyEvent::Downloaded.timeline_kind(),
+            "custody.downloaded"
+        );
+        assert_eq!(
+            CustodyEvent::VerificationFailed.timeline_kind(),
+            "custody.verification_failed"
+        );
+        assert_eq!(CustodyEvent::from_timeline_kind("downloaded"), None);
+        assert_eq!(CustodyEvent::from_timeline_kind("stage.downloaded"), None);
+        assert_eq!(CustodyEvent::parse("deleted"), None);
+    }
+
+    #[test]
+    fn submission_targets_round_trip() {
+        for t in SubmissionTarget::ALL {
+            assert_eq!(SubmissionTarget::parse(t.as_str()), Some(t));
+            assert!(!t.label_en().is_empty());
+        }
+        assert_eq!(SubmissionTarget::AntivirusVendor.label_zh(), "防毒軟體廠商");
+        assert_eq!(SubmissionTarget::VirusCheck.label_zh(), "Virus Check 平台");
+        assert_eq!(
+            SubmissionTarget::VirusCheck.url(),
+            Some("https://viruscheck.tw/")
+        );
+        assert_eq!(SubmissionTarget::AntivirusVendor.url(), None);
+        assert_eq!(SubmissionTarget::parse("virustotal"), None);
+        let p = samples_policy();
+        assert!(p.zh.contains("Virus Check") && p.zh.contains("不得"));
+        assert!(p.en.contains("no other platform"));
+    }
+
+    #[test]
+    fn evidence_fields_round_trip() {
+        for f in EvidenceField::ALL {
+            assert_eq!(EvidenceField::parse(f.as_str()), Some(f));
+            assert_eq!(f.to_string(), f.as_str());
+            assert!(!f.label_zh().is_empty() && !f.label_en().is_empty());
+        }
+        assert_eq!(EvidenceField::parse("x"), None);
+    }
+
+    // --- downloads ---
+
+    #[test]
+    fn malware_is_always_octet_stream() {
+        for declared in [
+            None,
+            Some("application/pdf"),
+            Some("text/plain"),
+            Some("application/x-msdownload"),
+        ] {
+            assert_eq!(
+                download_content_type(EvidenceKind::MalwareSample, declared),
+                OCTET_STREAM
+            );
+        }
+    }
+
+    #[test]
+    fn only_safe_declared_types_are_kept() {
+        for k in EvidenceKind::ALL.into_iter().filter(|k| !k.is_dangerous()) {
+            for safe in SAFE_CONTENT_TYPES {
+                assert_eq!(download_content_type(k, Some(safe)), safe);
+            }
+            assert_eq!(download_content_type(k, None), OCTET_STREAM);
+        }
+        let k = EvidenceKind::Document;
+        assert_eq!(
+            download_content_type(k, Some("Text/Plain; charset=utf-8")),
+            "text/plain"
+        );
+        assert_eq!(
+            download_content_type(k, Some(" application/PDF ")),
+            "application/pdf"
+        );
+        for unsafe_type in [
+            "text/html",
+            "image/svg+xml",
+            "application/javascript",
+            "text/xml",
+            "application/xhtml+xml",
+            "application/x-msdownload",
+            "",
+            "text/plain2",
+            "xtext/plain",
+        ] {
+            assert_eq!(
+                download_content_type(k, Some(unsafe_type)),
+                OCTET_STREAM,
+                "{unsafe_type}"
+            );
+        }
+    }
+
+    #[test]
+    fn download_names_are_sanitised() {
+        let doc = EvidenceKind::Document;
+        assert_eq!(safe_download_name("../../evil.exe", doc), "evil.exe");
+        assert_eq!(safe_download_name("..\\..\\evil.exe", doc), "evil.exe");
+        assert_eq!(safe_download_name("C:\\Users\\x\\log.txt", doc), "log.txt");
+        assert_eq!(safe_download_name("a\"b\r\n.txt", doc), "ab.txt");
+        assert_eq!(safe_download_name("報告 v2.pdf", doc), "報告 v2.pdf");
+        assert_eq!(safe_download_name("dir/", doc), "dir");
+        assert_eq!(safe_download_name(".htaccess", doc), "htaccess");
+        assert_eq!(safe_download_name("evil.exe. . ", doc), "evil.exe");
+        assert_eq!(
+            safe_download_name("a<b>c:d|e?f*g;h%i'j`k.txt", doc),
+            "abcdefghijk.txt"
+        );
+        assert_eq!(safe_download_name("x\u{202E}txt.exe", doc), "xtxt.exe");
+        for empty in ["", "..", "../..", "/", "\"\"", "\r\n", " . "] {
+            assert_eq!(
+                safe_download_name(empty, doc),
+                FALLBACK_DOWNLOAD_NAME,
+                "{empty:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn download_names_are_bounded_keeping_the_extension() {
+        let doc = EvidenceKind::Document;
+        let at_max = format!("{}.txt", "a".repeat(DOWNLOAD_NAME_MAX - 4));
+        assert_eq!(safe_download_name(&at_max, doc), at_max);
+        let long = format!("{}.pcap", "名".repeat(300));
+        let name = safe_download_name(&long, doc);
+        assert_eq!(name.chars().count(), DOWNLOAD_NAME_MAX);
+        assert!(name.ends_with(".pcap"));
+        let no_ext = "b".repeat(300);
+        assert_eq!(
+            safe_download_name(&no_ext, doc).chars().count(),
+            DOWNLOAD_NAME_MAX
+        );
+        // A "extension" longer than 16 characters is not kept specially.
+        let odd = format!("a.{}", "b".repeat(300));
+        assert_eq!(
+            safe_download_name(&odd, doc).chars().count(),
+            DOWNLOAD_NAME_MAX
+        );
+    }
+
+    #[test]
+    fn malware_names_get_the_suffix() {
+        let m = EvidenceKind::MalwareSample;
+        assert_eq!(safe_download_name("../../evil.exe", m), "evil.exe.malware");
+        assert_eq!(safe_download_name("", m), "evidence.bin.malware");
+        assert_eq!(safe_download_name("x.malware", m), "x.malware");
+        assert_eq!(safe_download_name(".malware", m), "malware.malware");
+        let long = format!("{}.exe", "a".repeat(300));
+        let name = safe_download_name(&long, m);
+        assert_eq!(name.chars().count(), DOWNLOAD_NAME_MAX);
+        assert!(name.ends_with(MALWARE_SUFFIX));
+    }
+
+    #[test]
+    fn content_disposition_is_always_an_attachment() {
+        assert_eq!(
+            content_disposition("../報告.pdf", EvidenceKind::Document),
+            "attachment; filename=\"__.pdf\"; filename*=UTF-8''%E5%A0%B1%E5%91%8A.pdf"
+        );
+        assert_eq!(
+            content_disposition("a\"b\r\n.txt", EvidenceKind::LogExport),
+            "attachment; filename=\"ab.txt\"; filename*=UTF-8''ab.txt"
+        );
+        assert_eq!(
+            content_disposition("evil.exe", EvidenceKind::MalwareSample),
+            "attachment; filename=\"evil.exe.malware\"; filename*=UTF-8''evil.exe.malware"
+        );
+        assert_eq!(
+            content_disposition("a b.txt", EvidenceKind::Document),
+            "attachment; filename=\"a b.txt\"; filename*=UTF-8''a%20b.txt"
+        );
+    }
+
+    // --- hashes ---
+
+    #[test]
+    fn sha256_is_trimmed_and_lower_cased() {
+        assert_eq!(parse_sha256(HASH).unwrap(), HASH);
+        assert_eq!(
+            parse_sha256(&format!("  {}\n", HASH.to_uppercase())).unwrap(),
+            HASH
+        );
+    }
+
+    #[test]
+    fn sha256_wrong_length_or_not_hex() {
+        assert_eq!(
+            parse_sha256(""),
+            Err(EvidenceError::Sha256WrongLength { given: 0 })
+        );
+        assert_eq!(
+            parse_sha256(&HASH[..63]),
+            Err(EvidenceError::Sha256WrongLength { given: 63 })
+        );
+        assert_eq!(
+            parse_sha256(&format!("{HASH}0")),
+            Err(EvidenceError::Sha256WrongLength { given: 65 })
+        );
+        assert_eq!(
+            parse_sha256(&format!("{}g", &HASH[..63])),
+            Err(EvidenceError::Sha256NotHex)
+        );
+        assert_eq!(
+            parse_sha256(&format!("{} {}", &HASH[..31], &HASH[..32])),
+            Err(EvidenceError::Sha256NotHex)
+        );
+        // Multi-byte characters count as one each.
+        assert_eq!(
+            parse_sha256(&"雜".repeat(64)),
+            Err(EvidenceError::Sha256NotHex)
+        );
+        let m = EvidenceError::Sha256WrongLength { given: 63 }.message();
+        assert!(m.zh.contains("64") && m.zh.contains("63"));
+        assert!(m.en.contains("64") && m.en.contains("63"));
+        assert!(EvidenceError::Sha256NotHex
+            .message()
+            .zh
+            .contains("十六進位"));
+    }
+
+    // --- evidence input ---
+
+    #[test]
+    fn a_good_item_passes() {
+        assert_eq!(check_evidence(&input(), t(10, 0)), []);
+    }
+
+    #[test]
+    fn item_texts_are_required_and_bounded() {
+        let blank = EvidenceInput {
+            description: " ".to_owned(),
+            source_system: String::new(),
+            collected_by: "\n".to_owned(),
+            ..input()
+        };
+        assert_eq!(
+            check_evidence(&blank, t(10, 0)),
+            [
+                EvidenceError::Required {
+                    field: EvidenceField::Description
+                },
+                EvidenceError::Required {
+                    field: EvidenceField::SourceSystem
+                },
+                EvidenceError::Required {
+                    field: EvidenceField::CollectedBy
+                },
+            ]
+        );
+        let at_max = EvidenceInput {
+            description: "述".repeat(DESCRIPTION_MAX),
+            source_system: "系".repeat(SOURCE_SYSTEM_MAX),
+            collected_by: "人".repeat(PERSON_MAX),
+            ..input()
+        };
+        assert_eq!(check_evidence(&at_max, t(10, 0)), []);
+        let over = EvidenceInput {
+            description: "述".repeat(DESCRIPTION_MAX + 1),
+            source_system: "系".repeat(SOURCE_SYSTEM_MAX + 1),
+            collected_by: "人".repeat(PERSON_MAX + 1),
+            ..input()
+        };
+        assert_eq!(
+            check_evidence(&over, t(10, 0)),
+            [
+                EvidenceError::TooLong {
+                    field: EvidenceField::Description,
+                    max: DESCRIPTION_MAX
+                },
+                EvidenceError::TooLong {
+                    field: EvidenceField::SourceSystem,
+                    max: SOURCE_SYSTEM_MAX
+                },
+                EvidenceError::TooLong {
+                    field: EvidenceField::CollectedBy,
+                    max: PERSON_MAX
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn collection_time_allows_five_minutes_of_skew() {
+        let now = t(10, 0);
+        for ok in [t(9, 0), now, t(10, 5)] {
+            let e = EvidenceInput {
+                collected_at: ok,
+                ..input()
+            };
+            assert_eq!(check_evidence(&e, now), [], "{ok}");
+        }
+        let late = Utc.with_ymd_and_hms(2026, 3, 10, 10, 5, 1).unwrap();
+        let e = EvidenceInput {
+            collected_at: late,
+            ..input()
+        };
+        let errors = check_evidence(&e, now);
+        assert_eq!(
+            errors,
+            [EvidenceError::CollectedInFuture { collected_at: late }]
+        );
+        // Shown in Taipei time.
+        assert!(errors[0].message().zh.contains("2026-03-10 18:05"));
+        assert_eq!(errors[0].field(), EvidenceField::CollectedAt);
+    }
+
+    // --- registration ---
+
+    #[test]
+    fn registration_checks_hash_size_and_place() {
+        assert_eq!(check_registration(HASH, Some(0), "保險櫃 A-3"), []);
+        assert_eq!(check_registration(HASH, None, "保險櫃 A-3"), []);
+        assert_eq!(
+            check_registration("abc", Some(-1), " "),
+            [
+                EvidenceError::Sha256WrongLength { given: 3 },
+                EvidenceError::NegativeSize { size: -1 },
+                EvidenceError::Required {
+                    field: EvidenceField::KeptAt
+                },
+            ]
+        );
+        assert_eq!(
+            check_registration(HASH, Some(1), &"處".repeat(KEPT_AT_MAX)),
+            []
+        );
+        assert_eq!(
+            check_registration(HASH, Some(1), &"處".repeat(KEPT_AT_MAX + 1)),
+            [EvidenceError::TooLong {
+                field: EvidenceField::KeptAt,
+                max: KEPT_AT_MAX
+            }]
+        );
+        let m = EvidenceError::NegativeSize { size: -1 }.message();
+        assert!(m.zh.contains("-1") && m.en.contains("negative"));
+    }
+
+    // --- transfer ---
+
+    #[test]
+    fn transfer_needs_two_different_people() {
+        assert_eq!(check_transfer("王小明", "李四", ""), []);
+        assert_eq!(
+            check_transfer("", " ", ""),
+            [
+                EvidenceError::Required {
+                    field: EvidenceField::TransferFrom
+                },
+                EvidenceError::Required {
+                    field: EvidenceField::TransferTo
+                },
+            ]
+        );
+        assert_eq!(
+            check_transfer("王小明", " 王小明 ", ""),
+            [EvidenceError::TransferToSelf]
+        );
+        assert_eq!(
+            check_transfer("Alice", "alice", ""),
+            [EvidenceError::TransferToSelf]
+        );
+        let long = "人".repeat(PERSON_MAX + 1);
+        assert_eq!(
+            check_transfer(&long, "李四", &"註".repeat(NOTE_MAX + 1)),
+            [
+                EvidenceError::TooLong {
+                    field: EvidenceField::TransferFrom,
+                    max: PERSON_MAX
+                },
+                EvidenceError::TooLong {
+                    field: EvidenceField::Note,
+                    max: NOTE_MAX
+                },
+            ]
+        );
+        assert_eq!(
+            check_transfer("王小明", &long, &"註".repeat(NOTE_MAX)),
+            [EvidenceError::TooLong {
+                field: EvidenceField::TransferTo,
+                max: PERSON_MAX
+            }]
+        );
+        assert_eq!(
+            EvidenceError::TransferToSelf.field(),
+            EvidenceField::TransferTo
+        );
+    }
+
+    // --- submissions ---
+
+    #[test]
+    fn submissions_are_not_in_the_future() {
+        let today = d(2026, 3, 10);
+        assert_eq!(check_submission(today, "", today), []);
+        assert_eq!(check_submission(d(2026, 3, 1), "VC-2026-0001", today), []);
+        let errors = check_submission(d(2026, 3, 11), "", today);
+        assert_eq!(
+            errors,
+            [EvidenceError::SubmittedInFuture {
+                submitted_on: d(2026, 3, 11),
+                today
+            }]
+        );
+        assert!(errors[0].message().zh.contains("2026-03-11"));
+        assert_eq!(
+            check_submission(today, &"R".repeat(REFERENCE_MAX), today),
+            []
+        );
+        assert_eq!(
+            check_submission(today, &"R".repeat(REFERENCE_MAX + 1), today),
+            [EvidenceError::TooLong {
+                field: EvidenceField::Reference,
+                max: REFERENCE_MAX
+            }]
+        );
+    }
+
+    #[test]
+    fn every_error_has_a_message_naming_its_field() {
+        let all = [
+            EvidenceError::Required {
+                field: EvidenceField::Description,
+            },
+            EvidenceError::TooLong {
+                field: EvidenceField::KeptAt,
+                max: 500,
+            },
+            EvidenceError::CollectedInFuture {
+                collected_at: t(10, 0),
+            },
+            EvidenceError::Sha256WrongLength { given: 1 },
+            EvidenceError::Sha256NotHex,
+            EvidenceError::NegativeSize { size: -5 },
+            EvidenceError::TransferToSelf,
+            EvidenceError::SubmittedInFuture {
+                submitted_on: d(2026, 1, 2),
+                today: d(2026, 1, 1),
+            },
+            EvidenceError::StepNotInPath {
+                path: RecoveryPath::FailOver,
+                step: RecoveryStep::KeepEvidence,
+            },
+        ];
+        for e in all {
+            let m = e.message();
+            assert!(m.zh.contains(e.field().label_zh()), "{}", m.zh);
+            assert!(
+                m.en.to_lowercase()
+                    .contains(&e.field().label_en().to_lowercase())
+                    || matches!(e, EvidenceError::StepNotInPath { .. }),
+                "{}",
+                m.en
+            );
+            assert!(!e.to_string().is_empty());
+        }
+    }
+
+    #[test]
+    fn evidence_input_serde_round_trip() {
+        let json = serde_json::to_string(&input()).unwrap();
+        assert!(json.contains("\"kind\":\"log_export\""));
+        assert_eq!(
+            serde_json::from_str::<EvidenceInput>(&json).unwrap(),
+            input()
+        );
+    }
+}

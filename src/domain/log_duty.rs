@@ -1,0 +1,323 @@
+//! The log-keeping duty (日誌留存義務): what an agency must do with its logs
+//! day to day, so that evidence exists when an incident comes (SPEC 6), by
+//! the protection level of its systems (資通系統防護基準, 資通安全責任等級
+//! 分級辦法 附表十, SPEC 7), plus the procedure's own rule that outsourcing
+//! contracts state log retention and backup (SPEC 6, all levels).
+//!
+//! The duty follows the *system* protection level (普/中/高), not the
+//! agency's responsibility level (資通安全責任等級 A–E): an A-level agency
+//! may run only "normal" systems and a C-level one a "high" system. The
+//! portal cannot derive one from the other, so the agency declares the
+//! highest protection level among its systems; the page shows the agency's
+//! responsibility level for context and asks for that system level.
+
+use serde::{Deserialize, Serialize};
+
+use super::Bilingual;
+
+/// A system's protection level (防護需求等級). `Ord` follows the level:
+/// normal < medium < high.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProtectionLevel {
+    Normal,
+    Medium,
+    High,
+}
+
+impl ProtectionLevel {
+    pub const ALL: [ProtectionLevel; 3] = [
+        ProtectionLevel::Normal,
+        ProtectionLevel::Medium,
+        ProtectionLevel::High,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProtectionLevel::Normal => "normal",
+            ProtectionLevel::Medium => "medium",
+            ProtectionLevel::High => "high",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProtectionLevel> {
+        ProtectionLevel::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ProtectionLevel::Normal => "普",
+            ProtectionLevel::Medium => "中",
+            ProtectionLevel::High => "高",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            ProtectionLevel::Normal => "Normal",
+            ProtectionLevel::Medium => "Medium",
+            ProtectionLevel::High => "High",
+        }
+    }
+}
+
+/// One item of the duty. Each applies from the level [`LogDuty::from_level`]
+/// upwards: the levels are cumulative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogDuty {
+    /// 普: a retention policy for the logs.
+    RetentionPolicy,
+    /// 普: logs kept at least 6 months.
+    RetainSixMonths,
+    /// 普: event type, time, place and user identity recorded.
+    RecordContent,
+    /// 普: time stamps traceable to UTC.
+    UtcTimeSource,
+    /// 普: access to logs restricted.
+    RestrictAccess,
+    /// 中: logs reviewed regularly.
+    RegularReview,
+    /// 中: integrity protected (hash or similar).
+    IntegrityProtection,
+    /// 高: logs backed up regularly to another physical system.
+    BackupToOtherSystem,
+    /// 高: an alert when logging fails.
+    AlertOnFailure,
+    /// All levels (the procedure, point 4): outsourcing contracts state log
+    /// retention and backup.
+    OutsourcingContract,
+}
+
+impl LogDuty {
+    pub const ALL: [LogDuty; 10] = [
+        LogDuty::RetentionPolicy,
+        LogDuty::RetainSixMonths,
+        LogDuty::RecordContent,
+        LogDuty::UtcTimeSource,
+        LogDuty::RestrictAccess,
+        LogDuty::RegularReview,
+        LogDuty::IntegrityProtection,
+        LogDuty::BackupToOtherSystem,
+        LogDuty::AlertOnFailure,
+        LogDuty::OutsourcingContract,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogDuty::RetentionPolicy => "retention_policy",
+            LogDuty::RetainSixMonths => "retain_six_months",
+            LogDuty::RecordContent => "record_content",
+            LogDuty::UtcTimeSource => "utc_time_source",
+            LogDuty::RestrictAccess => "restrict_access",
+            LogDuty::RegularReview => "regular_review",
+            LogDuty::IntegrityProtection => "integrity_protection",
+            LogDuty::BackupToOtherSystem => "backup_to_other_system",
+            LogDuty::AlertOnFailure => "alert_on_failure",
+            LogDuty::OutsourcingContract => "outsourcing_contract",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LogDuty> {
+        LogDuty::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            LogDuty::RetentionPolicy => "訂定日誌之記錄時間週期及留存政策",
+            LogDuty::RetainSixMonths => "日誌至少保留六個月",
+            LogDuty::RecordContent => "日誌記錄事件類型、發生時間、發生位置及相關使用者身分",
+            LogDuty::UtcTimeSource => "系統時戳可追溯至世界協調時間（UTC）",
+            LogDuty::RestrictAccess => "限制日誌之存取僅限有權限之人員",
+            LogDuty::RegularReview => "定期審查日誌",
+            LogDuty::IntegrityProtection => "以雜湊或其他適當方式保護日誌之完整性",
+            LogDuty::BackupToOtherSystem => "定期將日誌備份至原系統外之其他實體系統",
+            LogDuty::AlertOnFailure => "日誌處理失效時發出警示",
+            LogDuty::OutsourcingContract => "委外契約載明日誌留存及備份要求",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            LogDuty::RetentionPolicy => "A log retention policy is set",
+            LogDuty::RetainSixMonths => "Logs are kept for at least 6 months",
+            LogDuty::RecordContent => "Logs record the event type, time, place and user identity",
+            LogDuty::UtcTimeSource => "Time stamps are traceable to UTC",
+            LogDuty::RestrictAccess => "Access to logs is restricted to authorised staff",
+            LogDuty::RegularReview => "Logs are reviewed regularly",
+            LogDuty::IntegrityProtection => "Log integrity is protected (a hash or similar)",
+            LogDuty::BackupToOtherSystem => {
+                "Logs are backed up regularly to another physical system"
+            }
+            LogDuty::AlertOnFailure => "An alert is raised when logging fails",
+            LogDuty::OutsourcingContract => "Outsourcing contracts state log retention and backup",
+        }
+    }
+
+    /// The lowest protection level the item applies to.
+    pub fn from_level(self) -> ProtectionLevel {
+        match self {
+            LogDuty::RetentionPolicy
+            | LogDuty::RetainSixMonths
+            | LogDuty::RecordContent
+            | LogDuty::UtcTimeSource
+            | LogDuty::RestrictAccess
+            | LogDuty::OutsourcingContract => ProtectionLevel::Normal,
+            LogDuty::RegularReview | LogDuty::IntegrityProtection => ProtectionLevel::Medium,
+            LogDuty::BackupToOtherSystem | LogDuty::AlertOnFailure => ProtectionLevel::High,
+        }
+    }
+
+    /// Where the item comes from, for the page's footnote.
+    pub fn basis(self) -> Bilingual {
+        match self {
+            LogDuty::OutsourcingContract => Bilingual::new(
+                "各機關資通安全事件通報及應變處理作業程序 第四點",
+                "The response procedure, point 4",
+            ),
+            _ => Bilingual::new(
+                "資通安全責任等級分級辦法 附表十（資通系統防護基準）",
+                "Regulations on security responsibility levels, annex 10 (system protection baseline)",
+            ),
+        }
+    }
+}
+
+/// Every item that applies at `level`, in [`LogDuty::ALL`] order: a higher
+/// level has all the items of the lower ones.
+pub fn duties_for(level: ProtectionLevel) -> Vec<LogDuty> {
+    LogDuty::ALL
+        .into_iter()
+        .filter(|d| d.from_level() <= level)
+        .collect()
+}
+
+/// The items that apply at `level` and are not in `done`. Items in `done`
+/// that do not apply at `level` are ignored.
+pub fn outstanding(level: ProtectionLevel, done: &[LogDuty]) -> Vec<LogDuty> {
+    duties_for(level)
+        .into_iter()
+        .filter(|d| !done.contains(d))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use LogDuty::*;
+    use ProtectionLevel::*;
+
+    #[test]
+    fn protection_levels_round_trip_and_order() {
+        for l in ProtectionLevel::ALL {
+            assert_eq!(ProtectionLevel::parse(l.as_str()), Some(l));
+        }
+        assert_eq!(
+            ProtectionLevel::ALL.map(ProtectionLevel::as_str),
+            ["normal", "medium", "high"]
+        );
+        assert_eq!(
+            ProtectionLevel::ALL.map(ProtectionLevel::label_zh),
+            ["普", "中", "高"]
+        );
+        assert_eq!(
+            ProtectionLevel::ALL.map(ProtectionLevel::label_en),
+            ["Normal", "Medium", "High"]
+        );
+        assert!(Normal < Medium && Medium < High);
+        assert_eq!(ProtectionLevel::parse("High"), None);
+        assert_eq!(ProtectionLevel::parse("普"), None);
+        assert_eq!(serde_json::to_string(&High).unwrap(), "\"high\"");
+        assert_eq!(
+            serde_json::from_str::<ProtectionLevel>("\"medium\"").unwrap(),
+            Medium
+        );
+    }
+
+    #[test]
+    fn duties_round_trip_and_are_labelled() {
+        for d in LogDuty::ALL {
+            assert_eq!(LogDuty::parse(d.as_str()), Some(d));
+            assert!(!d.label_zh().is_empty() && !d.label_en().is_empty());
+            assert!(!d.basis().zh.is_empty() && !d.basis().en.is_empty());
+        }
+        assert_eq!(LogDuty::parse("retention"), None);
+        assert!(RetainSixMonths.label_zh().contains("六個月"));
+        assert!(RetainSixMonths.label_en().contains("6 months"));
+        assert!(UtcTimeSource.label_en().contains("UTC"));
+        assert!(OutsourcingContract.basis().zh.contains("第四點"));
+        assert!(AlertOnFailure.basis().zh.contains("附表十"));
+    }
+
+    #[test]
+    fn each_duty_starts_at_its_level() {
+        let by_level = |level| -> Vec<LogDuty> {
+            LogDuty::ALL
+                .into_iter()
+                .filter(|d| d.from_level() == level)
+                .collect()
+        };
+        assert_eq!(
+            by_level(Normal),
+            [
+                RetentionPolicy,
+                RetainSixMonths,
+                RecordContent,
+                UtcTimeSource,
+                RestrictAccess,
+                OutsourcingContract
+            ]
+        );
+        assert_eq!(by_level(Medium), [RegularReview, IntegrityProtection]);
+        assert_eq!(by_level(High), [BackupToOtherSystem, AlertOnFailure]);
+    }
+
+    #[test]
+    fn duties_are_cumulative() {
+        let normal = duties_for(Normal);
+        let medium = duties_for(Medium);
+        let high = duties_for(High);
+        assert_eq!(normal.len(), 6);
+        assert_eq!(medium.len(), 8);
+        assert_eq!(high.len(), 10);
+        assert_eq!(high, LogDuty::ALL);
+        assert!(normal.iter().all(|d| medium.contains(d)));
+        assert!(medium.iter().all(|d| high.contains(d)));
+        assert!(!normal.contains(&RegularReview));
+        assert!(medium.contains(&IntegrityProtection));
+        assert!(!medium.contains(&BackupToOtherSystem));
+        assert!(high.contains(&AlertOnFailure));
+        // Outsourcing contracts apply at every level.
+        for l in ProtectionLevel::ALL {
+            assert!(duties_for(l).contains(&OutsourcingContract));
+        }
+    }
+
+    #[test]
+    fn outstanding_items() {
+        assert_eq!(outstanding(Normal, &[]), duties_for(Normal));
+        assert_eq!(outstanding(High, &LogDuty::ALL), []);
+        assert_eq!(
+            outstanding(
+                Medium,
+                &[
+                    RetentionPolicy,
+                    RetainSixMonths,
+                    RecordContent,
+                    UtcTimeSource,
+                    RestrictAccess,
+                    OutsourcingContract,
+                    // Not required at medium: ignored.
+                    BackupToOtherSystem,
+                ]
+            ),
+            [RegularReview, IntegrityProtection]
+        );
+        // Everything of the medium level done still leaves the high items.
+        assert_eq!(
+            outstanding(High, &duties_for(Medium)),
+            [BackupToOtherSystem, AlertOnFailure]
+        );
+        assert_eq!(outstanding(Normal, &duties_for(Normal)), []);
+    }
+}
