@@ -50,6 +50,14 @@ pub struct Settings {
     /// Hours between the periodic control-effect reports of level 3/4 incidents.
     #[arg(long, env = "PORTAL_CONTROL_REPORT_HOURS", default_value_t = 24)]
     pub control_report_hours: i64,
+
+    /// Months without a notification-and-response drill (演練) before the agency is reminded.
+    #[arg(long, env = "PORTAL_DRILL_PERIOD_MONTHS", default_value_t = 12)]
+    pub drill_period_months: u32,
+
+    /// Largest evidence file accepted, in bytes (413 past it).
+    #[arg(long, env = "PORTAL_EVIDENCE_LIMIT", default_value_t = 2 * 1024 * 1024 * 1024)]
+    pub evidence_limit: u64,
 }
 
 impl Settings {
@@ -68,6 +76,8 @@ impl Settings {
             // Tests run the jobs themselves, at the moment they choose.
             jobs_interval_seconds: 0,
             control_report_hours: 24,
+            drill_period_months: 12,
+            evidence_limit: 256 * 1024 * 1024,
         }
     }
 }
@@ -87,6 +97,8 @@ impl fmt::Debug for Settings {
             .field("smtp_host", &self.smtp_host)
             .field("smtp_port", &self.smtp_port)
             .field("jobs_interval_seconds", &self.jobs_interval_seconds)
+            .field("drill_period_months", &self.drill_period_months)
+            .field("evidence_limit", &self.evidence_limit)
             .finish()
     }
 }

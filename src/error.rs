@@ -53,6 +53,10 @@ pub enum AppError {
     /// Too many failed sign-ins: minutes until the next try.
     #[error("throttled")]
     Throttled(i64),
+    /// Input the domain refused: (field, what is wrong in both languages), for forms that
+    /// name each problem in the procedure's words.
+    #[error("rejected: {}", .0.iter().map(|(f, m)| format!("{f}: {}", m.en)).collect::<Vec<_>>().join("; "))]
+    Rejected(Vec<(String, crate::domain::Bilingual)>),
     #[error("request body too large")]
     TooLarge,
     #[error("conflict: {0}")]

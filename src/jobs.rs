@@ -26,6 +26,7 @@ const MISSED_LOOKBACK_DAYS: i64 = 7;
 pub fn spawn(owner: PgPool, settings: &Settings) {
     let every = Duration::from_secs(settings.jobs_interval_seconds.max(1));
     let control_hours = settings.control_report_hours;
+    let drill_months = settings.drill_period_months;
     let smtp = settings.smtp_host.clone().map(|host| Smtp {
         host,
         port: settings.smtp_port,
@@ -37,6 +38,9 @@ pub fn spawn(owner: PgPool, settings: &Settings) {
             tick.tick().await;
             if let Err(e) = remind(&owner, control_hours).await {
                 tracing::warn!(error = %e, "reminder run failed");
+            }
+            if let Err(e) = remind_drills(&owner, drill_months).await {
+                tracing::warn!(error = %e, "drill reminder run failed");
             }
             if let Some(smtp) = &smtp {
                 if let Err(e) = send_outbox(&owner, smtp).await {
@@ -144,6 +148,52 @@ pub async fn remind(pool: &PgPool, control_report_hours: i64) -> Result<u64, sql
         .await?;
     tx.commit().await?;
     Ok(sent.len() as u64)
+}
+
+/// Reminds each agency whose drill (演練) is overdue or was never held, once per due date:
+/// an e-mail to its CISO and security officers. Returns how many agencies were reminded.
+pub async fn remind_drills(pool: &PgPool, period_months: u32) -> Result<u64, sqlx::Error> {
+    use crate::domain::team::{drill_status, DrillKind, DrillStatus};
+    let today = crate::domain::to_taipei(chrono::Utc::now()).date_naive();
+    let mut reminded = 0;
+    for kind in [
+        DrillKind::NotificationResponse,
+        DrillKind::SocialEngineering,
+    ] {
+        let period = crate::services::preparedness::period_for(kind, period_months);
+        let mut tx = pool.begin().await?;
+        for (agency, last) in
+            db::preparedness::last_drill_per_agency(&mut tx, kind.as_str()).await?
+        {
+            let due = match drill_status(kind, last, period, today) {
+                DrillStatus::Overdue { due, .. } => due,
+                // Never held: remind once, keyed on the first day it was noticed.
+                DrillStatus::NeverHeld => crate::domain::team::earliest_drill_date(),
+                DrillStatus::DueOn(_) => continue,
+            };
+            if !db::preparedness::claim_agency_reminder(&mut tx, agency, kind.as_str(), due).await?
+            {
+                continue;
+            }
+            let status = drill_status(kind, last, period, today).message(kind);
+            let subject = format!("{} / {}", status.zh, status.en);
+            let body = format!(
+                "{}\n{}\n\n（本郵件由資通安全事件通報應變入口網發出 · sent by the incident portal）\n",
+                status.zh, status.en
+            );
+            db::notifications::queue_mail_to_roles(
+                &mut tx,
+                agency,
+                &["ciso", "security_officer"],
+                &subject,
+                &body,
+            )
+            .await?;
+            reminded += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(reminded)
 }
 
 /// Where e-mail goes out.

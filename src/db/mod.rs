@@ -2,9 +2,12 @@
 //! Functions take `&mut PgConnection` so the caller (a service) owns the transaction.
 
 pub mod agencies;
+pub mod evidence;
 pub mod incidents;
+pub mod indicators;
 pub mod notifications;
 pub mod oversight;
+pub mod preparedness;
 pub mod sign_in;
 pub mod timeline;
 pub mod tokens;

@@ -131,3 +131,27 @@ pub async fn outbox(
     .await?;
     Ok((items, total))
 }
+
+/// Queues an e-mail to every enabled user of `agency` holding one of `roles` (agency-level
+/// reminders, which belong to no incident). Returns how many were queued.
+pub async fn queue_mail_to_roles(
+    conn: &mut PgConnection,
+    agency: Uuid,
+    roles: &[&str],
+    subject: &str,
+    body: &str,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO outbox (agency_id, user_id, to_address, subject, body) \
+         SELECT DISTINCT ON (u.id) u.agency_id, u.id, u.email, $3, $4 \
+         FROM users u JOIN role_grants g ON g.user_id = u.id \
+         WHERE u.agency_id = $1 AND g.role = ANY($2) AND NOT u.disabled",
+    )
+    .bind(agency)
+    .bind(roles)
+    .bind(subject)
+    .bind(body)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -24,14 +24,14 @@ pub struct Acting<'a> {
 }
 
 impl Acting<'_> {
-    fn actor(&self) -> domain::Actor {
+    pub(crate) fn actor(&self) -> domain::Actor {
         domain::Actor {
             agency: self.user.agency_id,
             roles: self.user.roles.clone(),
             agency_is_competent_authority: self.agency.kind == AgencyKind::CompetentAuthority,
         }
     }
-    fn timeline_actor(&self) -> timeline::Actor {
+    pub(crate) fn timeline_actor(&self) -> timeline::Actor {
         timeline::Actor {
             user: self.user.id,
             agency: self.user.agency_id,
@@ -39,7 +39,7 @@ impl Acting<'_> {
     }
 }
 
-fn denied(d: domain::Denied) -> AppError {
+pub(crate) fn denied(d: domain::Denied) -> AppError {
     match d {
         domain::Denied::NotVisible => AppError::NotFound,
         domain::Denied::NotPermitted => AppError::Forbidden,
@@ -270,7 +270,10 @@ pub struct IncidentView {
     pub escalation_target_name: Option<(String, String)>,
 }
 
-async fn context(conn: &mut sqlx::PgConnection, i: &Incident) -> Result<IncidentContext, AppError> {
+pub(crate) async fn context(
+    conn: &mut sqlx::PgConnection,
+    i: &Incident,
+) -> Result<IncidentContext, AppError> {
     let standing = directory::standing(conn, i.agency_id).await?;
     Ok(IncidentContext {
         agency: i.agency_id,
@@ -492,6 +495,10 @@ pub async fn act(
     };
     if let Some(event) = event {
         notify(&mut tx, &i, event, ca, me).await?;
+    }
+    if matches!(action, StageAction::ActivateTeam) {
+        // The roster in force becomes the incident's team; later roster changes leave it be.
+        crate::services::preparedness::snapshot_team(&mut tx, &i, me).await?;
     }
     tx.commit().await?;
     Ok(i)

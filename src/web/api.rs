@@ -40,6 +40,137 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/incidents/{id}/review", post(review))
         .route("/api/v1/incidents/{id}/actions/{action}", post(act))
         .route("/api/v1/review-queue", get(review_queue))
+        .route("/api/v1/incidents/{id}/indicators", post(add_indicator))
+        .route("/api/v1/incidents/{id}/stix", get(stix))
+        .route(
+            "/api/v1/incidents/{id}/evidence/{eid}",
+            get(download_evidence),
+        )
+}
+
+/// The evidence upload, under the evidence limit instead of the body limit.
+pub fn upload_router() -> Router<AppState> {
+    Router::new().route("/api/v1/incidents/{id}/evidence", post(upload_evidence))
+}
+
+// ---- evidence and indicators -------------------------------------------------------------
+
+fn incident_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError(AppError::NotFound))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndicatorRequest {
+    #[serde(rename = "type")]
+    kind: String,
+    value: String,
+    #[serde(default)]
+    note: Option<String>,
+    #[serde(default)]
+    first_seen: Option<String>,
+    #[serde(default)]
+    last_seen: Option<String>,
+}
+
+/// 201 with the normalised indicator when new, 200 when it was on the incident already.
+async fn add_indicator(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = incident_id(&id)?;
+    // Whether the incident may be seen and changed comes before what was sent is judged.
+    svc::may_act(
+        &state.pool,
+        me.acting(),
+        id,
+        domain::Action::RecordIndicators,
+    )
+    .await?;
+    let req: IndicatorRequest = serde_json::from_value(body)
+        .map_err(|e| ApiError(AppError::Unprocessable(format!("invalid indicator: {e}"))))?;
+    let when = |raw: &Option<String>, field: &str| -> Result<_, ApiError> {
+        match raw.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(s) => rfc3339(s).map(Some).ok_or_else(|| {
+                ApiError(AppError::Unprocessable(format!(
+                    "{field}: not an RFC 3339 time"
+                )))
+            }),
+        }
+    };
+    let input = crate::services::indicators::IndicatorInput {
+        first_seen: when(&req.first_seen, "first_seen")?,
+        last_seen: when(&req.last_seen, "last_seen")?,
+        kind: req.kind,
+        value: req.value,
+        note: req.note.unwrap_or_default(),
+    };
+    let (i, new) = crate::services::indicators::add(&state.pool, me.acting(), id, &input).await?;
+    Ok((
+        if new {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(json!({
+            "id": i.id,
+            "type": i.kind,
+            "value": i.value,
+            "note": i.note,
+            "first_seen": i.first_seen,
+            "last_seen": i.last_seen,
+        })),
+    ))
+}
+
+async fn stix(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    let id = incident_id(&id)?;
+    let bundle = crate::services::indicators::incident_stix(&state.pool, me.acting(), id).await?;
+    Ok(crate::web::evidence::stix_response(
+        bundle,
+        &format!("indicators-{id}.json"),
+    ))
+}
+
+async fn download_evidence(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path((id, eid)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    let (id, eid) = (incident_id(&id)?, incident_id(&eid)?);
+    Ok(crate::web::evidence::download_response(&state, me.acting(), id, eid).await?)
+}
+
+/// Multipart `kind`, `description`, `file` (and optionally `source_system`, `collected_by`,
+/// `collected_at`) → 201 `{"id","sha256","size"}`.
+async fn upload_evidence(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(id): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = incident_id(&id)?;
+    svc::may_act(&state.pool, me.acting(), id, domain::Action::RecordEvidence).await?;
+    let mp = multipart.map_err(|e| {
+        ApiError(AppError::Unprocessable(format!(
+            "expected multipart/form-data: {}",
+            e.body_text()
+        )))
+    })?;
+    let mut fields = crate::services::evidence::ItemFields::default();
+    let stored =
+        crate::web::evidence::receive_upload(&state, me.acting(), id, mp, &mut fields).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": stored.id, "sha256": stored.sha256, "size": stored.size })),
+    ))
 }
 
 /// The description of API v1, for clients and for schemathesis.

@@ -13,7 +13,9 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
-            AppError::Invalid(_) | AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Invalid(_) | AppError::Unprocessable(_) | AppError::Rejected(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             AppError::Conflict(_) | AppError::StageIncomplete(_) => StatusCode::CONFLICT,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -37,7 +39,7 @@ impl AppError {
                 "表單已過期或來源不明，請重新整理頁面後再送出。",
                 "The form expired or did not come from this portal; reload the page and submit again.",
             ),
-            AppError::Invalid(_) | AppError::Unprocessable(_) => {
+            AppError::Invalid(_) | AppError::Unprocessable(_) | AppError::Rejected(_) => {
                 ("送出的資料有誤，請檢查後再試。", "The submitted data is invalid; check it and try again.")
             }
             AppError::Conflict(_) => ("這項操作目前無法執行。", "This cannot be done right now."),
@@ -74,6 +76,13 @@ impl IntoResponse for AppError {
         let (zh, en) = self.message();
         let detail = match &self {
             AppError::Conflict(key) => Some(crate::web::i18n::Lang::ZhTw.tr(key).to_string()),
+            AppError::Rejected(items) => Some(
+                items
+                    .iter()
+                    .map(|(_, b)| format!("{} · {}", b.zh, b.en))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            ),
             AppError::StageIncomplete(items) => Some(
                 items
                     .iter()
@@ -124,6 +133,10 @@ impl IntoResponse for ApiError {
                 "error": format!("too many failed sign-ins; try again in {minutes} minutes"),
             }),
             AppError::Conflict(msg) => json!({ "error": msg }),
+            AppError::Rejected(items) => json!({
+                "error": items.iter().map(|(_, b)| b.en.as_str()).collect::<Vec<_>>().join("; "),
+                "problems": items.iter().map(|(f, b)| json!({"field": f, "zh": b.zh, "en": b.en})).collect::<Vec<_>>(),
+            }),
             AppError::StageIncomplete(items) => json!({
                 "error": "the current stage is not complete",
                 "missing": items.iter().map(|b| json!({"zh": b.zh, "en": b.en})).collect::<Vec<_>>(),

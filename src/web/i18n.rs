@@ -74,6 +74,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("nav.label", "主選單", "Main menu"),
     ("nav.home", "首頁", "Home"),
+    ("nav.team", "應變小組", "Response team"),
+    ("nav.correlation", "IoC 關聯", "IoC correlation"),
     ("nav.users", "使用者管理", "Users"),
     ("nav.agencies", "機關管理", "Agencies"),
     ("nav.logout", "登出", "Sign out"),

@@ -5,6 +5,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod evidence;
 pub mod extract;
 pub mod home;
 pub mod i18n;
@@ -12,6 +13,7 @@ pub mod incidents;
 pub mod labels;
 pub mod notifications;
 pub mod oversight;
+pub mod preparedness;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -164,16 +166,30 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
                 .latency_unit(tower_http::LatencyUnit::Micros),
         );
 
-    Router::new()
+    // Every route takes bodies up to the body limit, except evidence uploads, which stream
+    // (and stop at the evidence limit; the margin is for the form's other fields).
+    let limited = Router::new()
         .merge(home::router())
         .merge(auth::router())
         .merge(admin::router())
         .merge(incidents::router())
+        .merge(preparedness::router())
+        .merge(evidence::router())
         .merge(notifications::router())
         .merge(oversight::router())
         .merge(audit::router())
         .merge(api::router())
         .route("/static/{file}", axum::routing::get(static_file))
+        .layer(RequestBodyLimitLayer::new(settings.body_limit));
+    let upload_limit =
+        usize::try_from(settings.evidence_limit.saturating_add(1024 * 1024)).unwrap_or(usize::MAX);
+    let uploads = Router::new()
+        .merge(evidence::upload_router())
+        .merge(api::upload_router())
+        .layer(RequestBodyLimitLayer::new(upload_limit));
+    Router::new()
+        .merge(limited)
+        .merge(uploads)
         .fallback(not_found)
         .with_state(state)
         .layer(
@@ -191,7 +207,6 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
                 .layer(headers(header::REFERRER_POLICY, "same-origin"))
                 .layer(headers(header::CACHE_CONTROL, "no-store"))
                 .layer(DefaultBodyLimit::disable())
-                .layer(RequestBodyLimitLayer::new(settings.body_limit))
                 .layer(sessions),
         )
 }

@@ -1,0 +1,119 @@
+//! Indicators of compromise on incidents, and where the same indicator recurs (correlation).
+//! Row-level security limits both to incidents the acting user may see.
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, PgConnection};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Indicator {
+    pub id: Uuid,
+    pub incident_id: Uuid,
+    pub kind: String,
+    pub value: String,
+    pub note: String,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewIndicator<'a> {
+    pub kind: &'a str,
+    pub value: &'a str,
+    pub note: &'a str,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+/// Adds an indicator; one already on the incident keeps its id and widens its seen-window
+/// (the note is replaced when a new one is given). True when it was new.
+pub async fn upsert(
+    conn: &mut PgConnection,
+    incident: Uuid,
+    agency: Uuid,
+    i: &NewIndicator<'_>,
+    by: Uuid,
+) -> Result<(Indicator, bool), sqlx::Error> {
+    let row: (Uuid, bool) = sqlx::query_as(
+        "INSERT INTO indicators (id, incident_id, agency_id, kind, value, note, first_seen, last_seen, created_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (incident_id, kind, value) DO UPDATE SET \
+           note = CASE WHEN EXCLUDED.note = '' THEN indicators.note ELSE EXCLUDED.note END, \
+           first_seen = LEAST(indicators.first_seen, EXCLUDED.first_seen), \
+           last_seen = GREATEST(indicators.last_seen, EXCLUDED.last_seen) \
+         RETURNING id, (xmax = 0)",
+    )
+    .bind(Uuid::new_v4())
+    .bind(incident)
+    .bind(agency)
+    .bind(i.kind)
+    .bind(i.value)
+    .bind(i.note)
+    .bind(i.first_seen)
+    .bind(i.last_seen)
+    .bind(by)
+    .fetch_one(&mut *conn)
+    .await?;
+    let stored = sqlx::query_as(&format!("SELECT {COLUMNS} FROM indicators WHERE id = $1"))
+        .bind(row.0)
+        .fetch_one(conn)
+        .await?;
+    Ok((stored, row.1))
+}
+
+const COLUMNS: &str = "id, incident_id, kind, value, note, first_seen, last_seen, created_at";
+
+pub async fn for_incident(
+    conn: &mut PgConnection,
+    incident: Uuid,
+) -> Result<Vec<Indicator>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM indicators WHERE incident_id = $1 ORDER BY kind, value"
+    ))
+    .bind(incident)
+    .fetch_all(conn)
+    .await
+}
+
+/// An indicator seen in several incidents the user may see.
+#[derive(Debug, Clone, FromRow)]
+pub struct Correlated {
+    pub kind: String,
+    pub value: String,
+    pub incidents: i64,
+    pub agencies: i64,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    /// (incident id, number, agency name) of each incident, oldest first.
+    pub where_seen: sqlx::types::Json<Vec<(Uuid, String, String)>>,
+}
+
+/// Indicators that appear in at least two visible incidents, most widespread first.
+pub async fn correlated(
+    conn: &mut PgConnection,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Correlated>, i64), sqlx::Error> {
+    let total = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT 1 FROM indicators GROUP BY kind, value \
+         HAVING count(DISTINCT incident_id) > 1) s",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let items = sqlx::query_as(
+        "SELECT x.kind, x.value, count(DISTINCT x.incident_id) AS incidents, \
+           count(DISTINCT x.agency_id) AS agencies, min(x.first_seen) AS first_seen, \
+           max(x.last_seen) AS last_seen, min(x.created_at) AS created_at, \
+           jsonb_agg(jsonb_build_array(i.id, i.number, a.name_zh) ORDER BY i.reported_at) AS where_seen \
+         FROM indicators x JOIN incidents i ON i.id = x.incident_id JOIN agencies a ON a.id = x.agency_id \
+         GROUP BY x.kind, x.value HAVING count(DISTINCT x.incident_id) > 1 \
+         ORDER BY count(DISTINCT x.agency_id) DESC, count(DISTINCT x.incident_id) DESC, x.kind, x.value \
+         LIMIT $1 OFFSET $2",
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?;
+    Ok((items, total))
+}

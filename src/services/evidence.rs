@@ -1,0 +1,641 @@
+//! Evidence preservation (跡證保存, SPEC 6): isolation measures, the recovery path, evidence
+//! items and their chain of custody, malware submissions. Uploaded bytes are hashed as they
+//! stream in and written to PostgreSQL in chunks, so an upload never sits whole in memory.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+use crate::db::{self, evidence as store, incidents::Incident, timeline};
+use crate::domain::evidence::{
+    self as rules, CustodyEvent, EvidenceInput, EvidenceKind, IsolationMeasure, RecoveryPath,
+    RecoveryStep, SubmissionTarget,
+};
+use crate::domain::{self, Action, Bilingual};
+use crate::error::AppError;
+use crate::services::incidents::{context, denied, Acting};
+
+/// Bytes per stored chunk: large enough for few rows, small enough to keep memory flat.
+pub const CHUNK_BYTES: usize = 1024 * 1024;
+
+fn rejected(problems: Vec<(String, Bilingual)>) -> Result<(), AppError> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Rejected(problems))
+    }
+}
+
+fn one(field: &str, m: Bilingual) -> AppError {
+    AppError::Rejected(vec![(field.to_string(), m)])
+}
+
+/// Opens a transaction acting for `me`, with the incident (locked when `lock`), after the
+/// domain said `me` may take `action` on it.
+async fn authorised(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+    action: Action,
+    lock: bool,
+) -> Result<(Transaction<'static, Postgres>, Incident), AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let i = if lock {
+        db::incidents::get_for_update(&mut tx, incident).await?
+    } else {
+        db::incidents::get(&mut tx, incident).await?
+    }
+    .ok_or(AppError::NotFound)?;
+    let ctx = context(&mut tx, &i).await?;
+    domain::may(&me.actor(), action, &ctx).map_err(denied)?;
+    Ok((tx, i))
+}
+
+async fn custody(
+    tx: &mut Transaction<'static, Postgres>,
+    i: &Incident,
+    me: Acting<'_>,
+    event: CustodyEvent,
+    body: serde_json::Value,
+) -> Result<(), AppError> {
+    timeline::append(
+        tx,
+        i.id,
+        i.agency_id,
+        Some(&me.timeline_actor()),
+        &format!("custody.{}", event.as_str()),
+        &body,
+    )
+    .await?;
+    Ok(())
+}
+
+pub struct EvidenceView {
+    pub incident: Incident,
+    pub isolation: Vec<store::Isolation>,
+    pub plan: Option<(RecoveryPath, Vec<RecoveryStep>)>,
+    pub items: Vec<store::Item>,
+    pub submissions: Vec<store::Submission>,
+    pub may_record: bool,
+    pub may_submit: bool,
+}
+
+pub async fn view(pool: &PgPool, me: Acting<'_>, incident: Uuid) -> Result<EvidenceView, AppError> {
+    let (mut tx, i) = authorised(pool, me, incident, Action::ViewIncident, false).await?;
+    let ctx = context(&mut tx, &i).await?;
+    let isolation = store::isolation_measures(&mut tx, incident).await?;
+    let plan = store::recovery_plan(&mut tx, incident)
+        .await?
+        .and_then(|p| {
+            RecoveryPath::parse(&p.path).map(|path| {
+                (
+                    path,
+                    p.steps_done
+                        .0
+                        .iter()
+                        .filter_map(|s| RecoveryStep::parse(s))
+                        .collect(),
+                )
+            })
+        });
+    let items = store::items(&mut tx, incident).await?;
+    let submissions = store::submissions(&mut tx, incident).await?;
+    tx.commit().await?;
+    let actor = me.actor();
+    Ok(EvidenceView {
+        may_record: domain::may(&actor, Action::RecordEvidence, &ctx).is_ok(),
+        may_submit: domain::may(&actor, Action::RecordVirusCheckSubmission, &ctx).is_ok(),
+        incident: i,
+        isolation,
+        plan,
+        items,
+        submissions,
+    })
+}
+
+pub async fn record_isolation(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+    measure: IsolationMeasure,
+    taken_at: DateTime<Utc>,
+    taken_by: &str,
+    note: &str,
+) -> Result<(), AppError> {
+    let (mut tx, i) = authorised(pool, me, incident, Action::RecordEvidence, true).await?;
+    let mut problems = Vec::new();
+    let taken_by = taken_by.trim();
+    if taken_by.is_empty() || taken_by.chars().count() > 100 {
+        problems.push((
+            "taken_by".to_string(),
+            Bilingual::new(
+                "請填寫執行人員（100 字以內）。",
+                "Name who took the measure (100 characters at most).",
+            ),
+        ));
+    }
+    if taken_at > Utc::now() + chrono::Duration::minutes(5) {
+        problems.push((
+            "taken_at".to_string(),
+            Bilingual::new(
+                "執行時間不可晚於現在。",
+                "The time taken cannot be in the future.",
+            ),
+        ));
+    }
+    let note = crate::services::incidents::clean_text(note, 2000);
+    if note.is_none() {
+        problems.push((
+            "note".to_string(),
+            Bilingual::new(
+                "說明過長（上限 2000 字）。",
+                "The note is too long (2,000 characters at most).",
+            ),
+        ));
+    }
+    rejected(problems)?;
+    let m = store::Isolation {
+        measure: measure.as_str().to_string(),
+        taken_at,
+        taken_by: taken_by.to_string(),
+        note: note.unwrap_or_default(),
+    };
+    store::record_isolation(&mut tx, i.id, i.agency_id.0, &m, me.user.id).await?;
+    timeline::append(
+        &mut tx,
+        i.id,
+        i.agency_id,
+        Some(&me.timeline_actor()),
+        "isolation",
+        &json!({ "measure": m.measure, "taken_at": taken_at, "taken_by": m.taken_by, "note": m.note }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn save_recovery(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+    path: RecoveryPath,
+    done: Vec<RecoveryStep>,
+) -> Result<(), AppError> {
+    let (mut tx, i) = authorised(pool, me, incident, Action::RecordEvidence, true).await?;
+    for s in &done {
+        rules::check_step(path, *s).map_err(|e| one("steps", e.message()))?;
+    }
+    let done: Vec<String> = path
+        .steps()
+        .iter()
+        .filter(|s| done.contains(s))
+        .map(|s| s.as_str().to_string())
+        .collect();
+    store::save_recovery_plan(
+        &mut tx,
+        i.id,
+        i.agency_id.0,
+        path.as_str(),
+        &done,
+        me.user.id,
+    )
+    .await?;
+    timeline::append(
+        &mut tx,
+        i.id,
+        i.agency_id,
+        Some(&me.timeline_actor()),
+        "recovery",
+        &json!({ "path": path.as_str(), "done": done }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What describes an evidence item, whether uploaded or only registered.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFields {
+    pub kind: String,
+    pub description: String,
+    pub source_system: String,
+    pub collected_by: String,
+    /// None: now.
+    pub collected_at: Option<DateTime<Utc>>,
+}
+
+fn check_fields(f: &ItemFields, me: Acting<'_>) -> Result<(EvidenceKind, EvidenceInput), AppError> {
+    let kind = EvidenceKind::parse(f.kind.trim()).ok_or_else(|| {
+        one(
+            "kind",
+            Bilingual::new("請選擇跡證類型。", "Choose the kind of evidence."),
+        )
+    })?;
+    let collected_at = f.collected_at.unwrap_or_else(Utc::now);
+    let collected_by = if f.collected_by.trim().is_empty() {
+        me.user.display_name.clone()
+    } else {
+        f.collected_by.trim().to_string()
+    };
+    let input = EvidenceInput {
+        kind,
+        description: f.description.trim().to_string(),
+        source_system: f.source_system.trim().to_string(),
+        collected_by,
+        collected_at,
+    };
+    rejected(
+        rules::check_evidence(&input, Utc::now())
+            .into_iter()
+            .map(|e| (e.field().as_str().to_string(), e.message()))
+            .collect(),
+    )?;
+    Ok((kind, input))
+}
+
+/// The evidence item as the API reports it.
+pub struct Stored {
+    pub id: Uuid,
+    pub sha256: String,
+    pub size: i64,
+}
+
+/// An upload in progress: its bytes go to PostgreSQL chunk by chunk inside one transaction, so
+/// an upload that fails or is refused leaves nothing behind.
+pub struct Upload {
+    tx: Transaction<'static, Postgres>,
+    incident: Uuid,
+    agency: Uuid,
+    id: Uuid,
+    hasher: Sha256,
+    buffer: Vec<u8>,
+    seq: i32,
+    size: u64,
+    limit: u64,
+    pub file_name: String,
+    pub content_type: String,
+}
+
+impl Upload {
+    /// Checks that `me` may record evidence on the incident before a byte is read.
+    pub async fn begin(
+        pool: &PgPool,
+        me: Acting<'_>,
+        incident: Uuid,
+        limit: u64,
+    ) -> Result<Upload, AppError> {
+        let (tx, i) = authorised(pool, me, incident, Action::RecordEvidence, false).await?;
+        Ok(Upload {
+            tx,
+            incident,
+            agency: i.agency_id.0,
+            id: Uuid::new_v4(),
+            hasher: Sha256::new(),
+            buffer: Vec::with_capacity(CHUNK_BYTES),
+            seq: 0,
+            size: 0,
+            limit,
+            file_name: String::new(),
+            content_type: String::new(),
+        })
+    }
+
+    /// Takes the next bytes of the file; past the limit, the upload is refused (413).
+    pub async fn write(&mut self, mut bytes: &[u8]) -> Result<(), AppError> {
+        self.size += bytes.len() as u64;
+        if self.size > self.limit {
+            return Err(AppError::TooLarge);
+        }
+        self.hasher.update(bytes);
+        while !bytes.is_empty() {
+            let room = CHUNK_BYTES - self.buffer.len();
+            let (now, rest) = bytes.split_at(room.min(bytes.len()));
+            self.buffer.extend_from_slice(now);
+            bytes = rest;
+            if self.buffer.len() == CHUNK_BYTES {
+                self.flush().await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), AppError> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        store::insert_chunk(&mut self.tx, self.id, self.seq, self.agency, &self.buffer).await?;
+        self.seq += 1;
+        self.buffer.clear();
+        Ok(())
+    }
+
+    pub fn has_file(&self) -> bool {
+        self.size > 0 || !self.file_name.is_empty()
+    }
+
+    /// Validates the description, files the bytes under their hash, records the item and its
+    /// first custody entry, and commits.
+    pub async fn finish(mut self, me: Acting<'_>, fields: &ItemFields) -> Result<Stored, AppError> {
+        let (kind, input) = check_fields(fields, me)?;
+        if self.size == 0 {
+            return Err(one(
+                "file",
+                Bilingual::new(
+                    "請選擇要上傳的檔案（不可為空檔）。",
+                    "Choose a file to upload (it cannot be empty).",
+                ),
+            ));
+        }
+        self.flush().await?;
+        let sha256 = hex::encode(self.hasher.clone().finalize());
+        let size = i64::try_from(self.size).map_err(anyhow::Error::from)?;
+        let mut tx = self.tx;
+        // Lock the incident only now: a long upload must not hold up the incident's other work.
+        let i = db::incidents::get_for_update(&mut tx, self.incident)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        store::settle_blob(&mut tx, self.agency, &sha256, size, self.id).await?;
+        let item = store::Item {
+            id: Uuid::new_v4(),
+            incident_id: i.id,
+            agency_id: i.agency_id.0,
+            kind: kind.as_str().to_string(),
+            description: input.description.clone(),
+            source_system: input.source_system.clone(),
+            collected_by: input.collected_by.clone(),
+            collected_at: input.collected_at,
+            sha256: sha256.clone(),
+            size: Some(size),
+            stored: true,
+            kept_at: String::new(),
+            file_name: rules::safe_download_name(&self.file_name, kind),
+            content_type: self.content_type.chars().take(100).collect(),
+            holder: input.collected_by.clone(),
+            recorded_at: Utc::now(),
+        };
+        store::insert_item(&mut tx, &item, me.user.id).await?;
+        custody(
+            &mut tx,
+            &i,
+            me,
+            CustodyEvent::Uploaded,
+            json!({ "evidence": item.id, "kind": item.kind, "sha256": sha256, "size": size,
+                    "file_name": item.file_name, "holder": item.holder }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Stored {
+            id: item.id,
+            sha256,
+            size,
+        })
+    }
+}
+
+/// Registers an item too large to upload: the agency states its hash and where it is kept.
+pub async fn register(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+    fields: &ItemFields,
+    sha256: &str,
+    size: Option<i64>,
+    kept_at: &str,
+) -> Result<Stored, AppError> {
+    let (mut tx, i) = authorised(pool, me, incident, Action::RecordEvidence, true).await?;
+    let (kind, input) = check_fields(fields, me)?;
+    rejected(
+        rules::check_registration(sha256, size, kept_at)
+            .into_iter()
+            .map(|e| (e.field().as_str().to_string(), e.message()))
+            .collect(),
+    )?;
+    let sha256 = rules::parse_sha256(sha256).map_err(|e| one("sha256", e.message()))?;
+    let item = store::Item {
+        id: Uuid::new_v4(),
+        incident_id: i.id,
+        agency_id: i.agency_id.0,
+        kind: kind.as_str().to_string(),
+        description: input.description,
+        source_system: input.source_system,
+        collected_by: input.collected_by.clone(),
+        collected_at: input.collected_at,
+        sha256: sha256.clone(),
+        size,
+        stored: false,
+        kept_at: kept_at.trim().to_string(),
+        file_name: String::new(),
+        content_type: String::new(),
+        holder: input.collected_by,
+        recorded_at: Utc::now(),
+    };
+    store::insert_item(&mut tx, &item, me.user.id).await?;
+    custody(
+        &mut tx,
+        &i,
+        me,
+        CustodyEvent::Registered,
+        json!({ "evidence": item.id, "kind": item.kind, "sha256": sha256, "size": size,
+                "kept_at": item.kept_at, "holder": item.holder }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Stored {
+        id: item.id,
+        sha256,
+        size: size.unwrap_or(0),
+    })
+}
+
+/// A download about to be served: the custody entry is written before the first byte goes.
+pub struct Download {
+    pub item: store::Item,
+    pub kind: EvidenceKind,
+    pub upload: Uuid,
+    pub chunks: i32,
+    pub size: i64,
+}
+
+pub async fn open_download(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+    evidence: Uuid,
+) -> Result<Download, AppError> {
+    // Viewing the incident is enough to download (and the entry is written even on a closed
+    // incident: the chain of custody goes on after closure).
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let i = db::incidents::get_for_update(&mut tx, incident)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ctx = context(&mut tx, &i).await?;
+    domain::may(&me.actor(), Action::ViewIncident, &ctx).map_err(denied)?;
+    let item = store::item(&mut tx, incident, evidence)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !item.stored {
+        return Err(AppError::Conflict("evidence.not_stored".into()));
+    }
+    let (upload, size, chunks) = store::blob(&mut tx, item.agency_id, &item.sha256)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("evidence {} has no stored bytes", item.id))?;
+    custody(
+        &mut tx,
+        &i,
+        me,
+        CustodyEvent::Downloaded,
+        json!({ "evidence": item.id, "sha256": item.sha256, "by": me.user.display_name }),
+    )
+    .await?;
+    tx.commit().await?;
+    let kind = EvidenceKind::parse(&item.kind).unwrap_or(EvidenceKind::MalwareSample);
+    Ok(Download {
+        item,
+        kind,
+        upload,
+        chunks,
+        size,
+    })
+}
+
+/// One stored chunk, read acting for the user (row-level security applies to every read).
+pub async fn read_chunk(
+    pool: &PgPool,
+    user: Uuid,
+    upload: Uuid,
+    seq: i32,
+) -> Result<Vec<u8>, AppError> {
+    let mut tx = db::begin_as(pool, user).await?;
+    let data = store::chunk(&mut tx, upload, seq)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("chunk {seq} of upload {upload} is missing"))?;
+    tx.commit().await?;
+    Ok(data)
+}
+
+/// Recomputes the stored bytes' hash and records the result on the timeline.
+pub async fn verify(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+    evidence: Uuid,
+) -> Result<bool, AppError> {
+    let (mut tx, i) = authorised(pool, me, incident, Action::ViewIncident, true).await?;
+    let item = store::item(&mut tx, incident, evidence)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !item.stored {
+        return Err(AppError::Conflict("evidence.not_stored".into()));
+    }
+    let (upload, _, chunks) = store::blob(&mut tx, item.agency_id, &item.sha256)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("evidence {} has no stored bytes", item.id))?;
+    let mut hasher = Sha256::new();
+    for seq in 0..chunks {
+        match store::chunk(&mut tx, upload, seq).await? {
+            Some(data) => hasher.update(&data),
+            None => break,
+        }
+    }
+    let actual = hex::encode(hasher.finalize());
+    let ok = actual == item.sha256;
+    custody(
+        &mut tx,
+        &i,
+        me,
+        if ok {
+            CustodyEvent::Verified
+        } else {
+            CustodyEvent::VerificationFailed
+        },
+        json!({ "evidence": item.id, "expected": item.sha256, "actual": actual }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ok)
+}
+
+/// Hands an item from its holder to another person.
+pub async fn transfer(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+    evidence: Uuid,
+    to: &str,
+    note: &str,
+) -> Result<(), AppError> {
+    let (mut tx, i) = authorised(pool, me, incident, Action::RecordEvidence, true).await?;
+    let item = store::item(&mut tx, incident, evidence)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    rejected(
+        rules::check_transfer(&item.holder, to, note)
+            .into_iter()
+            .map(|e| (e.field().as_str().to_string(), e.message()))
+            .collect(),
+    )?;
+    let to = to.trim();
+    store::set_holder(&mut tx, item.id, to).await?;
+    custody(
+        &mut tx,
+        &i,
+        me,
+        CustodyEvent::Transferred,
+        json!({ "evidence": item.id, "from": item.holder, "to": to, "note": note.trim() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn record_submission(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+    target: SubmissionTarget,
+    submitted_on: NaiveDate,
+    reference: &str,
+    evidence: Option<Uuid>,
+) -> Result<(), AppError> {
+    let (mut tx, i) =
+        authorised(pool, me, incident, Action::RecordVirusCheckSubmission, true).await?;
+    let today = domain::to_taipei(Utc::now()).date_naive();
+    rejected(
+        rules::check_submission(submitted_on, reference, today)
+            .into_iter()
+            .map(|e| (e.field().as_str().to_string(), e.message()))
+            .collect(),
+    )?;
+    if let Some(e) = evidence {
+        if store::item(&mut tx, incident, e).await?.is_none() {
+            return Err(one(
+                "evidence",
+                Bilingual::new(
+                    "所選的跡證不屬於本事件。",
+                    "The chosen evidence item is not of this incident.",
+                ),
+            ));
+        }
+    }
+    let s = store::Submission {
+        id: Uuid::new_v4(),
+        evidence_id: evidence,
+        target: target.as_str().to_string(),
+        submitted_on,
+        reference: reference.trim().to_string(),
+    };
+    store::insert_submission(&mut tx, i.id, i.agency_id.0, &s, me.user.id).await?;
+    timeline::append(
+        &mut tx,
+        i.id,
+        i.agency_id,
+        Some(&me.timeline_actor()),
+        "malware_submission",
+        &json!({ "target": s.target, "submitted_on": submitted_on, "reference": s.reference, "evidence": evidence }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,310 @@
+//! Indicators of compromise (惡意程式 IoC): recorded on an incident after the domain validated
+//! and normalised them, shared with everyone who may see the incident, correlated across the
+//! incidents a supervising agency sees, exported and imported as STIX 2.1 (and CSV).
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::db::{self, agencies::Agency, incidents::Incident, indicators as store, timeline};
+use crate::domain::indicators::{self as ioc, ImportReport, IndicatorType};
+use crate::domain::stix;
+use crate::domain::{self, Action, Bilingual};
+use crate::error::AppError;
+use crate::services::incidents::{context, denied, Acting};
+
+pub struct IndicatorsView {
+    pub incident: Incident,
+    pub indicators: Vec<store::Indicator>,
+    pub may_record: bool,
+}
+
+pub async fn view(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+) -> Result<IndicatorsView, AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let i = db::incidents::get(&mut tx, incident)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ctx = context(&mut tx, &i).await?;
+    let actor = me.actor();
+    domain::may(&actor, Action::ViewIncident, &ctx).map_err(denied)?;
+    let indicators = store::for_incident(&mut tx, incident).await?;
+    tx.commit().await?;
+    Ok(IndicatorsView {
+        may_record: domain::may(&actor, Action::RecordIndicators, &ctx).is_ok(),
+        incident: i,
+        indicators,
+    })
+}
+
+/// What someone typed or sent for one indicator.
+#[derive(Debug, Clone, Default)]
+pub struct IndicatorInput {
+    pub kind: String,
+    pub value: String,
+    pub note: String,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+fn one(field: &str, m: Bilingual) -> AppError {
+    AppError::Rejected(vec![(field.to_string(), m)])
+}
+
+/// Validates one indicator: its type, its value for that type, the note and the seen-window.
+pub fn check(input: &IndicatorInput) -> Result<ioc::Candidate, AppError> {
+    let kind = IndicatorType::parse(input.kind.trim()).ok_or_else(|| {
+        one(
+            "type",
+            Bilingual::new(
+                "不支援的指標類型（可用 ipv4、ipv6、domain、url、md5、sha1、sha256、email、file_name）。",
+                "Unsupported indicator type (use ipv4, ipv6, domain, url, md5, sha1, sha256, email or file_name).",
+            ),
+        )
+    })?;
+    let value = ioc::normalise(kind, &input.value).map_err(|e| one("value", e.message()))?;
+    let note = crate::services::incidents::clean_text(&input.note, 2000).ok_or_else(|| {
+        one(
+            "note",
+            Bilingual::new(
+                "備註過長（上限 2000 字）。",
+                "The note is too long (2,000 characters at most).",
+            ),
+        )
+    })?;
+    if let (Some(f), Some(l)) = (input.first_seen, input.last_seen) {
+        if l < f {
+            return Err(one(
+                "last_seen",
+                Bilingual::new(
+                    "最後發現時間不可早於首次發現時間。",
+                    "Last seen cannot be before first seen.",
+                ),
+            ));
+        }
+    }
+    Ok(ioc::Candidate {
+        kind,
+        value,
+        note: (!note.is_empty()).then_some(note),
+        first_seen: input.first_seen,
+        last_seen: input.last_seen,
+    })
+}
+
+/// Adds (or widens) indicators on the incident in one transaction. Returns each stored
+/// indicator and whether it was new.
+async fn store_all(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+    candidates: &[ioc::Candidate],
+    source: &str,
+) -> Result<Vec<(store::Indicator, bool)>, AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let i = db::incidents::get_for_update(&mut tx, incident)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ctx = context(&mut tx, &i).await?;
+    domain::may(&me.actor(), Action::RecordIndicators, &ctx).map_err(denied)?;
+    let mut out = Vec::new();
+    for c in candidates {
+        let stored = store::upsert(
+            &mut tx,
+            i.id,
+            i.agency_id.0,
+            &store::NewIndicator {
+                kind: c.kind.as_str(),
+                value: &c.value,
+                note: c.note.as_deref().unwrap_or(""),
+                first_seen: c.first_seen,
+                last_seen: c.last_seen,
+            },
+            me.user.id,
+        )
+        .await?;
+        out.push(stored);
+    }
+    let added: Vec<_> = out
+        .iter()
+        .filter(|(_, new)| *new)
+        .map(|(x, _)| json!({ "type": x.kind, "value": x.value }))
+        .collect();
+    if !added.is_empty() {
+        timeline::append(
+            &mut tx,
+            i.id,
+            i.agency_id,
+            Some(&me.timeline_actor()),
+            "indicators_added",
+            &json!({ "source": source, "indicators": added }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+pub async fn add(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+    input: &IndicatorInput,
+) -> Result<(store::Indicator, bool), AppError> {
+    // Permission first: an outsider learns nothing from the validation of what they sent.
+    crate::services::incidents::may_act(pool, me, incident, Action::RecordIndicators).await?;
+    let c = check(input)?;
+    let mut stored = store_all(pool, me, incident, &[c], "form").await?;
+    Ok(stored.remove(0))
+}
+
+/// What an import did.
+pub struct Imported {
+    pub added: usize,
+    pub already_known: usize,
+    pub skipped: Vec<ioc::Skipped>,
+}
+
+/// Imports a STIX 2.1 bundle or a CSV text. A text that is neither is refused whole.
+pub async fn import(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+    format: &str,
+    text: &str,
+) -> Result<Imported, AppError> {
+    crate::services::incidents::may_act(pool, me, incident, Action::RecordIndicators).await?;
+    let report: ImportReport = match format {
+        "stix" => stix::parse_bundle(text).map_err(|e| one("text", e.message()))?,
+        "csv" => ioc::parse_csv(text),
+        _ => {
+            return Err(one(
+                "format",
+                Bilingual::new("請選擇 STIX 或 CSV 格式。", "Choose STIX or CSV."),
+            ))
+        }
+    };
+    let stored = if report.accepted.is_empty() {
+        Vec::new()
+    } else {
+        store_all(pool, me, incident, &report.accepted, format).await?
+    };
+    let added = stored.iter().filter(|(_, new)| *new).count();
+    Ok(Imported {
+        added,
+        already_known: stored.len() - added,
+        skipped: report.skipped,
+    })
+}
+
+fn producer_of(a: &Agency) -> (String, String) {
+    (a.code.clone(), a.name_zh.clone())
+}
+
+/// The incident's indicators as a STIX 2.1 bundle, produced by the incident's agency.
+pub async fn incident_stix(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+) -> Result<String, AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let i = db::incidents::get(&mut tx, incident)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ctx = context(&mut tx, &i).await?;
+    domain::may(&me.actor(), Action::ViewIncident, &ctx).map_err(denied)?;
+    let agency = db::agencies::get(&mut tx, i.agency_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rows = store::for_incident(&mut tx, incident).await?;
+    tx.commit().await?;
+    let (code, name) = producer_of(&agency);
+    Ok(bundle_of(
+        &code,
+        &name,
+        i.reported_at,
+        &format!("incident:{}", i.id),
+        &rows,
+    ))
+}
+
+fn bundle_of(
+    code: &str,
+    name: &str,
+    created: DateTime<Utc>,
+    scope: &str,
+    rows: &[store::Indicator],
+) -> String {
+    let items: Vec<stix::ExportItem> = rows
+        .iter()
+        .filter_map(|r| {
+            IndicatorType::parse(&r.kind).map(|kind| stix::ExportItem {
+                kind,
+                value: &r.value,
+                note: (!r.note.is_empty()).then_some(r.note.as_str()),
+                created: r.created_at,
+                modified: r.created_at,
+                valid_from: r.first_seen.unwrap_or(r.created_at),
+            })
+        })
+        .collect();
+    stix::bundle(
+        &stix::Producer {
+            agency_code: code,
+            name,
+            created,
+        },
+        scope,
+        &items,
+    )
+}
+
+/// Indicators seen in several incidents the user may see (a supervising agency: those below it).
+pub async fn correlated(
+    pool: &PgPool,
+    me: Acting<'_>,
+    page: db::PageRequest,
+) -> Result<(Vec<store::Correlated>, i64), AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let out = store::correlated(&mut tx, page.offset(), page.limit()).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The correlated set as a STIX bundle produced by the viewer's agency.
+pub async fn correlated_stix(pool: &PgPool, me: Acting<'_>) -> Result<String, AppError> {
+    let (rows, _) = correlated(pool, me, db::PageRequest::new(Some(1), 10_000)).await?;
+    let as_rows: Vec<store::Indicator> = rows
+        .iter()
+        .map(|c| store::Indicator {
+            id: Uuid::nil(),
+            incident_id: Uuid::nil(),
+            kind: c.kind.clone(),
+            value: c.value.clone(),
+            note: format!(
+                "seen in {} incidents of {} agencies",
+                c.incidents, c.agencies
+            ),
+            first_seen: c.first_seen,
+            last_seen: c.last_seen,
+            created_at: c.created_at,
+        })
+        .collect();
+    let (code, name) = producer_of(me.agency);
+    let created = as_rows
+        .iter()
+        .map(|r| r.created_at)
+        .min()
+        .unwrap_or(DateTime::UNIX_EPOCH);
+    Ok(bundle_of(
+        &code,
+        &name,
+        created,
+        &format!("correlation:{code}"),
+        &as_rows,
+    ))
+}

@@ -1,0 +1,525 @@
+//! An agency's preparedness (SPEC 4, 6): the standing response team and its CISO-approved
+//! versions, drills, the team snapshot taken when a team is activated for an incident, and the
+//! log-keeping checklist. Every use case runs acting for the user (row-level security) and asks
+//! `domain::may_on_agency` first.
+
+use chrono::{NaiveDate, Utc};
+use serde_json::{json, Value};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::db::{self, agencies::Agency, incidents::Incident, preparedness as store, timeline};
+use crate::domain::log_duty::{LogDuty, ProtectionLevel};
+use crate::domain::team::{self, DrillInput, DrillKind, DrillStatus, ProposalStatus, RosterMember};
+use crate::domain::{self, AgencyAction, AgencyId, Bilingual};
+use crate::error::AppError;
+use crate::services::directory;
+use crate::services::incidents::{denied, Acting};
+
+/// How long an agency may go without a notification-and-response drill before it is reminded
+/// (configurable; the social-engineering drill keeps the Regulations' six months).
+pub const DEFAULT_DRILL_PERIOD_MONTHS: u32 = 12;
+
+fn rejected(problems: Vec<(String, Bilingual)>) -> Result<(), AppError> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Rejected(problems))
+    }
+}
+
+/// The agency `me` asks about (their own when None), if they may take `action` for it.
+async fn agency_for(
+    conn: &mut PgConnection,
+    me: Acting<'_>,
+    agency: Option<Uuid>,
+    action: AgencyAction,
+) -> Result<Agency, AppError> {
+    let id = AgencyId(agency.unwrap_or(me.user.agency_id.0));
+    let standing = match directory::standing(conn, id).await {
+        Ok(s) => s,
+        Err(AppError::NotFound) => return Err(AppError::NotFound),
+        Err(e) => return Err(e),
+    };
+    let chain: Vec<AgencyId> = standing.supervision_chain.iter().map(|a| a.id).collect();
+    domain::may_on_agency(&me.actor(), action, id, &chain).map_err(denied)?;
+    Ok(standing.agency)
+}
+
+/// Whether `me` may take `action` for their own agency (asked before reading what they sent).
+pub async fn may_own(pool: &PgPool, me: Acting<'_>, action: AgencyAction) -> Result<(), AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    agency_for(&mut tx, me, None, action).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn members_of(v: &Value) -> Vec<RosterMember> {
+    serde_json::from_value(v.clone()).unwrap_or_default()
+}
+
+pub struct Version {
+    pub row: store::TeamVersion,
+    pub members: Vec<RosterMember>,
+    pub status: ProposalStatus,
+    /// What this version changed against the version in force before it.
+    pub changes: Vec<Bilingual>,
+}
+
+pub struct TeamView {
+    pub agency: Agency,
+    pub current: Option<Version>,
+    pub proposal: Option<Version>,
+    pub history: Vec<Version>,
+    pub unfilled: Vec<team::Position>,
+    pub drills: Vec<(DrillKind, Option<NaiveDate>, DrillStatus)>,
+    pub may_propose: bool,
+    pub may_decide: bool,
+    pub may_record_drill: bool,
+    pub users: Vec<(Uuid, String)>,
+}
+
+fn may(me: Acting<'_>, action: AgencyAction, agency: &Agency, chain: &[AgencyId]) -> bool {
+    domain::may_on_agency(&me.actor(), action, agency.id, chain).is_ok()
+}
+
+pub async fn team(
+    pool: &PgPool,
+    me: Acting<'_>,
+    agency: Option<Uuid>,
+    drill_period_months: u32,
+) -> Result<TeamView, AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let agency = agency_for(&mut tx, me, agency, AgencyAction::ViewPreparedness).await?;
+    let chain: Vec<AgencyId> = directory::standing(&mut tx, agency.id)
+        .await?
+        .supervision_chain
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    let rows = store::team_versions(&mut tx, agency.id.0).await?;
+    // Oldest first, to tell what each version changed against the one in force before it.
+    let mut in_force: Vec<RosterMember> = Vec::new();
+    let mut versions = Vec::new();
+    for row in rows.into_iter().rev() {
+        let members = members_of(&row.members.0);
+        let status = ProposalStatus::parse(&row.status).unwrap_or(ProposalStatus::Rejected);
+        let changes = team::roster_changes(&in_force, &members)
+            .into_iter()
+            .map(|c| c.description())
+            .collect();
+        if status == ProposalStatus::Approved {
+            in_force = members.clone();
+        }
+        versions.push(Version {
+            row,
+            members,
+            status,
+            changes,
+        });
+    }
+    versions.reverse();
+    let current_no = versions
+        .iter()
+        .find(|v| v.status == ProposalStatus::Approved)
+        .map(|v| v.row.version);
+    let proposal_no = versions
+        .iter()
+        .find(|v| v.status == ProposalStatus::Proposed)
+        .map(|v| v.row.version);
+    let pick = |n: Option<i32>, vs: &[Version]| {
+        n.and_then(|n| vs.iter().find(|v| v.row.version == n))
+            .map(|v| Version {
+                row: v.row.clone(),
+                members: v.members.clone(),
+                status: v.status,
+                changes: v.changes.clone(),
+            })
+    };
+    let current = pick(current_no, &versions);
+    let proposal = pick(proposal_no, &versions);
+    let unfilled = team::unfilled_positions(current.as_ref().map_or(&[][..], |c| &c.members));
+    let last = store::last_drills(&mut tx, agency.id.0).await?;
+    let today = domain::to_taipei(Utc::now()).date_naive();
+    let drills = [
+        DrillKind::NotificationResponse,
+        DrillKind::SocialEngineering,
+    ]
+    .into_iter()
+    .map(|k| {
+        let held = last
+            .iter()
+            .find(|(kind, _)| kind == k.as_str())
+            .map(|(_, d)| *d);
+        (
+            k,
+            held,
+            team::drill_status(k, held, period_for(k, drill_period_months), today),
+        )
+    })
+    .collect();
+    let users = if agency.id == me.user.agency_id {
+        db::users::list_in_agency(&mut tx, agency.id, 0, 500)
+            .await?
+            .into_iter()
+            .filter(|u| !u.disabled)
+            .map(|u| (u.id, u.display_name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    tx.commit().await?;
+    Ok(TeamView {
+        may_propose: may(me, AgencyAction::ProposeTeamChange, &agency, &chain),
+        may_decide: may(me, AgencyAction::DecideTeamChange, &agency, &chain),
+        may_record_drill: may(me, AgencyAction::RecordDrill, &agency, &chain),
+        agency,
+        current,
+        proposal,
+        history: versions,
+        unfilled,
+        drills,
+        users,
+    })
+}
+
+/// The reminder period of a drill kind: the configured one for the yearly
+/// notification-and-response drill, the Regulations' six months for social engineering.
+pub fn period_for(kind: DrillKind, configured: u32) -> u32 {
+    match kind {
+        DrillKind::NotificationResponse => configured.max(1),
+        DrillKind::SocialEngineering => kind.default_period_months(),
+    }
+}
+
+/// Proposes a composition of the team; it takes effect when the CISO approves it.
+pub async fn propose(
+    pool: &PgPool,
+    me: Acting<'_>,
+    members: Vec<RosterMember>,
+    note: &str,
+) -> Result<i32, AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let agency = agency_for(&mut tx, me, None, AgencyAction::ProposeTeamChange).await?;
+    let mut problems: Vec<(String, Bilingual)> = team::check_roster(&members)
+        .into_iter()
+        .map(|(i, p)| (format!("member_{i}"), p.message()))
+        .collect();
+    if members.is_empty() {
+        problems.push((
+            "members".into(),
+            Bilingual::new(
+                "名單至少要有一位成員。",
+                "The roster needs at least one member.",
+            ),
+        ));
+    }
+    // A linked user must be one of the agency's own.
+    for (i, m) in members.iter().enumerate() {
+        if let Some(u) = m.user_id {
+            if db::users::get_in_agency(&mut tx, agency.id, u)
+                .await?
+                .is_none()
+            {
+                problems.push((
+                    format!("member_{i}"),
+                    Bilingual::new(
+                        "所選的使用者不屬於本機關。",
+                        "The chosen user is not of this agency.",
+                    ),
+                ));
+            }
+        }
+    }
+    let note = crate::services::incidents::clean_text(note, 2000).ok_or_else(|| {
+        AppError::Rejected(vec![(
+            "note".into(),
+            Bilingual::new(
+                "說明過長（上限 2000 字）。",
+                "The note is too long (2,000 characters at most).",
+            ),
+        )])
+    })?;
+    rejected(problems)?;
+    let members_json = serde_json::to_value(&members).map_err(anyhow::Error::from)?;
+    match store::propose(&mut tx, agency.id.0, &members_json, &note, me.user.id).await {
+        Ok(version) => {
+            tx.commit().await?;
+            Ok(version)
+        }
+        Err(e)
+            if db::violated_unique_constraint(&e).as_deref() == Some("team_versions_one_open") =>
+        {
+            Err(AppError::Conflict("team.proposal_open".into()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The CISO approves or rejects a proposed version (a rejection keeps its reason).
+pub async fn decide(
+    pool: &PgPool,
+    me: Acting<'_>,
+    version: i32,
+    approve: bool,
+    reason: &str,
+) -> Result<ProposalStatus, AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let agency = agency_for(&mut tx, me, None, AgencyAction::DecideTeamChange).await?;
+    let status = store::open_proposal_for_update(&mut tx, agency.id.0, version)
+        .await?
+        .and_then(|s| ProposalStatus::parse(&s))
+        .ok_or(AppError::NotFound)?;
+    let reason = reason.trim();
+    let decided = team::decide(status, approve, reason).map_err(|e| match status {
+        ProposalStatus::Proposed => AppError::Rejected(vec![("reason".into(), e.message())]),
+        _ => AppError::Conflict("team.already_decided".into()),
+    })?;
+    store::decide(
+        &mut tx,
+        agency.id.0,
+        version,
+        decided.as_str(),
+        reason,
+        me.user.id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(decided)
+}
+
+pub async fn record_drill(pool: &PgPool, me: Acting<'_>, d: DrillInput) -> Result<Uuid, AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let agency = agency_for(&mut tx, me, None, AgencyAction::RecordDrill).await?;
+    let today = domain::to_taipei(Utc::now()).date_naive();
+    rejected(
+        team::check_drill(&d, today)
+            .into_iter()
+            .map(|p| (p.field().to_string(), p.message()))
+            .collect(),
+    )?;
+    let id = store::insert_drill(
+        &mut tx,
+        agency.id.0,
+        &store::NewDrill {
+            kind: d.kind.as_str(),
+            held_on: d.held_on,
+            scenario: d.scenario.trim(),
+            participants: &d.participants,
+            findings: d.findings.trim(),
+            follow_up: &d.follow_up,
+        },
+        me.user.id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub struct DrillsView {
+    pub agency: Agency,
+    pub drills: Vec<store::Drill>,
+    pub total: i64,
+    pub may_record: bool,
+}
+
+pub async fn drills(
+    pool: &PgPool,
+    me: Acting<'_>,
+    agency: Option<Uuid>,
+    page: db::PageRequest,
+) -> Result<DrillsView, AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let agency = agency_for(&mut tx, me, agency, AgencyAction::ViewPreparedness).await?;
+    let (drills, total) = store::drills(&mut tx, agency.id.0, page.offset(), page.limit()).await?;
+    tx.commit().await?;
+    let may_record = agency.id == me.user.agency_id
+        && domain::may_on_agency(&me.actor(), AgencyAction::RecordDrill, agency.id, &[]).is_ok();
+    Ok(DrillsView {
+        agency,
+        drills,
+        total,
+        may_record,
+    })
+}
+
+// ---- the team of an incident -------------------------------------------------------------
+
+/// Called inside the activating transaction: copies the roster in force onto the incident.
+pub(crate) async fn snapshot_team(
+    conn: &mut PgConnection,
+    i: &Incident,
+    me: Acting<'_>,
+) -> Result<(), AppError> {
+    let current = store::current_team(conn, i.agency_id.0).await?;
+    let (version, members) = match current {
+        Some(v) => (Some(v.version), v.members.0),
+        None => (None, json!([])),
+    };
+    store::snapshot_team(conn, i.id, i.agency_id.0, version, &members, me.user.id).await?;
+    Ok(())
+}
+
+pub struct IncidentTeamView {
+    pub team: Option<store::IncidentTeam>,
+    pub members: Vec<RosterMember>,
+    pub may_adjust: bool,
+    /// SPEC 4: the superior agency's ethics unit may join where secrets or sensitive data are hit.
+    pub ethics_reminder: Option<Bilingual>,
+}
+
+pub async fn incident_team(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+) -> Result<IncidentTeamView, AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let i = db::incidents::get(&mut tx, incident)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ctx = crate::services::incidents::context(&mut tx, &i).await?;
+    let actor = me.actor();
+    domain::may(&actor, domain::Action::ViewIncident, &ctx).map_err(denied)?;
+    let team = store::incident_team(&mut tx, incident).await?;
+    tx.commit().await?;
+    let classes: Vec<domain::AssetClass> = i.impacts.iter().map(|x| x.asset).collect();
+    Ok(IncidentTeamView {
+        members: team
+            .as_ref()
+            .map(|t| members_of(&t.members.0))
+            .unwrap_or_default(),
+        may_adjust: team.is_some()
+            && domain::may(&actor, domain::Action::ActivateTeam, &ctx).is_ok(),
+        team,
+        ethics_reminder: team::ethics_unit_may_join(&classes).then(team::ethics_unit_reminder),
+    })
+}
+
+/// The commander adjusts the incident's team (the standing roster is not touched).
+pub async fn adjust_incident_team(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+    members: Vec<RosterMember>,
+) -> Result<(), AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let i = db::incidents::get_for_update(&mut tx, incident)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ctx = crate::services::incidents::context(&mut tx, &i).await?;
+    domain::may(&me.actor(), domain::Action::ActivateTeam, &ctx).map_err(denied)?;
+    let mut problems: Vec<(String, Bilingual)> = team::check_roster(&members)
+        .into_iter()
+        .map(|(n, p)| (format!("member_{n}"), p.message()))
+        .collect();
+    if members.is_empty() {
+        problems.push((
+            "members".into(),
+            Bilingual::new(
+                "名單至少要有一位成員。",
+                "The roster needs at least one member.",
+            ),
+        ));
+    }
+    rejected(problems)?;
+    let before = store::incident_team(&mut tx, incident)
+        .await?
+        .ok_or(AppError::Conflict("team.not_activated".into()))?;
+    let changes: Vec<String> = team::roster_changes(&members_of(&before.members.0), &members)
+        .into_iter()
+        .map(|c| c.description().zh)
+        .collect();
+    let members_json = serde_json::to_value(&members).map_err(anyhow::Error::from)?;
+    store::adjust_incident_team(&mut tx, incident, &members_json, me.user.id).await?;
+    timeline::append(
+        &mut tx,
+        i.id,
+        i.agency_id,
+        Some(&me.timeline_actor()),
+        "team_adjusted",
+        &json!({ "changes": changes }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---- log-keeping duty --------------------------------------------------------------------
+
+pub struct LogDutyView {
+    pub agency: Agency,
+    pub level: Option<ProtectionLevel>,
+    pub done: Vec<LogDuty>,
+    pub note: String,
+    pub updated: Option<(String, chrono::DateTime<Utc>)>,
+    pub may_edit: bool,
+}
+
+pub async fn log_duty(
+    pool: &PgPool,
+    me: Acting<'_>,
+    agency: Option<Uuid>,
+) -> Result<LogDutyView, AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let agency = agency_for(&mut tx, me, agency, AgencyAction::ViewPreparedness).await?;
+    let row = store::log_duty(&mut tx, agency.id.0).await?;
+    tx.commit().await?;
+    let may_edit = agency.id == me.user.agency_id
+        && domain::may_on_agency(&me.actor(), AgencyAction::EditLogDuty, agency.id, &[]).is_ok();
+    Ok(match row {
+        Some(r) => LogDutyView {
+            level: ProtectionLevel::parse(&r.protection_level),
+            done: r.done.0.iter().filter_map(|d| LogDuty::parse(d)).collect(),
+            note: r.note,
+            updated: Some((r.updated_by_name, r.updated_at)),
+            agency,
+            may_edit,
+        },
+        None => LogDutyView {
+            level: None,
+            done: Vec::new(),
+            note: String::new(),
+            updated: None,
+            agency,
+            may_edit,
+        },
+    })
+}
+
+pub async fn save_log_duty(
+    pool: &PgPool,
+    me: Acting<'_>,
+    level: ProtectionLevel,
+    done: Vec<LogDuty>,
+    note: &str,
+) -> Result<(), AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let agency = agency_for(&mut tx, me, None, AgencyAction::EditLogDuty).await?;
+    let note = crate::services::incidents::clean_text(note, 4000).ok_or_else(|| {
+        AppError::Rejected(vec![(
+            "note".into(),
+            Bilingual::new(
+                "說明過長（上限 4000 字）。",
+                "The note is too long (4,000 characters at most).",
+            ),
+        )])
+    })?;
+    // Only the duties of the declared level count; others are not asked of it.
+    let required = domain::log_duty::duties_for(level);
+    let done: Vec<String> = done
+        .into_iter()
+        .filter(|d| required.contains(d))
+        .map(|d| d.as_str().to_string())
+        .collect();
+    store::save_log_duty(
+        &mut tx,
+        agency.id.0,
+        level.as_str(),
+        &done,
+        &note,
+        me.user.id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,1262 @@
+//! Pages of an incident's evidence (跡證保存), its team (the activated roster) and its
+//! indicators of compromise, and the correlation page of supervising agencies. The API twins
+//! (`/api/v1/incidents/{id}/evidence`, `/indicators`, `/stix`) share `receive_upload` and
+//! `download_response` with the pages.
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use crate::domain::evidence::{
+    self as rules, EvidenceKind, IsolationMeasure, RecoveryPath, RecoveryStep, SubmissionTarget,
+};
+use crate::domain::indicators::IndicatorType;
+use crate::domain::{Action, Bilingual};
+use crate::error::AppError;
+use crate::services::evidence::{self as svc, ItemFields, Stored, Upload};
+use crate::services::incidents::{self as incidents, Acting};
+use crate::services::indicators::{self as ioc, IndicatorInput};
+use crate::services::preparedness as prep;
+use crate::web::extract::{CsrfForm, Nav, PageQuery, SignedIn};
+use crate::web::i18n::Lang;
+use crate::web::incidents::{csv_field, parse_local_time, show_time};
+use crate::web::preparedness::{
+    member_lines, member_rows, members_of, messages, position_options, MemberLine, MemberRow,
+    PositionOption,
+};
+use crate::web::{render, AppState, Pager};
+
+/// Routes without the upload, which carries its own body limit (see `upload_router`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/incidents/{id}/evidence", get(evidence_page))
+        .route("/incidents/{id}/isolation", post(record_isolation))
+        .route("/incidents/{id}/recovery", post(save_recovery))
+        .route("/incidents/{id}/evidence/register", post(register))
+        .route("/incidents/{id}/evidence/{eid}/download", get(download))
+        .route("/incidents/{id}/evidence/{eid}/transfer", post(transfer))
+        .route("/incidents/{id}/evidence/{eid}/verify", post(verify))
+        .route(
+            "/incidents/{id}/malware-submissions",
+            post(record_submission),
+        )
+        .route("/incidents/{id}/team", get(team_page).post(adjust_team))
+        .route(
+            "/incidents/{id}/indicators",
+            get(indicators_page).post(add_indicator),
+        )
+        .route("/incidents/{id}/indicators/import", post(import_indicators))
+        .route("/incidents/{id}/indicators.stix", get(indicators_stix))
+        .route("/incidents/{id}/indicators.csv", get(indicators_csv))
+        .route("/indicators/correlation", get(correlation_page))
+        .route("/indicators/correlation.stix", get(correlation_stix))
+}
+
+/// The evidence upload: its body may be as large as the evidence limit.
+pub fn upload_router() -> Router<AppState> {
+    Router::new().route("/incidents/{id}/evidence", post(upload))
+}
+
+fn acting(me: &SignedIn) -> Acting<'_> {
+    Acting {
+        user: &me.user,
+        agency: &me.agency,
+    }
+}
+
+fn parse_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+fn rejected(field: &str, zh: &str, en: &str) -> AppError {
+    AppError::Rejected(vec![(field.to_string(), Bilingual::new(zh, en))])
+}
+
+// ---- uploads and downloads (shared with the API) -----------------------------------------
+
+fn multipart_error(e: MultipartError) -> AppError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge
+    } else {
+        AppError::Unprocessable(e.body_text())
+    }
+}
+
+/// Reads a multipart evidence upload (fields `kind`, `description`, `source_system`,
+/// `collected_by`, `collected_at`, `file`, in any order) and stores it. The file streams
+/// through the hash into PostgreSQL; nothing is kept when anything is wrong.
+pub async fn receive_upload(
+    state: &AppState,
+    me: Acting<'_>,
+    incident: Uuid,
+    mut mp: Multipart,
+    typed: &mut ItemFields,
+) -> Result<Stored, AppError> {
+    incidents::may_act(&state.pool, me, incident, Action::RecordEvidence).await?;
+    let mut upload: Option<Upload> = None;
+    let mut bad_time = false;
+    while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            if upload.is_some() {
+                return Err(rejected(
+                    "file",
+                    "每個跡證項目只能上傳一個檔案。",
+                    "One file per evidence item.",
+                ));
+            }
+            let mut up =
+                Upload::begin(&state.pool, me, incident, state.settings.evidence_limit).await?;
+            up.file_name = field.file_name().unwrap_or_default().to_string();
+            up.content_type = field.content_type().unwrap_or_default().to_string();
+            while let Some(bytes) = field.chunk().await.map_err(multipart_error)? {
+                up.write(&bytes).await?;
+            }
+            upload = Some(up);
+            continue;
+        }
+        let text = field.text().await.map_err(multipart_error)?;
+        if text.contains('\0') || text.chars().count() > 10_000 {
+            return Err(rejected(
+                &name,
+                "欄位內容過長或含有不允許的字元。",
+                "A field is too long or holds characters that are not allowed.",
+            ));
+        }
+        match name.as_str() {
+            "kind" => typed.kind = text,
+            "description" => typed.description = text,
+            "source_system" => typed.source_system = text,
+            "collected_by" => typed.collected_by = text,
+            "collected_at" if text.trim().is_empty() => typed.collected_at = None,
+            "collected_at" => match parse_local_time(&text) {
+                Some(at) => typed.collected_at = Some(at),
+                None => bad_time = true,
+            },
+            _ => {}
+        }
+    }
+    if bad_time {
+        return Err(rejected(
+            "collected_at",
+            "蒐集時間格式不正確。",
+            "The collection time is not a valid date and time.",
+        ));
+    }
+    let up = upload
+        .ok_or_else(|| rejected("file", "請選擇要上傳的檔案。", "Choose a file to upload."))?;
+    up.finish(me, typed).await
+}
+
+/// Serves stored evidence as an attachment, chunk by chunk; malware samples only as
+/// `application/octet-stream`. The custody entry is written before the first byte.
+pub async fn download_response(
+    state: &AppState,
+    me: Acting<'_>,
+    incident: Uuid,
+    evidence: Uuid,
+) -> Result<Response, AppError> {
+    let d = svc::open_download(&state.pool, me, incident, evidence).await?;
+    let content_type = rules::download_content_type(
+        d.kind,
+        (!d.item.content_type.is_empty()).then_some(d.item.content_type.as_str()),
+    );
+    let name = rules::safe_download_name(&d.item.file_name, d.kind);
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    let pool = state.pool.clone();
+    let user = me.user.id;
+    let (upload, chunks) = (d.upload, d.chunks);
+    let stream = futures_util::stream::unfold(0, move |seq| {
+        let pool = pool.clone();
+        async move {
+            if seq >= chunks {
+                return None;
+            }
+            let next = svc::read_chunk(&pool, user, upload, seq)
+                .await
+                .map(axum::body::Bytes::from)
+                .map_err(|e| std::io::Error::other(e.to_string()));
+            Some((next, seq + 1))
+        }
+    });
+    let mut r = Body::from_stream(stream).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(d.size));
+    h.insert(
+        "x-evidence-sha256",
+        HeaderValue::from_str(&d.item.sha256).map_err(anyhow::Error::from)?,
+    );
+    Ok(r)
+}
+
+// ---- the evidence page ---------------------------------------------------------------------
+
+struct MeasureLine {
+    code: &'static str,
+    label: String,
+    taken: Option<(String, String, String)>,
+}
+
+struct StepLine {
+    code: &'static str,
+    label: String,
+    done: bool,
+}
+
+struct ItemLine {
+    id: Uuid,
+    kind: String,
+    dangerous: bool,
+    description: String,
+    source_system: String,
+    collected: String,
+    sha256: String,
+    size: String,
+    stored: bool,
+    kept_at: String,
+    file_name: String,
+    holder: String,
+}
+
+struct SubmissionLine {
+    target: String,
+    submitted_on: String,
+    reference: String,
+}
+
+#[derive(Default, Clone)]
+struct EvidenceTyped {
+    kind: String,
+    description: String,
+    source_system: String,
+    collected_by: String,
+    collected_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "incidents/evidence.html")]
+struct EvidencePage {
+    t: Lang,
+    nav: Option<Nav>,
+    csrf: String,
+    back: String,
+    id: Uuid,
+    number: String,
+    title: String,
+    measures: Vec<MeasureLine>,
+    paths: Vec<(&'static str, String)>,
+    path: String,
+    steps: Vec<StepLine>,
+    remaining: usize,
+    items: Vec<ItemLine>,
+    kinds: Vec<(&'static str, String)>,
+    submissions: Vec<SubmissionLine>,
+    targets: Vec<(&'static str, String)>,
+    samples_policy: String,
+    may_record: bool,
+    may_submit: bool,
+    limit_mb: u64,
+    typed: EvidenceTyped,
+    errors: Vec<String>,
+    notice: String,
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    verified: Option<String>,
+}
+
+async fn render_evidence(
+    state: &AppState,
+    me: &SignedIn,
+    id: Uuid,
+    typed: EvidenceTyped,
+    errors: Vec<String>,
+    notice: String,
+) -> Result<Response, AppError> {
+    let t = me.ctx.t;
+    let v = svc::view(&state.pool, acting(me), id).await?;
+    let (path, done) = match &v.plan {
+        Some((p, d)) => (Some(*p), d.clone()),
+        None => (None, Vec::new()),
+    };
+    let failed = !errors.is_empty();
+    let page = EvidencePage {
+        t,
+        nav: me.ctx.nav(),
+        csrf: me.ctx.csrf.clone(),
+        back: format!("/incidents/{id}/evidence"),
+        id,
+        number: v.incident.number.clone(),
+        title: v.incident.title.clone(),
+        measures: IsolationMeasure::ALL
+            .iter()
+            .map(|m| MeasureLine {
+                code: m.as_str(),
+                label: t.pick(m.label_zh(), m.label_en()).to_string(),
+                taken: v
+                    .isolation
+                    .iter()
+                    .find(|x| x.measure == m.as_str())
+                    .map(|x| (show_time(x.taken_at), x.taken_by.clone(), x.note.clone())),
+            })
+            .collect(),
+        paths: RecoveryPath::ALL
+            .iter()
+            .map(|p| (p.as_str(), t.pick(p.label_zh(), p.label_en()).to_string()))
+            .collect(),
+        path: path.map(|p| p.as_str().to_string()).unwrap_or_default(),
+        steps: path
+            .map(|p| {
+                p.steps()
+                    .iter()
+                    .map(|s| StepLine {
+                        code: s.as_str(),
+                        label: t.pick(s.label_zh(), s.label_en()).to_string(),
+                        done: done.contains(s),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        remaining: path.map_or(0, |p| rules::remaining_steps(p, &done).len()),
+        items: v
+            .items
+            .iter()
+            .map(|i| {
+                let kind = EvidenceKind::parse(&i.kind);
+                ItemLine {
+                    id: i.id,
+                    kind: kind
+                        .map(|k| t.pick(k.label_zh(), k.label_en()).to_string())
+                        .unwrap_or_else(|| i.kind.clone()),
+                    dangerous: kind.is_none_or(|k| k.is_dangerous()),
+                    description: i.description.clone(),
+                    source_system: i.source_system.clone(),
+                    collected: format!("{} · {}", i.collected_by, show_time(i.collected_at)),
+                    sha256: i.sha256.clone(),
+                    size: i.size.map(|s| s.to_string()).unwrap_or_else(|| "—".into()),
+                    stored: i.stored,
+                    kept_at: i.kept_at.clone(),
+                    file_name: i.file_name.clone(),
+                    holder: i.holder.clone(),
+                }
+            })
+            .collect(),
+        kinds: EvidenceKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), t.pick(k.label_zh(), k.label_en()).to_string()))
+            .collect(),
+        submissions: v
+            .submissions
+            .iter()
+            .map(|s| SubmissionLine {
+                target: SubmissionTarget::parse(&s.target)
+                    .map(|x| t.pick(x.label_zh(), x.label_en()).to_string())
+                    .unwrap_or_else(|| s.target.clone()),
+                submitted_on: s.submitted_on.to_string(),
+                reference: s.reference.clone(),
+            })
+            .collect(),
+        targets: SubmissionTarget::ALL
+            .iter()
+            .map(|x| (x.as_str(), t.pick(x.label_zh(), x.label_en()).to_string()))
+            .collect(),
+        samples_policy: {
+            let p = rules::samples_policy();
+            t.pick(&p.zh, &p.en).to_string()
+        },
+        may_record: v.may_record,
+        may_submit: v.may_submit,
+        limit_mb: state.settings.evidence_limit / (1024 * 1024),
+        typed,
+        errors,
+        notice,
+    };
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn evidence_page(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    let t = me.ctx.t;
+    let notice = match q.verified.as_deref() {
+        Some("ok") => t.pick(
+            "雜湊值驗證相符。",
+            "The hash verified: the stored file is unchanged.",
+        ),
+        Some("failed") => t.pick(
+            "雜湊值驗證不符！已記錄於時間軸。",
+            "The hash did NOT verify; this is recorded on the timeline.",
+        ),
+        _ => "",
+    };
+    render_evidence(
+        &state,
+        &me,
+        parse_id(&id)?,
+        EvidenceTyped::default(),
+        Vec::new(),
+        notice.into(),
+    )
+    .await
+}
+
+/// A form's failure: the page again with what was typed and what is wrong (422); other
+/// errors as they are.
+async fn again(
+    state: &AppState,
+    me: &SignedIn,
+    id: Uuid,
+    typed: EvidenceTyped,
+    e: AppError,
+) -> Result<Response, AppError> {
+    match e {
+        AppError::Rejected(_) | AppError::Conflict(_) => {
+            let errors = messages(me.ctx.t, &e);
+            render_evidence(state, me, id, typed, errors, String::new()).await
+        }
+        other => Err(other),
+    }
+}
+
+fn back_to(id: Uuid) -> Response {
+    Redirect::to(&format!("/incidents/{id}/evidence")).into_response()
+}
+
+#[derive(Deserialize)]
+struct IsolationForm {
+    #[serde(default)]
+    measure: String,
+    #[serde(default)]
+    taken_at: String,
+    #[serde(default)]
+    taken_by: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn record_isolation(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<IsolationForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    incidents::may_act(&state.pool, acting(&me), id, Action::RecordEvidence).await?;
+    let f = &form.data;
+    let result = async {
+        let measure = IsolationMeasure::parse(f.measure.trim()).ok_or_else(|| {
+            rejected(
+                "measure",
+                "請選擇隔離措施。",
+                "Choose an isolation measure.",
+            )
+        })?;
+        let taken_at = parse_local_time(&f.taken_at).ok_or_else(|| {
+            rejected(
+                "taken_at",
+                "執行時間格式不正確。",
+                "The time taken is not a valid date and time.",
+            )
+        })?;
+        svc::record_isolation(
+            &state.pool,
+            acting(&me),
+            id,
+            measure,
+            taken_at,
+            &f.taken_by,
+            &f.note,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(back_to(id)),
+        Err(e) => again(&state, &me, id, EvidenceTyped::default(), e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct RecoveryForm {
+    #[serde(default)]
+    path: String,
+}
+
+async fn save_recovery(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<RecoveryForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    incidents::may_act(&state.pool, acting(&me), id, Action::RecordEvidence).await?;
+    let result =
+        async {
+            let path = RecoveryPath::parse(form.data.path.trim())
+                .ok_or_else(|| rejected("path", "請選擇復原方式。", "Choose the recovery path."))?;
+            let mut done = Vec::new();
+            for s in form.all("done") {
+                done.push(RecoveryStep::parse(s).ok_or_else(|| {
+                    rejected("done", "未知的復原步驟。", "Unknown recovery step.")
+                })?);
+            }
+            svc::save_recovery(&state.pool, acting(&me), id, path, done).await
+        }
+        .await;
+    match result {
+        Ok(()) => Ok(back_to(id)),
+        Err(e) => again(&state, &me, id, EvidenceTyped::default(), e).await,
+    }
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    // A form that is not multipart cannot carry the token: refused like a forged one.
+    let mut mp = multipart.map_err(|_| AppError::CsrfRejected)?;
+    let first = mp.next_field().await.map_err(multipart_error)?;
+    let token = match first {
+        Some(f) if f.name() == Some("csrf") => f.text().await.map_err(multipart_error)?,
+        _ => String::new(),
+    };
+    let expected = me.ctx.csrf.as_bytes();
+    if expected.is_empty() || !bool::from(token.as_bytes().ct_eq(expected)) {
+        return Err(AppError::CsrfRejected);
+    }
+    let mut fields = ItemFields::default();
+    match receive_upload(&state, acting(&me), id, mp, &mut fields).await {
+        Ok(_) => Ok(back_to(id)),
+        Err(e) => {
+            let typed = EvidenceTyped {
+                kind: fields.kind,
+                description: fields.description,
+                source_system: fields.source_system,
+                collected_by: fields.collected_by,
+                collected_at: String::new(),
+            };
+            again(&state, &me, id, typed, e).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    source_system: String,
+    #[serde(default)]
+    collected_by: String,
+    #[serde(default)]
+    collected_at: String,
+    #[serde(default)]
+    sha256: String,
+    #[serde(default)]
+    size: String,
+    #[serde(default)]
+    kept_at: String,
+}
+
+async fn register(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<RegisterForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    incidents::may_act(&state.pool, acting(&me), id, Action::RecordEvidence).await?;
+    let f = &form.data;
+    let typed = EvidenceTyped {
+        kind: f.kind.clone(),
+        description: f.description.clone(),
+        source_system: f.source_system.clone(),
+        collected_by: f.collected_by.clone(),
+        collected_at: f.collected_at.clone(),
+    };
+    let result = async {
+        let collected_at = match f.collected_at.trim() {
+            "" => None,
+            s => Some(parse_local_time(s).ok_or_else(|| {
+                rejected(
+                    "collected_at",
+                    "蒐集時間格式不正確。",
+                    "The collection time is not a valid date and time.",
+                )
+            })?),
+        };
+        let size = match f.size.trim() {
+            "" => None,
+            s => Some(s.parse::<i64>().map_err(|_| {
+                rejected(
+                    "size",
+                    "檔案大小應為位元組數（整數）。",
+                    "The size must be a whole number of bytes.",
+                )
+            })?),
+        };
+        let fields = ItemFields {
+            kind: f.kind.clone(),
+            description: f.description.clone(),
+            source_system: f.source_system.clone(),
+            collected_by: f.collected_by.clone(),
+            collected_at,
+        };
+        svc::register(
+            &state.pool,
+            acting(&me),
+            id,
+            &fields,
+            &f.sha256,
+            size,
+            &f.kept_at,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(back_to(id)),
+        Err(e) => again(&state, &me, id, typed, e).await,
+    }
+}
+
+async fn download(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path((id, eid)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    download_response(&state, acting(&me), parse_id(&id)?, parse_id(&eid)?).await
+}
+
+#[derive(Deserialize)]
+struct TransferForm {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn transfer(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path((id, eid)): Path<(String, String)>,
+    form: CsrfForm<TransferForm>,
+) -> Result<Response, AppError> {
+    let (id, eid) = (parse_id(&id)?, parse_id(&eid)?);
+    match svc::transfer(
+        &state.pool,
+        acting(&me),
+        id,
+        eid,
+        &form.data.to,
+        &form.data.note,
+    )
+    .await
+    {
+        Ok(()) => Ok(back_to(id)),
+        Err(e) => again(&state, &me, id, EvidenceTyped::default(), e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct Nothing {}
+
+async fn verify(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path((id, eid)): Path<(String, String)>,
+    _form: CsrfForm<Nothing>,
+) -> Result<Response, AppError> {
+    let (id, eid) = (parse_id(&id)?, parse_id(&eid)?);
+    match svc::verify(&state.pool, acting(&me), id, eid).await {
+        Ok(ok) => Ok(Redirect::to(&format!(
+            "/incidents/{id}/evidence?verified={}",
+            if ok { "ok" } else { "failed" }
+        ))
+        .into_response()),
+        Err(e) => again(&state, &me, id, EvidenceTyped::default(), e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct SubmissionForm {
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    submitted_on: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    evidence: String,
+}
+
+async fn record_submission(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<SubmissionForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    incidents::may_act(
+        &state.pool,
+        acting(&me),
+        id,
+        Action::RecordVirusCheckSubmission,
+    )
+    .await?;
+    let f = &form.data;
+    let result = async {
+        let target = SubmissionTarget::parse(f.target.trim()).ok_or_else(|| {
+            rejected(
+                "target",
+                "請選擇送交對象。",
+                "Choose where the sample went.",
+            )
+        })?;
+        let on = NaiveDate::parse_from_str(f.submitted_on.trim(), "%Y-%m-%d").map_err(|_| {
+            rejected(
+                "submitted_on",
+                "送交日期格式不正確（YYYY-MM-DD）。",
+                "The submission date is not a valid date (YYYY-MM-DD).",
+            )
+        })?;
+        let evidence = match f.evidence.trim() {
+            "" => None,
+            s => Some(Uuid::parse_str(s).map_err(|_| {
+                rejected(
+                    "evidence",
+                    "所選的跡證不存在。",
+                    "The chosen evidence item does not exist.",
+                )
+            })?),
+        };
+        svc::record_submission(
+            &state.pool,
+            acting(&me),
+            id,
+            target,
+            on,
+            &f.reference,
+            evidence,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(back_to(id)),
+        Err(e) => again(&state, &me, id, EvidenceTyped::default(), e).await,
+    }
+}
+
+// ---- the incident's team -----------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "incidents/team.html")]
+struct IncidentTeamPage {
+    t: Lang,
+    nav: Option<Nav>,
+    csrf: String,
+    back: String,
+    id: Uuid,
+    activated: String,
+    from_version: String,
+    members: Vec<MemberLine>,
+    may_adjust: bool,
+    ethics: String,
+    rows: Vec<MemberRow>,
+    positions: Vec<PositionOption>,
+    users: Vec<(Uuid, String)>,
+    errors: Vec<String>,
+}
+
+async fn render_team(
+    state: &AppState,
+    me: &SignedIn,
+    id: Uuid,
+    form: Option<(Vec<MemberRow>, Vec<String>)>,
+) -> Result<Response, AppError> {
+    let t = me.ctx.t;
+    let v = prep::incident_team(&state.pool, acting(me), id).await?;
+    let failed = form.is_some();
+    let (mut rows, errors) =
+        form.unwrap_or_else(|| (v.members.iter().map(MemberRow::of).collect(), Vec::new()));
+    rows.extend((0..2).map(|_| MemberRow::default()));
+    let page = IncidentTeamPage {
+        t,
+        nav: me.ctx.nav(),
+        csrf: me.ctx.csrf.clone(),
+        back: format!("/incidents/{id}/team"),
+        id,
+        activated: v
+            .team
+            .as_ref()
+            .map(|x| show_time(x.activated_at))
+            .unwrap_or_default(),
+        from_version: v
+            .team
+            .as_ref()
+            .and_then(|x| x.from_version)
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        members: member_lines(t, &v.members),
+        may_adjust: v.may_adjust,
+        ethics: v
+            .ethics_reminder
+            .map(|b| t.pick(&b.zh, &b.en).to_string())
+            .unwrap_or_default(),
+        rows,
+        positions: position_options(t),
+        users: Vec::new(),
+        errors,
+    };
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn team_page(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    render_team(&state, &me, parse_id(&id)?, None).await
+}
+
+async fn adjust_team(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    incidents::may_act(&state.pool, acting(&me), id, Action::ActivateTeam).await?;
+    let rows = member_rows(&form);
+    let result = match members_of(&rows) {
+        Ok(members) => prep::adjust_incident_team(&state.pool, acting(&me), id, members).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/incidents/{id}/team")).into_response()),
+        Err(e @ (AppError::Rejected(_) | AppError::Conflict(_))) => {
+            let errors = messages(me.ctx.t, &e);
+            render_team(&state, &me, id, Some((rows, errors))).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---- indicators --------------------------------------------------------------------------
+
+struct IndicatorLine {
+    kind: String,
+    value: String,
+    note: String,
+    seen: String,
+}
+
+#[derive(Default, Clone)]
+struct IndicatorTyped {
+    kind: String,
+    value: String,
+    note: String,
+    format: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "incidents/indicators.html")]
+struct IndicatorsPage {
+    t: Lang,
+    nav: Option<Nav>,
+    csrf: String,
+    back: String,
+    id: Uuid,
+    number: String,
+    title: String,
+    indicators: Vec<IndicatorLine>,
+    types: Vec<(&'static str, String)>,
+    may_record: bool,
+    typed: IndicatorTyped,
+    errors: Vec<String>,
+    report: Vec<String>,
+}
+
+fn seen(
+    first: Option<chrono::DateTime<chrono::Utc>>,
+    last: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
+    match (first, last) {
+        (None, None) => String::new(),
+        (f, l) => format!(
+            "{} – {}",
+            f.map(show_time).unwrap_or_default(),
+            l.map(show_time).unwrap_or_default()
+        ),
+    }
+}
+
+async fn render_indicators(
+    state: &AppState,
+    me: &SignedIn,
+    id: Uuid,
+    typed: IndicatorTyped,
+    errors: Vec<String>,
+    report: Vec<String>,
+) -> Result<Response, AppError> {
+    let t = me.ctx.t;
+    let v = ioc::view(&state.pool, acting(me), id).await?;
+    let failed = !errors.is_empty();
+    let page = IndicatorsPage {
+        t,
+        nav: me.ctx.nav(),
+        csrf: me.ctx.csrf.clone(),
+        back: format!("/incidents/{id}/indicators"),
+        id,
+        number: v.incident.number.clone(),
+        title: v.incident.title.clone(),
+        indicators: v
+            .indicators
+            .iter()
+            .map(|i| IndicatorLine {
+                kind: IndicatorType::parse(&i.kind)
+                    .map(|k| t.pick(k.label_zh(), k.label_en()).to_string())
+                    .unwrap_or_else(|| i.kind.clone()),
+                value: i.value.clone(),
+                note: i.note.clone(),
+                seen: seen(i.first_seen, i.last_seen),
+            })
+            .collect(),
+        types: IndicatorType::ALL
+            .iter()
+            .map(|k| (k.as_str(), t.pick(k.label_zh(), k.label_en()).to_string()))
+            .collect(),
+        may_record: v.may_record,
+        typed,
+        errors,
+        report,
+    };
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn indicators_page(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    render_indicators(
+        &state,
+        &me,
+        parse_id(&id)?,
+        IndicatorTyped::default(),
+        Vec::new(),
+        Vec::new(),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+struct IndicatorForm {
+    #[serde(default, rename = "type")]
+    kind: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    first_seen: String,
+    #[serde(default)]
+    last_seen: String,
+}
+
+async fn add_indicator(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<IndicatorForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let f = &form.data;
+    let typed = IndicatorTyped {
+        kind: f.kind.clone(),
+        value: f.value.clone(),
+        note: f.note.clone(),
+        ..IndicatorTyped::default()
+    };
+    let when =
+        |raw: &str, field: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
+            match raw.trim() {
+                "" => Ok(None),
+                s => parse_local_time(s).map(Some).ok_or_else(|| {
+                    rejected(field, "時間格式不正確。", "Not a valid date and time.")
+                }),
+            }
+        };
+    let result = async {
+        incidents::may_act(&state.pool, acting(&me), id, Action::RecordIndicators).await?;
+        let input = IndicatorInput {
+            kind: f.kind.clone(),
+            value: f.value.clone(),
+            note: f.note.clone(),
+            first_seen: when(&f.first_seen, "first_seen")?,
+            last_seen: when(&f.last_seen, "last_seen")?,
+        };
+        ioc::add(&state.pool, acting(&me), id, &input).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/incidents/{id}/indicators")).into_response()),
+        Err(e @ AppError::Rejected(_)) => {
+            let errors = messages(me.ctx.t, &e);
+            render_indicators(&state, &me, id, typed, errors, Vec::new()).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ImportForm {
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    text: String,
+}
+
+async fn import_indicators(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<ImportForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let t = me.ctx.t;
+    let typed = IndicatorTyped {
+        format: form.data.format.clone(),
+        text: form.data.text.clone(),
+        ..IndicatorTyped::default()
+    };
+    match ioc::import(
+        &state.pool,
+        acting(&me),
+        id,
+        form.data.format.trim(),
+        &form.data.text,
+    )
+    .await
+    {
+        Ok(done) => {
+            let mut report = vec![match t {
+                Lang::En => format!(
+                    "Imported: {} new, {} already on the incident, {} skipped.",
+                    done.added,
+                    done.already_known,
+                    done.skipped.len()
+                ),
+                _ => format!(
+                    "匯入完成：新增 {} 筆，已存在 {} 筆，略過 {} 筆。",
+                    done.added,
+                    done.already_known,
+                    done.skipped.len()
+                ),
+            }];
+            report.extend(
+                done.skipped
+                    .iter()
+                    .map(|s| format!("{}: {}", s.at, t.pick(&s.reason.zh, &s.reason.en))),
+            );
+            render_indicators(
+                &state,
+                &me,
+                id,
+                IndicatorTyped::default(),
+                Vec::new(),
+                report,
+            )
+            .await
+        }
+        Err(e @ AppError::Rejected(_)) => {
+            let errors = messages(t, &e);
+            render_indicators(&state, &me, id, typed, errors, Vec::new()).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub fn stix_response(bundle: String, name: &str) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/stix+json;version=2.1".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        bundle,
+    )
+        .into_response()
+}
+
+async fn indicators_stix(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let bundle = ioc::incident_stix(&state.pool, acting(&me), id).await?;
+    Ok(stix_response(bundle, &format!("indicators-{id}.json")))
+}
+
+async fn indicators_csv(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let v = ioc::view(&state.pool, acting(&me), id).await?;
+    let mut out = String::from("\u{feff}type,value,note,first_seen,last_seen\r\n");
+    for i in &v.indicators {
+        let when = |x: Option<chrono::DateTime<chrono::Utc>>| {
+            x.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default()
+        };
+        out.push_str(&format!(
+            "{},{},{},{},{}\r\n",
+            csv_field(&i.kind),
+            csv_field(&i.value),
+            csv_field(&i.note),
+            when(i.first_seen),
+            when(i.last_seen)
+        ));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"indicators-{}.csv\"",
+                    v.incident.number
+                ),
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+struct CorrelationLine {
+    kind: String,
+    value: String,
+    incidents: i64,
+    agencies: i64,
+    seen: String,
+    where_seen: Vec<(Uuid, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "correlation.html")]
+struct CorrelationPage {
+    t: Lang,
+    nav: Option<Nav>,
+    csrf: String,
+    back: String,
+    lines: Vec<CorrelationLine>,
+    pager: Pager,
+}
+
+async fn correlation_page(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let t = me.ctx.t;
+    let page = q.page(50);
+    let (rows, total) = ioc::correlated(&state.pool, acting(&me), page).await?;
+    let view = CorrelationPage {
+        t,
+        nav: me.ctx.nav(),
+        csrf: me.ctx.csrf.clone(),
+        back: "/indicators/correlation".into(),
+        lines: rows
+            .into_iter()
+            .map(|c| CorrelationLine {
+                kind: IndicatorType::parse(&c.kind)
+                    .map(|k| t.pick(k.label_zh(), k.label_en()).to_string())
+                    .unwrap_or_else(|| c.kind.clone()),
+                value: c.value,
+                incidents: c.incidents,
+                agencies: c.agencies,
+                seen: seen(c.first_seen, c.last_seen),
+                where_seen: c.where_seen.0,
+            })
+            .collect(),
+        pager: Pager::new(page, total),
+    };
+    Ok(render(&view)?.into_response())
+}
+
+async fn correlation_stix(
+    State(state): State<AppState>,
+    me: SignedIn,
+) -> Result<Response, AppError> {
+    let bundle = ioc::correlated_stix(&state.pool, acting(&me)).await?;
+    Ok(stix_response(bundle, "correlated-indicators.json"))
+}
