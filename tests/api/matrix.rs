@@ -491,6 +491,86 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                         })
                         .collect()
                 }
+                ("GET", "/team" | "/team/contacts" | "/drills" | "/log-duty")
+                | ("GET", "/indicators/correlation" | "/indicators/correlation.stix") => {
+                    vec![(path.clone(), if signed { vec![200] } else { anon })]
+                }
+                (
+                    "POST",
+                    "/team/proposals"
+                    | "/team/proposals/{version}/decision"
+                    | "/drills"
+                    | "/log-duty",
+                ) => {
+                    use domain::Role::*;
+                    let allowed = match path.as_str() {
+                        "/team/proposals" => {
+                            p.has(SecurityOfficer) || p.has(Ciso) || p.has(Commander)
+                        }
+                        "/team/proposals/{version}/decision" => p.has(Ciso),
+                        _ => p.has(SecurityOfficer) || p.has(Ciso),
+                    };
+                    vec![(
+                        path.replace("{version}", "1"),
+                        if !signed {
+                            anon
+                        } else if allowed {
+                            vec![422]
+                        } else {
+                            vec![403]
+                        },
+                    )]
+                }
+                ("POST", "/incidents/{id}/evidence") => {
+                    // Not multipart, so no CSRF token can be read from it: refused first.
+                    let concrete = path.replace("{id}", &targets[0].id.to_string());
+                    vec![(concrete, if signed { vec![403] } else { anon })]
+                }
+                (_, evidence_path)
+                    if evidence_path.contains("{id}")
+                        && (evidence_path.contains("/evidence")
+                            || evidence_path.contains("/isolation")
+                            || evidence_path.contains("/recovery")
+                            || evidence_path.contains("/malware-submissions")
+                            || evidence_path.contains("/indicators")
+                            || evidence_path.contains("/stix")
+                            || evidence_path.ends_with("/team")) =>
+                {
+                    let mut out = Vec::new();
+                    for t in &targets {
+                        let concrete = evidence_path
+                            .replace("{id}", &t.id.to_string())
+                            .replace("{eid}", &Uuid::new_v4().to_string());
+                        let unknown_item = evidence_path.contains("{eid}");
+                        let action = if evidence_path.ends_with("/verify") || method == "GET" {
+                            Action::ViewIncident
+                        } else if evidence_path.contains("indicators") {
+                            Action::RecordIndicators
+                        } else if evidence_path.contains("malware-submissions") {
+                            Action::RecordVirusCheckSubmission
+                        } else if evidence_path.ends_with("/team") {
+                            Action::ActivateTeam
+                        } else {
+                            Action::RecordEvidence
+                        };
+                        let expected = if !signed {
+                            anon.clone()
+                        } else if !visible(&p.agency_code, t.agency_code) {
+                            vec![404]
+                        } else {
+                            match may(&app, p, &ids, t, action).await {
+                                Err(domain::Denied::NotVisible) => vec![404],
+                                Err(domain::Denied::NotPermitted) => vec![403],
+                                // An evidence item that does not exist.
+                                Ok(()) if unknown_item => vec![404],
+                                Ok(()) if method == "GET" => vec![200],
+                                Ok(()) => vec![422],
+                            }
+                        };
+                        out.push((concrete, expected));
+                    }
+                    out
+                }
                 (_, incident_path)
                     if incident_path.contains("{id}") && incident_path.contains("incidents") =>
                 {
@@ -600,7 +680,9 @@ async fn every_state_changing_form_route_refuses_a_missing_or_forged_csrf_token(
                     &user
                 },
             )
-            .replace("{action}", "comment");
+            .replace("{action}", "comment")
+            .replace("{eid}", &Uuid::new_v4().to_string())
+            .replace("{version}", "1");
         for who in [&admin, &officer] {
             for token in [None, Some("forged-token")] {
                 let mut form = vec![("email", "x@y.demo"), ("lang", "en"), ("confirm", "yes")];

@@ -1,0 +1,465 @@
+//! The standing response team (CISO approval, versions), the incident's snapshot of it, drills
+//! and the log-keeping checklist.
+
+use chrono::{Duration, Utc};
+use reqwest::Client;
+use uuid::Uuid;
+
+use crate::helpers::{as_user, local, spawn_app, TestApp};
+
+async fn file(app: &TestApp, c: &Client, impact: &str) -> Uuid {
+    let aware = local(Utc::now() - Duration::minutes(30));
+    let r = app
+        .post_as(
+            c,
+            "/incidents",
+            &[
+                ("title", "公文系統異常"),
+                ("aware_at", &aware),
+                ("category", "intrusion"),
+                ("affected_systems", "公文系統"),
+                (impact, "severe"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let at = r.headers()["location"].to_str().unwrap().to_string();
+    Uuid::parse_str(at.trim_start_matches("/incidents/")).unwrap()
+}
+
+/// Roster form fields for (position, name, phone, e-mail, organisation) rows.
+fn roster(rows: &[(&str, &str, &str, &str, &str)]) -> Vec<(String, String)> {
+    let mut f = Vec::new();
+    for (pos, name, phone, email, org) in rows {
+        for (k, v) in [
+            ("position", *pos),
+            ("name", *name),
+            ("user_id", ""),
+            ("organisation", *org),
+            ("phone", *phone),
+            ("email", *email),
+            ("after_hours", ""),
+            ("deputy", "no"),
+        ] {
+            f.push((k.to_string(), v.to_string()));
+        }
+    }
+    f
+}
+
+async fn propose(
+    app: &TestApp,
+    c: &Client,
+    rows: &[(&str, &str, &str, &str, &str)],
+) -> reqwest::Response {
+    let mut fields = roster(rows);
+    fields.push(("note".into(), "年度調整".into()));
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    app.post_as(c, "/team/proposals", &refs).await
+}
+
+async fn versions(app: &TestApp) -> Vec<(i32, String)> {
+    sqlx::query_as("SELECT version, status FROM team_versions ORDER BY version")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_roster_change_takes_effect_only_when_the_ciso_approves_it() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let ciso = as_user(&app, "ciso@agency-a.demo").await;
+
+    // A member without any reachable contact is refused, and nothing is stored.
+    let r = propose(&app, &officer, &[("commander", "陳指揮", "", "", "")]).await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("陳指揮"), "the form keeps what was typed");
+    assert!(versions(&app).await.is_empty());
+
+    // An outside member must name an organisation; a malformed e-mail is named too.
+    let r = propose(
+        &app,
+        &officer,
+        &[("logistics", "外部專家", "02-2345-6789", "not-an-email", "")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(versions(&app).await.is_empty());
+
+    let r = propose(
+        &app,
+        &officer,
+        &[
+            (
+                "commander",
+                "陳指揮",
+                "02-2345-6789",
+                "chen@agency-a.demo",
+                "甲機關",
+            ),
+            (
+                "response_execution",
+                "林應變",
+                "0912-345-678",
+                "",
+                "資安廠商股份有限公司",
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(versions(&app).await, vec![(1, "proposed".to_string())]);
+    let team = app.get_as(&officer, "/team").await.text().await.unwrap();
+    assert!(
+        team.contains("id=\"no-roster\""),
+        "not in force before approval"
+    );
+    assert!(team.contains("id=\"proposal\""));
+
+    // A second proposal waits until the first is decided.
+    let r = propose(
+        &app,
+        &officer,
+        &[("commander", "別人", "02-2345-6789", "", "甲機關")],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+
+    // Only the CISO decides.
+    let r = app
+        .post_as(
+            &officer,
+            "/team/proposals/1/decision",
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let commander = as_user(&app, "commander@agency-a.demo").await;
+    let r = app
+        .post_as(
+            &commander,
+            "/team/proposals/1/decision",
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let other_ciso = as_user(&app, "officer@agency-b.demo").await;
+    let r = app
+        .post_as(
+            &other_ciso,
+            "/team/proposals/1/decision",
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+
+    let r = app
+        .post_as(
+            &ciso,
+            "/team/proposals/1/decision",
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(versions(&app).await, vec![(1, "approved".to_string())]);
+    let team = app.get_as(&officer, "/team").await.text().await.unwrap();
+    assert!(team.contains("林應變") && !team.contains("id=\"no-roster\""));
+
+    // A rejection needs a reason and keeps it; the roster in force stays version 1.
+    let r = propose(
+        &app,
+        &officer,
+        &[("commander", "王新任", "02-2345-0000", "", "甲機關")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = app
+        .post_as(
+            &ciso,
+            "/team/proposals/2/decision",
+            &[("decision", "reject"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = app
+        .post_as(
+            &ciso,
+            "/team/proposals/2/decision",
+            &[("decision", "reject"), ("reason", "指揮官應由副首長擔任")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let reason: Option<String> = sqlx::query_scalar(
+        "SELECT decision_reason FROM team_versions WHERE version = 2 AND status = 'rejected'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(reason.as_deref(), Some("指揮官應由副首長擔任"));
+    let team = app.get_as(&officer, "/team").await.text().await.unwrap();
+    assert!(team.contains("陳指揮") && team.contains("指揮官應由副首長擔任"));
+
+    // The supervising ministry sees the team; an unrelated agency does not.
+    let ministry = as_user(&app, "reviewer@ministry.demo").await;
+    let agency_a: Uuid = sqlx::query_scalar("SELECT id FROM agencies WHERE code = 'AGA'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let r = app
+        .get_as(&ministry, &format!("/team?agency={agency_a}"))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("陳指揮"));
+    let hospital = as_user(&app, "officer@hospital.demo").await;
+    let r = app
+        .get_as(&hospital, &format!("/team?agency={agency_a}"))
+        .await;
+    assert_eq!(r.status(), 404);
+    let sheet = app
+        .get_as(&officer, "/team/contacts")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(sheet.contains("0912-345-678") && sheet.contains("report.css"));
+}
+
+#[tokio::test]
+async fn activating_the_team_snapshots_the_roster_and_later_edits_leave_the_snapshot_alone() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let ciso = as_user(&app, "ciso@agency-a.demo").await;
+    let commander = as_user(&app, "commander@agency-a.demo").await;
+    let r = propose(
+        &app,
+        &officer,
+        &[("commander", "陳指揮", "02-2345-6789", "", "甲機關")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    app.post_as(
+        &ciso,
+        "/team/proposals/1/decision",
+        &[("decision", "approve")],
+    )
+    .await;
+
+    // Official secrets are hit: the ethics-unit reminder shows.
+    let id = file(&app, &officer, "impact_leak_national_secret").await;
+    let r = app
+        .post_as(
+            &commander,
+            &format!("/incidents/{id}/act/activate_team"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = app
+        .get_as(&officer, &format!("/incidents/{id}/team"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("陳指揮"));
+    assert!(page.contains("id=\"ethics-reminder\""), "{page}");
+
+    // The roster changes afterwards (version 2) …
+    let r = propose(
+        &app,
+        &officer,
+        &[("commander", "王新任", "02-2345-0000", "", "甲機關")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    app.post_as(
+        &ciso,
+        "/team/proposals/2/decision",
+        &[("decision", "approve")],
+    )
+    .await;
+    let team = app.get_as(&officer, "/team").await.text().await.unwrap();
+    assert!(team.contains("王新任"));
+    // … the incident keeps its team.
+    let page = app
+        .get_as(&officer, &format!("/incidents/{id}/team"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("陳指揮") && !page.contains("王新任"));
+
+    // The commander adjusts the incident's team; the standing roster is untouched.
+    let mut fields = roster(&[
+        ("commander", "陳指揮", "02-2345-6789", "", "甲機關"),
+        (
+            "intel_planning",
+            "上級資安人員",
+            "02-2000-0000",
+            "",
+            "部本部",
+        ),
+    ]);
+    let token_fields: Vec<(&str, &str)> = fields
+        .iter_mut()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let r = app
+        .post_as(&commander, &format!("/incidents/{id}/team"), &token_fields)
+        .await;
+    assert_eq!(r.status(), 303);
+    let page = app
+        .get_as(&officer, &format!("/incidents/{id}/team"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("上級資安人員"));
+    let team = app.get_as(&officer, "/team").await.text().await.unwrap();
+    assert!(!team.contains("上級資安人員"));
+    let r = app
+        .post_as(&officer, &format!("/incidents/{id}/team"), &token_fields)
+        .await;
+    assert_eq!(r.status(), 403, "only the commander adjusts");
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM timeline_entries WHERE incident_id = $1 ORDER BY seq")
+            .bind(id)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert!(kinds.contains(&"team_adjusted".to_string()), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn drills_are_recorded_future_ones_refused_and_an_overdue_agency_reminded_once() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let tomorrow = (portal::domain::to_taipei(Utc::now()) + Duration::days(1))
+        .date_naive()
+        .to_string();
+    let r = app
+        .post_as(
+            &officer,
+            "/drills",
+            &[
+                ("kind", "notification_response"),
+                ("held_on", &tomorrow),
+                ("scenario", "勒索軟體"),
+                ("participants", "王小明"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("勒索軟體"), "the form keeps what was typed");
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM drills")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count().await, 0);
+
+    // Agency A last drilled 13 months ago: overdue for the yearly drill.
+    let long_ago = (portal::domain::to_taipei(Utc::now()) - Duration::days(400))
+        .date_naive()
+        .to_string();
+    let r = app
+        .post_as(
+            &officer,
+            "/drills",
+            &[
+                ("kind", "notification_response"),
+                ("held_on", &long_ago),
+                ("scenario", "官網置換演練"),
+                ("participants", "王小明\n陳指揮"),
+                ("findings", "通報時間過長"),
+                ("follow_up", "修訂通報流程"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(count().await, 1);
+    let team = app.get_as(&officer, "/team").await.text().await.unwrap();
+    assert!(team.contains("class=\"overdue\""));
+    let responder = as_user(&app, "responder@agency-a.demo").await;
+    let r = app
+        .post_as(
+            &responder,
+            "/drills",
+            &[("kind", "notification_response"), ("held_on", &long_ago)],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+
+    let mails = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM outbox o JOIN agencies a ON a.id = o.agency_id \
+             WHERE a.code = 'AGA' AND o.subject LIKE '%通報應變演練%'",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    portal::jobs::remind_drills(&app.pool, 12).await.unwrap();
+    let first = mails().await;
+    assert!(first >= 1, "the CISO and the security officer are told");
+    portal::jobs::remind_drills(&app.pool, 12).await.unwrap();
+    assert_eq!(mails().await, first, "reminded once per due date");
+    // With a two-year period the same drill is not overdue: nothing new for it.
+    sqlx::query("DELETE FROM agency_reminders")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM outbox")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    portal::jobs::remind_drills(&app.pool, 24).await.unwrap();
+    assert_eq!(mails().await, 0);
+}
+
+#[tokio::test]
+async fn the_log_duty_checklist_follows_the_declared_protection_level() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let page = app
+        .get_as(&officer, "/log-duty")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"responsibility\""));
+    let r = app
+        .post_as(&officer, "/log-duty", &[("level", "extreme")])
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = app
+        .post_as(
+            &officer,
+            "/log-duty",
+            &[
+                ("level", "high"),
+                ("done", "retention_policy"),
+                ("note", "已納入委外契約"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let (level, done): (String, serde_json::Value) =
+        sqlx::query_as("SELECT protection_level, done FROM log_duty")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(level, "high");
+    assert_eq!(done, serde_json::json!(["retention_policy"]));
+    let responder = as_user(&app, "responder@agency-a.demo").await;
+    let r = app
+        .post_as(&responder, "/log-duty", &[("level", "normal")])
+        .await;
+    assert_eq!(r.status(), 403);
+}
