@@ -609,5 +609,39 @@ async fn scenario(mut b: Browser, app: TestApp) -> u32 {
     assert_eq!(heading, "Timeline");
     assert!(b.body_text().await.contains("Sign out"));
     b.shot("english").await;
+
+    // 6. The responder uploads evidence through the browser's multipart form; the SHA-256 the
+    //    page shows is the file's.
+    b.sign_out().await;
+    b.sign_in("responder@agency-a.demo").await;
+    b.goto(&format!("/incidents/{id}/evidence")).await;
+    let sample = output_folder().join("evidence-sample.log");
+    let content =
+        "2026-11-24 03:00 sshd: Accepted password for root from 203.0.113.7\n".repeat(2000);
+    std::fs::write(&sample, &content).unwrap();
+    let expected = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(content.as_bytes()))
+    };
+    b.select("#upload-form select[name='kind']", "log_export")
+        .await;
+    b.fill("#upload-form textarea[name='description']", "SSH 登入紀錄")
+        .await;
+    b.fill("#upload-form input[name='source_system']", "FS-01")
+        .await;
+    b.find("#upload-form input[name='file']")
+        .await
+        .send_keys(sample.to_str().unwrap())
+        .await
+        .unwrap();
+    b.click_and_wait("#upload-form button[type=submit]").await;
+    assert_eq!(b.current_path().await, format!("/incidents/{id}/evidence"));
+    let items = b.text("#evidence-items").await;
+    assert!(
+        items.contains(&expected),
+        "the page shows {expected}: {items}"
+    );
+    b.scroll_to("#evidence-items").await;
+    b.shot("evidence-uploaded").await;
     b.step
 }
