@@ -29,6 +29,20 @@ impl FieldErrors {
     }
 }
 
+/// The domain's objections to some input, as one error naming each (or `Ok` when none).
+pub fn reject_if_any(problems: Vec<(String, crate::domain::Bilingual)>) -> Result<(), AppError> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Rejected(problems))
+    }
+}
+
+/// One objection to one field.
+pub fn rejected_field(field: &str, m: crate::domain::Bilingual) -> AppError {
+    AppError::Rejected(vec![(field.to_string(), m)])
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// Not signed in (pages redirect to the sign-in page).

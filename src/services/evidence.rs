@@ -14,23 +14,11 @@ use crate::domain::evidence::{
     RecoveryStep, SubmissionTarget,
 };
 use crate::domain::{self, Action, Bilingual};
-use crate::error::AppError;
+use crate::error::{reject_if_any as rejected, rejected_field as one, AppError};
 use crate::services::incidents::{context, denied, Acting};
 
 /// Bytes per stored chunk: large enough for few rows, small enough to keep memory flat.
 pub const CHUNK_BYTES: usize = 1024 * 1024;
-
-fn rejected(problems: Vec<(String, Bilingual)>) -> Result<(), AppError> {
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Rejected(problems))
-    }
-}
-
-fn one(field: &str, m: Bilingual) -> AppError {
-    AppError::Rejected(vec![(field.to_string(), m)])
-}
 
 /// Opens a transaction acting for `me`, with the incident (locked when `lock`), after the
 /// domain said `me` may take `action` on it.

@@ -11,7 +11,7 @@ use crate::db::{self, agencies::Agency, incidents::Incident, indicators as store
 use crate::domain::indicators::{self as ioc, ImportReport, IndicatorType};
 use crate::domain::stix;
 use crate::domain::{self, Action, Bilingual};
-use crate::error::AppError;
+use crate::error::{rejected_field as one, AppError};
 use crate::services::incidents::{context, denied, Acting};
 
 pub struct IndicatorsView {
@@ -49,10 +49,6 @@ pub struct IndicatorInput {
     pub note: String,
     pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
-}
-
-fn one(field: &str, m: Bilingual) -> AppError {
-    AppError::Rejected(vec![(field.to_string(), m)])
 }
 
 /// Validates one indicator: its type, its value for that type, the note and the seen-window.

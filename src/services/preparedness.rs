@@ -12,21 +12,13 @@ use crate::db::{self, agencies::Agency, incidents::Incident, preparedness as sto
 use crate::domain::log_duty::{LogDuty, ProtectionLevel};
 use crate::domain::team::{self, DrillInput, DrillKind, DrillStatus, ProposalStatus, RosterMember};
 use crate::domain::{self, AgencyAction, AgencyId, Bilingual};
-use crate::error::AppError;
+use crate::error::{reject_if_any as rejected, AppError};
 use crate::services::directory;
 use crate::services::incidents::{denied, Acting};
 
 /// How long an agency may go without a notification-and-response drill before it is reminded
 /// (configurable; the social-engineering drill keeps the Regulations' six months).
 pub const DEFAULT_DRILL_PERIOD_MONTHS: u32 = 12;
-
-fn rejected(problems: Vec<(String, Bilingual)>) -> Result<(), AppError> {
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Rejected(problems))
-    }
-}
 
 /// The agency `me` asks about (their own when None), if they may take `action` for it.
 async fn agency_for(

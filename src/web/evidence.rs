@@ -28,7 +28,7 @@ use crate::services::indicators::{self as ioc, IndicatorInput};
 use crate::services::preparedness as prep;
 use crate::web::extract::{CsrfForm, Nav, PageQuery, SignedIn};
 use crate::web::i18n::Lang;
-use crate::web::incidents::{csv_field, parse_local_time, show_time};
+use crate::web::incidents::{csv_field, parse_id, parse_local_time, show_time};
 use crate::web::preparedness::{
     member_lines, member_rows, members_of, messages, position_options, MemberLine, MemberRow,
     PositionOption,
@@ -73,12 +73,8 @@ fn acting(me: &SignedIn) -> Acting<'_> {
     }
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
 fn rejected(field: &str, zh: &str, en: &str) -> AppError {
-    AppError::Rejected(vec![(field.to_string(), Bilingual::new(zh, en))])
+    crate::error::rejected_field(field, Bilingual::new(zh, en))
 }
 
 // ---- uploads and downloads (shared with the API) -----------------------------------------

@@ -49,7 +49,7 @@ fn acting(me: &SignedIn) -> Acting<'_> {
     }
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, AppError> {
+pub fn parse_id(raw: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
 }
 
