@@ -33,7 +33,7 @@ use crate::web::preparedness::{
     member_lines, member_rows, members_of, messages, position_options, MemberLine, MemberRow,
     PositionOption,
 };
-use crate::web::{render, AppState, Pager};
+use crate::web::{render, render_form, AppState, Pager};
 
 /// Routes without the upload, which carries its own body limit (see `upload_router`).
 pub fn router() -> Router<AppState> {
@@ -402,12 +402,7 @@ async fn render_evidence(
         errors,
         notice,
     };
-    let status = if failed {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, render(&page)?).into_response())
+    render_form(&page, failed)
 }
 
 async fn evidence_page(
@@ -853,12 +848,7 @@ async fn render_team(
         users: Vec::new(),
         errors,
     };
-    let status = if failed {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, render(&page)?).into_response())
+    render_form(&page, failed)
 }
 
 async fn team_page(
@@ -982,12 +972,7 @@ async fn render_indicators(
         errors,
         report,
     };
-    let status = if failed {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, render(&page)?).into_response())
+    render_form(&page, failed)
 }
 
 async fn indicators_page(

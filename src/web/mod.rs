@@ -53,6 +53,16 @@ pub fn render<T: Template>(page: &T) -> Result<Html<String>, AppError> {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering a template: {e}")))
 }
 
+/// A page that may carry a form sent back with what was wrong: 422 then, 200 otherwise.
+pub fn render_form<T: Template>(page: &T, failed: bool) -> Result<Response, AppError> {
+    let status = if failed {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    Ok((status, render(page)?).into_response())
+}
+
 /// Where a long list is, for the pager partial.
 pub struct Pager {
     pub page: u32,

@@ -20,7 +20,7 @@ use crate::services::preparedness as svc;
 use crate::web::extract::{CsrfForm, Nav, PageQuery, SignedIn};
 use crate::web::i18n::Lang;
 use crate::web::incidents::show_time;
-use crate::web::{render, AppState, Pager};
+use crate::web::{render, render_form, AppState, Pager};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -391,12 +391,7 @@ async fn render_team(
         note,
         errors,
     };
-    let status = if failed {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
-    Ok((status, render(&page)?).into_response())
+    render_form(&page, failed)
 }
 
 async fn team_page(
@@ -625,12 +620,7 @@ async fn render_drills(
         form,
         errors,
     };
-    let status = if failed {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
-    Ok((status, render(&page)?).into_response())
+    render_form(&page, failed)
 }
 
 async fn drills_page(
