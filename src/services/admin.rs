@@ -10,15 +10,9 @@ use crate::db::{self, agencies::Agency, users::User};
 use crate::domain::{self, Action, AgencyId, AgencyKind, ResponsibilityLevel, Role};
 use crate::error::{AppError, FieldErrors};
 use crate::services::auth::hash_password;
+use crate::services::denied;
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
-
-fn denied(d: domain::Denied) -> AppError {
-    match d {
-        domain::Denied::NotVisible => AppError::NotFound,
-        domain::Denied::NotPermitted => AppError::Forbidden,
-    }
-}
 
 /// The user as the domain's permission rules see them.
 async fn actor(pool: &PgPool, user: &User) -> Result<domain::Actor, AppError> {

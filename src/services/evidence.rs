@@ -15,7 +15,8 @@ use crate::domain::evidence::{
 };
 use crate::domain::{self, Action, Bilingual};
 use crate::error::{reject_if_any as rejected, rejected_field as one, AppError};
-use crate::services::incidents::{context, denied, Acting};
+use crate::services::incidents::context;
+use crate::services::{denied, Acting};
 
 /// Bytes per stored chunk: large enough for few rows, small enough to keep memory flat.
 pub const CHUNK_BYTES: usize = 1024 * 1024;

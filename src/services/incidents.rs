@@ -7,44 +7,14 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::db::{self, agencies::Agency, incidents::Incident, timeline, users::User};
+use crate::db::{self, incidents::Incident, timeline};
 use crate::domain::notifications::Event;
 use crate::domain::{
-    self, Action, AgencyId, AgencyKind, Category, CommanderDecision, Deadline, DeadlineInputs,
-    Impact, IncidentContext, IncidentLevel, IncidentRecord, IncidentStatus, MissingItem, Stage,
+    self, Action, AgencyId, Category, CommanderDecision, Deadline, DeadlineInputs, Impact,
+    IncidentContext, IncidentLevel, IncidentRecord, IncidentStatus, MissingItem, Stage,
 };
 use crate::error::{AppError, FieldErrors};
-use crate::services::directory;
-
-/// The signed-in person acting.
-#[derive(Clone, Copy)]
-pub struct Acting<'a> {
-    pub user: &'a User,
-    pub agency: &'a Agency,
-}
-
-impl Acting<'_> {
-    pub(crate) fn actor(&self) -> domain::Actor {
-        domain::Actor {
-            agency: self.user.agency_id,
-            roles: self.user.roles.clone(),
-            agency_is_competent_authority: self.agency.kind == AgencyKind::CompetentAuthority,
-        }
-    }
-    pub(crate) fn timeline_actor(&self) -> timeline::Actor {
-        timeline::Actor {
-            user: self.user.id,
-            agency: self.user.agency_id,
-        }
-    }
-}
-
-pub(crate) fn denied(d: domain::Denied) -> AppError {
-    match d {
-        domain::Denied::NotVisible => AppError::NotFound,
-        domain::Denied::NotPermitted => AppError::Forbidden,
-    }
-}
+use crate::services::{denied, directory, Acting};
 
 fn field_error(field: &str, key: &str) -> AppError {
     let mut e = FieldErrors::default();

@@ -12,7 +12,8 @@ use crate::domain::indicators::{self as ioc, ImportReport, IndicatorType};
 use crate::domain::stix;
 use crate::domain::{self, Action, Bilingual};
 use crate::error::{rejected_field as one, AppError};
-use crate::services::incidents::{context, denied, Acting};
+use crate::services::incidents::context;
+use crate::services::{denied, Acting};
 
 pub struct IndicatorsView {
     pub incident: Incident,

@@ -10,3 +10,38 @@ pub mod indicators;
 pub mod oversight;
 pub mod preparedness;
 pub mod reports;
+
+use crate::db::{agencies::Agency, timeline, users::User};
+use crate::domain::{self, AgencyKind};
+use crate::error::AppError;
+
+/// The signed-in person acting.
+#[derive(Clone, Copy)]
+pub struct Acting<'a> {
+    pub user: &'a User,
+    pub agency: &'a Agency,
+}
+
+impl Acting<'_> {
+    pub fn actor(&self) -> domain::Actor {
+        domain::Actor {
+            agency: self.user.agency_id,
+            roles: self.user.roles.clone(),
+            agency_is_competent_authority: self.agency.kind == AgencyKind::CompetentAuthority,
+        }
+    }
+    pub fn timeline_actor(&self) -> timeline::Actor {
+        timeline::Actor {
+            user: self.user.id,
+            agency: self.user.agency_id,
+        }
+    }
+}
+
+/// The domain's refusal as the error the pages and the API answer with.
+pub fn denied(d: domain::Denied) -> AppError {
+    match d {
+        domain::Denied::NotVisible => AppError::NotFound,
+        domain::Denied::NotPermitted => AppError::Forbidden,
+    }
+}

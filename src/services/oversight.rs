@@ -5,7 +5,7 @@ use sqlx::PgPool;
 use crate::db::{self, oversight::Oversight};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::services::incidents::Acting;
+use crate::services::Acting;
 
 /// Reviewers act for a supervising agency; the dashboard is theirs.
 pub async fn dashboard(pool: &PgPool, me: Acting<'_>) -> Result<Oversight, AppError> {

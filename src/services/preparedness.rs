@@ -14,7 +14,7 @@ use crate::domain::team::{self, DrillInput, DrillKind, DrillStatus, ProposalStat
 use crate::domain::{self, AgencyAction, AgencyId, Bilingual};
 use crate::error::{reject_if_any as rejected, AppError};
 use crate::services::directory;
-use crate::services::incidents::{denied, Acting};
+use crate::services::{denied, Acting};
 
 /// How long an agency may go without a notification-and-response drill before it is reminded
 /// (configurable; the social-engineering drill keeps the Regulations' six months).

@@ -13,9 +13,9 @@ use uuid::Uuid;
 use crate::db::{self, agencies::Agency, users::User};
 use crate::domain::{self, AgencyId, AgencyKind, ResponsibilityLevel, Role};
 use crate::error::{AppError, FieldErrors};
+use crate::i18n::Lang;
 use crate::services::admin::{self, AgencyInput, NewUserInput};
 use crate::web::extract::{CsrfForm, Nav, PageQuery, SignedIn};
-use crate::web::i18n::Lang;
 use crate::web::{labels, render, AppState, Pager};
 
 const PER_PAGE: u32 = 50;
@@ -725,7 +725,7 @@ async fn outbox(
                 (Some(at), _) => format!(
                     "{} {}",
                     t.tr("outbox.sent"),
-                    crate::web::incidents::show_time(*at)
+                    crate::web::format::show_time(*at)
                 ),
                 (None, Some(e)) => format!(
                     "{}（{} {}）：{e}",
@@ -737,7 +737,7 @@ async fn outbox(
             },
             to: m.to_address,
             subject: m.subject,
-            queued: crate::web::incidents::show_time(m.created_at),
+            queued: crate::web::format::show_time(m.created_at),
         })
         .collect();
     let view = OutboxPage {

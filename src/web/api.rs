@@ -18,12 +18,14 @@ use crate::domain::{
     self, Category, Deadline, DeadlineKind, Impact, IncidentLevel, IncidentStatus,
 };
 use crate::error::{AppError, FieldErrors};
+use crate::i18n::Lang;
 use crate::services::auth::{self, SignInOutcome};
-use crate::services::incidents::{self as svc, Acting, FilingInput, StageAction};
+use crate::services::incidents::{self as svc, FilingInput, StageAction};
+use crate::services::Acting;
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
-use crate::web::i18n::Lang;
-use crate::web::incidents::{action_of, stage_action, Typed};
+use crate::web::forms::Typed;
+use crate::web::incidents::{action_of, stage_action};
 use crate::web::AppState;
 
 const PER_PAGE: u32 = 50;

@@ -9,9 +9,9 @@ use axum::Router;
 use crate::db;
 use crate::domain::{AgencyKind, Role};
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::web::extract::{Nav, PageQuery, SignedIn};
-use crate::web::i18n::Lang;
-use crate::web::incidents::show_time;
+use crate::web::format::show_time;
 use crate::web::{render, AppState};
 
 pub fn router() -> Router<AppState> {

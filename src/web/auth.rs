@@ -12,9 +12,9 @@ use serde::Deserialize;
 
 use crate::db;
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::services::auth::{self, SignInOutcome};
 use crate::web::extract::{CsrfForm, Ctx, Nav, SESSION_CSRF, SESSION_LANG, SESSION_USER};
-use crate::web::i18n::Lang;
 use crate::web::{render, AppState};
 
 pub fn router() -> Router<AppState> {

@@ -75,7 +75,7 @@ impl IntoResponse for AppError {
         let status = self.status();
         let (zh, en) = self.message();
         let detail = match &self {
-            AppError::Conflict(key) => Some(crate::web::i18n::Lang::ZhTw.tr(key).to_string()),
+            AppError::Conflict(key) => Some(crate::i18n::Lang::ZhTw.tr(key).to_string()),
             AppError::Rejected(items) => Some(
                 items
                     .iter()

@@ -22,13 +22,15 @@ use crate::domain::evidence::{
 use crate::domain::indicators::IndicatorType;
 use crate::domain::{Action, Bilingual};
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::services::evidence::{self as svc, ItemFields, Stored, Upload};
-use crate::services::incidents::{self as incidents, Acting};
+use crate::services::incidents;
 use crate::services::indicators::{self as ioc, IndicatorInput};
 use crate::services::preparedness as prep;
+use crate::services::Acting;
 use crate::web::extract::{CsrfForm, Nav, PageQuery, SignedIn};
-use crate::web::i18n::Lang;
-use crate::web::incidents::{csv_field, parse_id, parse_local_time, show_time};
+use crate::web::format::{csv_field, show_time};
+use crate::web::forms::{parse_id, parse_local_time};
 use crate::web::preparedness::{
     member_lines, member_rows, members_of, messages, position_options, MemberLine, MemberRow,
     PositionOption,

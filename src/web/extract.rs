@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::db::{self, agencies::Agency, users::User};
 use crate::domain::{AgencyKind, Role};
 use crate::error::AppError;
-use crate::web::i18n::Lang;
+use crate::i18n::Lang;
 use crate::web::AppState;
 
 pub const SESSION_USER: &str = "user_id";

@@ -9,9 +9,9 @@ use axum::Router;
 use crate::db;
 use crate::domain::EscalationTarget;
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::services::directory;
 use crate::web::extract::{Nav, SignedIn};
-use crate::web::i18n::Lang;
 use crate::web::{labels, render, AppState};
 
 pub fn router() -> Router<AppState> {

@@ -1,15 +1,13 @@
 //! Incident pages: the agency's list, filing, the incident page with its stage forms, and the
 //! queues of commanders and supervising agencies.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -19,9 +17,12 @@ use crate::domain::{
     ImpactKind, ImprovementHorizon, IncidentLevel, IncidentStatus, Stage,
 };
 use crate::error::{AppError, FieldErrors};
-use crate::services::incidents::{self as svc, Acting, FilingInput, IncidentView, StageAction};
+use crate::i18n::Lang;
+use crate::services::incidents::{self as svc, FilingInput, IncidentView, StageAction};
+use crate::services::Acting;
 use crate::web::extract::{CsrfForm, Nav, SignedIn};
-use crate::web::i18n::Lang;
+use crate::web::format::{csv_field, input_time, level_label, show_time, status_label};
+use crate::web::forms::{parse_id, parse_local_time, Choice, Typed};
 use crate::web::{render, AppState, Pager};
 
 const PER_PAGE: u32 = 25;
@@ -47,69 +48,6 @@ fn acting(me: &SignedIn) -> Acting<'_> {
         user: &me.user,
         agency: &me.agency,
     }
-}
-
-pub fn parse_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
-}
-
-/// RFC 3339 (the API), or a `datetime-local` value, which is Taipei wall-clock time (the forms).
-pub fn parse_local_time(raw: &str) -> Option<DateTime<Utc>> {
-    let raw = raw.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
-        .ok()?;
-    domain::TAIPEI
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-pub fn show_time(t: DateTime<Utc>) -> String {
-    domain::to_taipei(t).format("%Y-%m-%d %H:%M").to_string()
-}
-
-fn input_time(t: DateTime<Utc>) -> String {
-    domain::to_taipei(t).format("%Y-%m-%dT%H:%M").to_string()
-}
-
-pub fn level_label(t: Lang, l: IncidentLevel) -> String {
-    t.pick(l.label_zh(), l.label_en()).to_string()
-}
-
-pub fn status_label(t: Lang, s: IncidentStatus) -> String {
-    t.pick(s.label_zh(), s.label_en()).to_string()
-}
-
-/// What a form's user typed, to put back into the form when it comes back with errors.
-#[derive(Default)]
-pub struct Typed(HashMap<String, String>);
-
-impl Typed {
-    pub fn v(&self, key: &str) -> &str {
-        self.0.get(key).map_or("", String::as_str)
-    }
-    pub fn on(&self, key: &str) -> bool {
-        !self.v(key).is_empty()
-    }
-    pub(crate) fn from_pairs(pairs: &[(String, String)]) -> Self {
-        let mut map = HashMap::new();
-        for (k, v) in pairs {
-            if k != "csrf" && k != "password" {
-                map.entry(k.clone()).or_insert_with(|| v.clone());
-            }
-        }
-        Typed(map)
-    }
-}
-
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub checked: bool,
 }
 
 // ---- list ------------------------------------------------------------------------------
@@ -422,7 +360,7 @@ fn new_page(me: &SignedIn, typed: Typed, errors: FieldErrors) -> NewPage {
 async fn new_form(me: SignedIn) -> Result<Response, AppError> {
     svc::may_file(acting(&me))?;
     let mut typed = Typed::default();
-    typed.0.insert("aware_at".into(), input_time(Utc::now()));
+    typed.set("aware_at", input_time(Utc::now()));
     Ok(render(&new_page(&me, typed, FieldErrors::default()))?.into_response())
 }
 
@@ -1051,7 +989,7 @@ async fn act(
     };
     let v = svc::view(&state.pool, acting(&me), id).await?;
     let mut typed = typed;
-    typed.0.insert("form".into(), name);
+    typed.set("form", name);
     Ok((status, render(&show_page(&me, v, typed, errors, problem))?).into_response())
 }
 
@@ -1120,23 +1058,6 @@ async fn report_pdf(
         bytes,
     )
         .into_response())
-}
-
-// ---- CSV export --------------------------------------------------------------------------
-
-/// One CSV field: quoted when needed, and a leading `=`, `+`, `-` or `@` neutralised so that a
-/// spreadsheet does not run a text field as a formula.
-pub fn csv_field(raw: &str) -> String {
-    let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{raw}")
-    } else {
-        raw.to_string()
-    };
-    if guarded.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
-    }
 }
 
 fn csv_response(t: Lang, list: &[Incident], name: &str) -> Response {
@@ -1265,19 +1186,4 @@ async fn board_csv(State(state): State<AppState>, me: SignedIn) -> Result<Respon
     )
     .await?;
     Ok(csv_response(me.ctx.t, &list, "board"))
-}
-
-#[cfg(test)]
-mod csv_tests {
-    use super::csv_field;
-
-    #[test]
-    fn fields_are_quoted_and_formulas_neutralised() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("-1+1"), "'-1+1");
-        assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
-    }
 }

@@ -1,7 +1,7 @@
 //! Display names for domain values, in the page's language.
 
 use crate::domain::{AgencyKind, ResponsibilityLevel, Role};
-use crate::web::i18n::Lang;
+use crate::i18n::Lang;
 
 pub fn agency_kind(t: Lang, kind: AgencyKind) -> &'static str {
     t.pick(kind.label_zh(), kind.label_en())

@@ -7,8 +7,9 @@ pub mod auth;
 pub mod error;
 pub mod evidence;
 pub mod extract;
+pub mod format;
+pub mod forms;
 pub mod home;
-pub mod i18n;
 pub mod incidents;
 pub mod labels;
 pub mod notifications;
@@ -38,8 +39,8 @@ use tracing::Level;
 use crate::config::Settings;
 use crate::db::PageRequest;
 use crate::error::AppError;
+use crate::i18n::Lang;
 use extract::{Ctx, Nav};
-use i18n::Lang;
 
 #[derive(Clone)]
 pub struct AppState {

@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::web::extract::{CsrfForm, Nav, PageQuery, SignedIn};
-use crate::web::i18n::Lang;
-use crate::web::incidents::show_time;
+use crate::web::format::show_time;
 use crate::web::{render, AppState, Pager};
 
 pub fn router() -> Router<AppState> {

@@ -8,10 +8,10 @@ use axum::Router;
 
 use crate::domain::{Category, IncidentLevel, IncidentStatus};
 use crate::error::AppError;
-use crate::services::{incidents::Acting, oversight};
+use crate::i18n::Lang;
+use crate::services::{oversight, Acting};
 use crate::web::extract::{Nav, SignedIn};
-use crate::web::i18n::Lang;
-use crate::web::incidents::{level_label, status_label};
+use crate::web::format::{level_label, status_label};
 use crate::web::{render, AppState};
 
 pub fn router() -> Router<AppState> {

@@ -15,11 +15,11 @@ use crate::domain::log_duty::{self, LogDuty, ProtectionLevel};
 use crate::domain::team::{DrillInput, DrillKind, DrillStatus, Position, RosterMember};
 use crate::domain::{AgencyAction, Bilingual};
 use crate::error::AppError;
-use crate::services::incidents::Acting;
+use crate::i18n::Lang;
 use crate::services::preparedness as svc;
+use crate::services::Acting;
 use crate::web::extract::{CsrfForm, Nav, PageQuery, SignedIn};
-use crate::web::i18n::Lang;
-use crate::web::incidents::show_time;
+use crate::web::format::show_time;
 use crate::web::{render, render_form, AppState, Pager};
 
 pub fn router() -> Router<AppState> {

@@ -1,0 +1,3 @@
+//! Texts of admin.
+
+pub(super) const ENTRIES: &[(&str, &str, &str)] = &[];

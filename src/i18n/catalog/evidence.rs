@@ -1,0 +1,3 @@
+//! Texts of evidence.
+
+pub(super) const ENTRIES: &[(&str, &str, &str)] = &[];

@@ -1,0 +1,3 @@
+//! Texts of indicators.
+
+pub(super) const ENTRIES: &[(&str, &str, &str)] = &[];

@@ -1,0 +1,3 @@
+//! Texts of notifications.
+
+pub(super) const ENTRIES: &[(&str, &str, &str)] = &[];

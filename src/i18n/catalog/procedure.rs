@@ -1,0 +1,3 @@
+//! Texts of procedure.
+
+pub(super) const ENTRIES: &[(&str, &str, &str)] = &[];

@@ -1,0 +1,3 @@
+//! Texts of reports.
+
+pub(super) const ENTRIES: &[(&str, &str, &str)] = &[];

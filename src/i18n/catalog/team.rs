@@ -1,0 +1,3 @@
+//! Texts of team.
+
+pub(super) const ENTRIES: &[(&str, &str, &str)] = &[];

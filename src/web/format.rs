@@ -1,0 +1,53 @@
+//! How values are shown on every page: times in Taipei, levels and stages by name, CSV fields.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{self, IncidentLevel, IncidentStatus};
+use crate::i18n::Lang;
+
+pub fn show_time(t: DateTime<Utc>) -> String {
+    domain::to_taipei(t).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The value a `datetime-local` input shows for `t` (Taipei wall-clock time).
+pub fn input_time(t: DateTime<Utc>) -> String {
+    domain::to_taipei(t).format("%Y-%m-%dT%H:%M").to_string()
+}
+
+pub fn level_label(t: Lang, l: IncidentLevel) -> String {
+    t.pick(l.label_zh(), l.label_en()).to_string()
+}
+
+pub fn status_label(t: Lang, s: IncidentStatus) -> String {
+    t.pick(s.label_zh(), s.label_en()).to_string()
+}
+
+/// One CSV field: quoted when needed, and a leading `=`, `+`, `-` or `@` neutralised so that a
+/// spreadsheet does not run a text field as a formula.
+pub fn csv_field(raw: &str) -> String {
+    let guarded = if raw.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{raw}")
+    } else {
+        raw.to_string()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn fields_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-1+1"), "'-1+1");
+        assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
+    }
+}
