@@ -1,31 +1,11 @@
 //! The one error type of the portal. Services return it; the web layer turns it into a
 //! response (`web::error`). A 5xx says little to the user and everything to the log.
 
-use std::collections::BTreeMap;
+pub use crate::domain::FieldErrors;
 
-/// Field name → message key (translated by the page that shows it).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct FieldErrors(pub BTreeMap<String, String>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &str, message_key: &str) {
-        self.0
-            .entry(field.to_string())
-            .or_insert_with(|| message_key.to_string());
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
-    }
-    /// `Ok(())` when nothing was added, else the errors as an `AppError`.
-    pub fn into_result(self) -> Result<(), AppError> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(AppError::Invalid(self))
-        }
+impl From<FieldErrors> for AppError {
+    fn from(e: FieldErrors) -> Self {
+        AppError::Invalid(e)
     }
 }
 
@@ -61,9 +41,9 @@ pub enum AppError {
     /// A JSON API body that cannot be used; the message says why.
     #[error("unprocessable: {0}")]
     Unprocessable(String),
-    /// A stage action out of order: what is still missing, in both languages.
+    /// A stage action out of order: what is still missing.
     #[error("stage incomplete")]
-    StageIncomplete(Vec<crate::domain::Bilingual>),
+    StageIncomplete(Vec<crate::i18n::Text>),
     /// Too many failed sign-ins: minutes until the next try.
     #[error("throttled")]
     Throttled(i64),

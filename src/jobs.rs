@@ -1,31 +1,35 @@
 //! Background work inside each portal process: reminders of what is due and the e-mail
-//! outbox. Several processes may run side by side: each reminder and e-mail is claimed in
-//! PostgreSQL with `FOR UPDATE SKIP LOCKED`, so nothing is sent twice. Jobs act for the system,
-//! as the database owner (past row-level security), because they span every agency.
+//! outbox. Several processes may run side by side: each incident, reminder and e-mail is
+//! claimed in PostgreSQL with `FOR UPDATE SKIP LOCKED`, so nothing is sent twice. Jobs act for
+//! the system, as the database owner (past row-level security), because they span every agency.
+//!
+//! Which reminders are due is the domain's (`domain::incident::reminders`): the job only picks
+//! the incidents whose stored `reminder_at` has come, asks each what it owes, records it, and
+//! stores when to look again.
 
 use std::time::Duration;
 
 use chrono::Utc;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use sqlx::{PgPool, Row};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::config::Settings;
 use crate::db;
-use crate::domain::notifications::{
-    reminder_recipients, Reminder, DEADLINE_WARNING_MINUTES, IMPROVEMENT_WARNING_DAYS,
-};
-use crate::domain::AgencyId;
+use crate::domain::incident::ReminderKind;
+use crate::domain::notifications::reminder_recipients;
+use crate::domain::{AgencyId, ReminderPolicy};
 
-/// Misses older than this are not reminded any more (nobody needs a reminder of a miss from
-/// last year every minute).
-const MISSED_LOOKBACK_DAYS: i64 = 7;
+/// How many incidents one reminder run looks at, and how many reminders it sends.
+const REMINDER_BATCH: i64 = 200;
+/// How many e-mails one outbox run tries.
+const MAIL_BATCH: usize = 50;
 
 /// Starts the scheduler and the outbox sender on the owner's pool.
 pub fn spawn(owner: PgPool, settings: &Settings) {
     let every = Duration::from_secs(settings.jobs_interval_seconds.max(1));
-    let control_hours = settings.control_report_hours;
+    let policy = ReminderPolicy::with_control_report_hours(settings.control_report_hours);
     let drill_months = settings.drill_period_months;
     let smtp = settings.smtp_host.clone().map(|host| Smtp {
         host,
@@ -36,7 +40,7 @@ pub fn spawn(owner: PgPool, settings: &Settings) {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            if let Err(e) = remind(&owner, control_hours).await {
+            if let Err(e) = remind(&owner, &policy).await {
                 tracing::warn!(error = %e, "reminder run failed");
             }
             if let Err(e) = remind_drills(&owner, drill_months).await {
@@ -51,101 +55,50 @@ pub fn spawn(owner: PgPool, settings: &Settings) {
     });
 }
 
-/// Finds what is due, records one reminder per (incident, kind, due time), then claims and
-/// sends the unsent ones. Returns how many reminders this run sent.
-pub async fn remind(pool: &PgPool, control_report_hours: i64) -> Result<u64, sqlx::Error> {
-    let warn = format!("{DEADLINE_WARNING_MINUTES} minutes");
-    let lookback = format!("{MISSED_LOOKBACK_DAYS} days");
-    // (kind, due column, "done" column) of each deadline that can be reminded.
-    for (name, due, done) in [
-        ("review", "review_due", "reviewed_at"),
-        ("containment", "containment_due", "containment_completed_at"),
-        ("report", "report_submission_due", "report_submitted_at"),
-    ] {
-        sqlx::query(&format!(
-            "INSERT INTO reminders (agency_id, incident_id, kind, due_at, fire_at) \
-             SELECT agency_id, id, CASE WHEN {due} <= now() THEN '{name}_missed' ELSE '{name}_soon' END, {due}, \
-                    CASE WHEN {due} <= now() THEN {due} ELSE {due} - $1::interval END \
-             FROM incidents WHERE {done} IS NULL AND status <> 'closed' \
-               AND {due} BETWEEN now() - $2::interval AND now() + $1::interval \
-             ON CONFLICT DO NOTHING"
-        ))
-        .bind(&warn)
-        .bind(&lookback)
-        .execute(pool)
-        .await?;
+/// Records the reminders that have come due, then sends the unsent ones. Returns how many
+/// reminders this run sent. With no competent authority registered yet (a database still being
+/// set up) there is nobody to remind, and it does nothing.
+pub async fn remind(pool: &PgPool, policy: &ReminderPolicy) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let Some(ca) = db::agencies::competent_authority(&mut tx).await? else {
+        return Ok(0);
+    };
+    let now = Utc::now();
+    for mut incident in db::incidents::claim_due_for_reminders(&mut tx, REMINDER_BATCH).await? {
+        incident.oversight.competent_authority = ca.id;
+        for due in incident.due_reminders(policy, now) {
+            db::jobs::record_reminder(&mut tx, incident.agency, incident.id, &due).await?;
+        }
+        let next = incident.next_reminder_after(policy, now);
+        db::incidents::set_reminder_at(&mut tx, incident.id, next).await?;
     }
-    // Level 3/4 while damage control is open: a control-effect report every N hours.
-    sqlx::query(
-        "INSERT INTO reminders (agency_id, incident_id, kind, due_at, fire_at) \
-         SELECT agency_id, id, 'control_effect_due', due, due FROM ( \
-             SELECT agency_id, id, COALESCE((SELECT max(x::timestamptz) \
-                 FROM jsonb_array_elements_text(record->'control_effect_reports') x), reported_at) \
-                 + make_interval(hours => $1) AS due \
-             FROM incidents WHERE level >= 3 AND containment_completed_at IS NULL AND status <> 'closed') d \
-         WHERE due <= now() ON CONFLICT DO NOTHING",
-    )
-    .bind(i32::try_from(control_report_hours.clamp(1, 24 * 30)).unwrap_or(24))
-    .execute(pool)
-    .await?;
-    // Improvement items near or past their due date.
-    sqlx::query(
-        "INSERT INTO reminders (agency_id, incident_id, kind, due_at, fire_at) \
-         SELECT agency_id, id, CASE WHEN due <= now() THEN 'improvement_missed' ELSE 'improvement_soon' END, due, \
-                CASE WHEN due <= now() THEN due ELSE due - make_interval(days => $1) END \
-         FROM ( \
-             SELECT i.agency_id, i.id, ((item->>'due_on')::date::timestamp AT TIME ZONE 'Asia/Taipei') AS due \
-             FROM incidents i, jsonb_array_elements(i.record->'improvement_items') item \
-             WHERE i.status IN ('root_cause', 'improvement') AND item->>'done_on' IS NULL) d \
-         WHERE due BETWEEN now() - $2::interval AND now() + make_interval(days => $1) \
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(i32::try_from(IMPROVEMENT_WARNING_DAYS).unwrap_or(7))
-    .bind(&lookback)
-    .execute(pool)
-    .await?;
+    tx.commit().await?;
 
     let mut tx = pool.begin().await?;
-    let ca: Uuid = sqlx::query_scalar("SELECT id FROM agencies WHERE kind = 'competent_authority'")
-        .fetch_one(&mut *tx)
-        .await?;
-    let claimed = sqlx::query(
-        "SELECT r.id, r.kind, i.id AS incident_id, i.agency_id, i.escalation_target_id, i.number \
-         FROM reminders r JOIN incidents i ON i.id = r.incident_id \
-         WHERE r.sent_at IS NULL AND r.fire_at <= now() ORDER BY r.fire_at LIMIT 200 \
-         FOR UPDATE OF r SKIP LOCKED",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let claimed = db::jobs::claim_unsent_reminders(&mut tx, REMINDER_BATCH).await?;
     let mut sent = Vec::new();
-    for row in &claimed {
-        let kind: String = row.get("kind");
-        let Some(reminder) = Reminder::of_kind(&kind) else {
+    for r in &claimed {
+        let Some(kind) = ReminderKind::parse(&r.kind) else {
             continue;
         };
-        let target: Option<Uuid> = row.get("escalation_target_id");
         let recipients = reminder_recipients(
-            reminder,
-            AgencyId(row.get("agency_id")),
-            target.map(AgencyId),
-            AgencyId(ca),
+            kind.reminder(),
+            AgencyId(r.agency_id),
+            r.escalation_target_id.map(AgencyId),
+            ca.id,
         );
-        let number: String = row.get("number");
         db::notifications::notify(
             &mut tx,
             &recipients,
-            row.get("incident_id"),
-            &number,
-            &kind,
+            r.incident_id,
+            &r.number,
+            kind.as_str(),
             Uuid::nil(),
         )
         .await?;
-        sent.push(row.get::<i64, _>("id"));
+        sent.push(r.id);
     }
-    sqlx::query("UPDATE reminders SET sent_at = now() WHERE id = ANY($1)")
-        .bind(&sent)
-        .execute(&mut *tx)
-        .await?;
+    db::jobs::mark_reminders_sent(&mut tx, &sent).await?;
     tx.commit().await?;
     Ok(sent.len() as u64)
 }
@@ -154,6 +107,7 @@ pub async fn remind(pool: &PgPool, control_report_hours: i64) -> Result<u64, sql
 /// an e-mail to its CISO and security officers. Returns how many agencies were reminded.
 pub async fn remind_drills(pool: &PgPool, period_months: u32) -> Result<u64, sqlx::Error> {
     use crate::domain::team::{drill_status, DrillKind, DrillStatus};
+    use crate::i18n::Lang;
     let today = crate::domain::to_taipei(chrono::Utc::now()).date_naive();
     let mut reminded = 0;
     for kind in [
@@ -176,11 +130,9 @@ pub async fn remind_drills(pool: &PgPool, period_months: u32) -> Result<u64, sql
                 continue;
             }
             let status = drill_status(kind, last, period, today).message(kind);
-            let subject = format!("{} / {}", status.zh, status.en);
-            let body = format!(
-                "{}\n{}\n\n（本郵件由資通安全事件通報應變入口網發出 · sent by the incident portal）\n",
-                status.zh, status.en
-            );
+            let (zh, en) = (status.zh, status.en);
+            let subject = format!("{zh} / {en}");
+            let body = format!("{zh}\n{en}\n\n{}\n", Lang::ZhTw.get("mail.signature"));
             db::notifications::queue_mail_to_roles(
                 &mut tx,
                 agency,
@@ -210,65 +162,61 @@ pub fn backoff(attempt: i32) -> chrono::Duration {
     chrono::Duration::seconds(secs.min(3600))
 }
 
-/// Sends what is due in the outbox. A failure stays in the outbox with its error and is retried
-/// later; it never undoes the action that queued it. Returns how many were sent.
+/// Sends what is due in the outbox, one message per short transaction (claim, send, mark). A
+/// failure stays in the outbox with its error and is retried later; it never undoes the action
+/// that queued it. Returns how many were sent.
 pub async fn send_outbox(pool: &PgPool, smtp: &Smtp) -> Result<u64, sqlx::Error> {
     let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
         .port(smtp.port)
         .timeout(Some(Duration::from_secs(10)))
         .build();
-    let mut tx = pool.begin().await?;
-    let due = sqlx::query(
-        "SELECT id, to_address, subject, body, attempts FROM outbox \
-         WHERE sent_at IS NULL AND next_attempt_at <= now() ORDER BY id LIMIT 50 FOR UPDATE SKIP LOCKED",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
     let mut sent = 0;
-    for row in due {
-        let id: i64 = row.get("id");
-        let attempts: i32 = row.get::<i32, _>("attempts") + 1;
-        let result = async {
-            let message = Message::builder()
-                .from(
-                    smtp.from
-                        .parse::<Mailbox>()
-                        .map_err(|e| format!("sender: {e}"))?,
-                )
-                .to(row
-                    .get::<String, _>("to_address")
-                    .parse::<Mailbox>()
-                    .map_err(|e| format!("recipient: {e}"))?)
-                .subject(row.get::<String, _>("subject"))
-                .header(ContentType::TEXT_PLAIN)
-                .body(row.get::<String, _>("body"))
-                .map_err(|e| e.to_string())?;
-            mailer.send(message).await.map_err(|e| e.to_string())
-        }
-        .await;
-        match result {
-            Ok(_) => {
-                sqlx::query("UPDATE outbox SET sent_at = now(), attempts = $2, last_error = NULL WHERE id = $1")
-                    .bind(id)
-                    .bind(attempts)
-                    .execute(&mut *tx)
-                    .await?;
+    for _ in 0..MAIL_BATCH {
+        let mut tx = pool.begin().await?;
+        let Some(mail) = db::jobs::claim_due_mail(&mut tx, 1).await?.pop() else {
+            break;
+        };
+        let attempts = mail.attempts + 1;
+        match deliver(&mailer, smtp, &mail).await {
+            Ok(()) => {
+                db::jobs::mark_mail_sent(&mut tx, mail.id, attempts).await?;
                 sent += 1;
             }
             Err(error) => {
-                sqlx::query("UPDATE outbox SET attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $1")
-                    .bind(id)
-                    .bind(attempts)
-                    .bind(Utc::now() + backoff(attempts))
-                    .bind(&error)
-                    .execute(&mut *tx)
-                    .await?;
-                tracing::warn!(outbox = id, attempts, error = %error, "e-mail not sent; will retry");
+                let retry_at = Utc::now() + backoff(attempts);
+                db::jobs::mark_mail_failed(&mut tx, mail.id, attempts, retry_at, &error).await?;
+                tracing::warn!(outbox = mail.id, attempts, error = %error, "e-mail not sent; will retry");
             }
         }
+        tx.commit().await?;
     }
-    tx.commit().await?;
     Ok(sent)
+}
+
+async fn deliver(
+    mailer: &AsyncSmtpTransport<Tokio1Executor>,
+    smtp: &Smtp,
+    mail: &db::jobs::QueuedMail,
+) -> Result<(), String> {
+    let message = Message::builder()
+        .from(
+            smtp.from
+                .parse::<Mailbox>()
+                .map_err(|e| format!("sender: {e}"))?,
+        )
+        .to(mail
+            .to_address
+            .parse::<Mailbox>()
+            .map_err(|e| format!("recipient: {e}"))?)
+        .subject(mail.subject.clone())
+        .header(ContentType::TEXT_PLAIN)
+        .body(mail.body.clone())
+        .map_err(|e| e.to_string())?;
+    mailer
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

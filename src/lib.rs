@@ -2,6 +2,8 @@
 //!
 //! Layers point one way: `web` → `services` → `db` → `domain`.
 
+/// The national-scale synthetic data of the load benchmark: not in the production build.
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod config;
 pub mod db;

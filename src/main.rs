@@ -5,11 +5,7 @@ use portal::services::demo;
 use portal::startup::{self, Application};
 
 #[derive(Parser)]
-#[command(
-    name = "portal",
-    version,
-    about = "資通安全事件通報應變入口網 · Cybersecurity incident portal"
-)]
+#[command(name = "portal", version, about = about())]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,12 +22,23 @@ enum Command {
     /// Check every incident timeline's hash chain; exits 1 naming the first broken entry.
     VerifyTimeline(Settings),
     /// Fill an empty database with national-scale synthetic data for the load benchmark.
+    #[cfg(feature = "bench")]
     BenchSeed {
         #[command(flatten)]
         options: portal::bench::SeedOptions,
         #[command(flatten)]
         settings: Settings,
     },
+}
+
+/// The command's one-line description, in both languages.
+fn about() -> String {
+    use portal::i18n::Lang;
+    format!(
+        "{} · {}",
+        Lang::ZhTw.get("app.name"),
+        Lang::En.get("app.name")
+    )
 }
 
 #[tokio::main]
@@ -67,6 +74,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             };
         }
+        #[cfg(feature = "bench")]
         Command::BenchSeed { options, settings } => {
             let db = startup::connect(&settings).await?;
             let seeded = portal::bench::seed(&db.pool, &options).await;

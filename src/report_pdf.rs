@@ -28,6 +28,8 @@ use skrifa::raw::FileRef;
 use skrifa::string::StringId;
 use skrifa::{charmap::Charmap, FontRef, MetadataProvider};
 
+use crate::i18n::{Lang, Text};
+
 /// The report to render. The lead wires this from the incident and its report fields.
 #[derive(Debug, Clone, Default)]
 pub struct ReportDoc {
@@ -42,6 +44,8 @@ pub struct ReportDoc {
     /// The classified-document number, shown on page 1 (as 密件編號) once recorded.
     pub classified_number: Option<String>,
     pub sections: Vec<ReportSection>,
+    /// The language of the document's fixed words (the 密件 mark, page numbers).
+    pub lang: Lang,
 }
 
 /// One numbered part of the report: a heading and its paragraphs (which may be long and
@@ -50,6 +54,8 @@ pub struct ReportDoc {
 pub struct ReportSection {
     pub heading: String,
     pub paragraphs: Vec<String>,
+    /// An anchor for the printable page (e.g. the parts not yet on record).
+    pub id: Option<&'static str>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -167,8 +173,6 @@ const HEADING_SIZE: f32 = 13.5;
 const BODY_SIZE: f32 = 11.5;
 const FOOTER_SIZE: f32 = 9.5;
 const LINE_FACTOR: f32 = 1.65;
-
-const CLASSIFIED_MARK: &str = "密件";
 
 fn black() -> rgb::Color {
     rgb::Color::new(0, 0, 0)
@@ -426,7 +430,7 @@ fn layout(doc: &ReportDoc, m: &Metrics) -> Vec<Vec<Item>> {
     };
 
     let title = if doc.title.trim().is_empty() {
-        "調查、處理及改善報告"
+        doc.lang.get("report.title.investigation")
     } else {
         doc.title.trim()
     };
@@ -434,20 +438,21 @@ fn layout(doc: &ReportDoc, m: &Metrics) -> Vec<Vec<Item>> {
         l.line(line, TITLE_SIZE, true, black(), 0.0, 0.5);
     }
     l.y += 4.0;
-    let mut meta = vec![format!("事件編號：{}", doc.number)];
+    let t = doc.lang;
+    let mut meta = vec![format!("{}{}", t.get("report.number_label"), doc.number)];
     if let Some(n) = doc
         .classified_number
         .as_deref()
         .filter(|n| !n.trim().is_empty())
     {
-        meta.push(format!("{CLASSIFIED_MARK}編號：{}", n.trim()));
+        meta.push(format!(
+            "{}{}",
+            t.get("report.classified_number_label"),
+            n.trim()
+        ));
     }
-    for text in meta {
-        let color = if text.starts_with(CLASSIFIED_MARK) {
-            red()
-        } else {
-            black()
-        };
+    for (i, text) in meta.into_iter().enumerate() {
+        let color = if i > 0 { red() } else { black() };
         l.line(text, BODY_SIZE, false, color, 0.0, 1.0);
     }
     l.y += 4.0;
@@ -542,8 +547,9 @@ fn draw_box(s: &mut Surface, rect: Rect, color: rgb::Color) {
 }
 
 /// The red boxed 密件 mark centred on `baseline`.
-fn draw_mark(s: &mut Surface, font: &Font, m: &Metrics, baseline: f32) {
-    let w = m.width(CLASSIFIED_MARK, MARK_SIZE);
+fn draw_mark(s: &mut Surface, font: &Font, m: &Metrics, t: Lang, baseline: f32) {
+    let mark = t.get("report.classified_mark");
+    let w = m.width(mark, MARK_SIZE);
     let x = (PAGE_W - w) / 2.0;
     draw_text(
         s,
@@ -555,7 +561,7 @@ fn draw_mark(s: &mut Surface, font: &Font, m: &Metrics, baseline: f32) {
             size: MARK_SIZE,
             bold: true,
             color: red(),
-            text: CLASSIFIED_MARK.into(),
+            text: mark.into(),
             gap: 0.0,
         },
     );
@@ -588,7 +594,7 @@ fn draw_header_footer(
     };
     // Header: 密件 (classified) on top, then agency left and incident number right, then a rule.
     if doc.classified {
-        draw_mark(s, font, m, 34.0);
+        draw_mark(s, font, m, doc.lang, 34.0);
     }
     let header_base = 60.0;
     let number_w = m.width(&doc.number, HEADER_SIZE);
@@ -622,7 +628,11 @@ fn draw_header_footer(
     // Footer: a rule, the page number, and 密件 again below it.
     let footer_rule = PAGE_H - 62.0;
     draw_line(s, MARGIN_X, PAGE_W - MARGIN_X, footer_rule, 0.5, grey());
-    let label = format!("第 {n} 頁／共 {total} 頁");
+    let label = doc.lang.text(
+        &Text::key("report.page_of")
+            .with("page", n)
+            .with("pages", total),
+    );
     let w = m.width(&label, FOOTER_SIZE);
     draw_text(
         s,
@@ -631,7 +641,7 @@ fn draw_header_footer(
         &small((PAGE_W - w) / 2.0, footer_rule + 16.0, FOOTER_SIZE, label),
     );
     if doc.classified {
-        draw_mark(s, font, m, PAGE_H - 18.0);
+        draw_mark(s, font, m, doc.lang, PAGE_H - 18.0);
     }
 }
 
@@ -709,6 +719,7 @@ mod tests {
                 ReportSection {
                     heading: "一、事件發生原因".into(),
                     paragraphs: vec!["根本原因：弱密碼遭暴力破解".into(), long.clone()],
+                    id: None,
                 },
                 ReportSection {
                     heading: "二、處理情形".into(),
@@ -716,12 +727,15 @@ mod tests {
                         "1. 隔離受害主機。\n2. 重設所有管理帳號密碼，並啟用多因子驗證（MFA）。\n3. 檢視防火牆規則。"
                             .into(),
                     ],
+                    id: None,
                 },
                 ReportSection {
                     heading: "三、改善措施".into(),
                     paragraphs: vec![long],
+                    id: None,
                 },
             ],
+            lang: Lang::ZhTw,
         }
     }
 

@@ -1,47 +1,20 @@
-//! Incidents. Queries run inside a transaction acting for a user (`db::begin_as`), so
-//! row-level security limits them to what that user may see even where a WHERE is missing.
+//! Incidents: the aggregate mapped to its row, and the lists. Queries run inside a transaction
+//! acting for a user (`db::begin_as`), so row-level security limits them to what that user may
+//! see even where a WHERE is missing.
+//!
+//! The facts a list, a job or an index needs are columns; the rest of the stage record is one
+//! JSON document that no query looks inside. The derived columns (deadlines, `next_due`,
+//! `reminder_at`, `awaiting_commander`, `last_control_report_at`) are written only by [`save`]
+//! from the domain's [`Schedule`].
 
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
 use crate::domain::{
-    AgencyId, Category, Deadline, DeadlineKind, Impact, IncidentLevel, IncidentRecord,
-    IncidentStatus,
+    AgencyId, Category, Impact, Incident, IncidentLevel, IncidentStatus, InitialReport,
+    OtherMeansReport, Oversight, Schedule, StageRecord,
 };
-
-#[derive(Debug, Clone)]
-pub struct Incident {
-    pub id: Uuid,
-    pub agency_id: AgencyId,
-    pub number: String,
-    pub title: String,
-    pub category: Category,
-    pub subcategory: String,
-    pub summary: String,
-    pub contact: String,
-    pub impacts: Vec<Impact>,
-    pub proposed_level: IncidentLevel,
-    pub level: IncidentLevel,
-    pub personal_data: bool,
-    pub aware_at: DateTime<Utc>,
-    pub occurred_at: Option<DateTime<Utc>>,
-    pub reported_at: DateTime<Utc>,
-    pub other_means_reported_at: Option<DateTime<Utc>>,
-    pub other_means_reason: String,
-    pub escalation_target_id: Option<AgencyId>,
-    pub status: IncidentStatus,
-    pub record: IncidentRecord,
-    pub reviewed_at: Option<DateTime<Utc>>,
-    pub review_relayed_at: Option<DateTime<Utc>>,
-    pub containment_completed_at: Option<DateTime<Utc>>,
-    pub report_submitted_at: Option<DateTime<Utc>>,
-    pub report_extended_until: Option<DateTime<Utc>>,
-    pub homeland_relayed_at: Option<DateTime<Utc>>,
-    pub next_due: Option<DateTime<Utc>>,
-    pub agency_name_zh: String,
-    pub agency_name_en: String,
-}
 
 #[derive(FromRow)]
 struct Row {
@@ -64,16 +37,13 @@ struct Row {
     other_means_reason: String,
     escalation_target_id: Option<Uuid>,
     status: String,
-    record: sqlx::types::Json<IncidentRecord>,
+    record: sqlx::types::Json<StageRecord>,
     reviewed_at: Option<DateTime<Utc>>,
     review_relayed_at: Option<DateTime<Utc>>,
     containment_completed_at: Option<DateTime<Utc>>,
     report_submitted_at: Option<DateTime<Utc>>,
     report_extended_until: Option<DateTime<Utc>>,
     homeland_relayed_at: Option<DateTime<Utc>>,
-    next_due: Option<DateTime<Utc>>,
-    agency_name_zh: String,
-    agency_name_en: String,
 }
 
 fn level(n: i16) -> Result<IncidentLevel, sqlx::Error> {
@@ -83,29 +53,36 @@ fn level(n: i16) -> Result<IncidentLevel, sqlx::Error> {
         .ok_or_else(|| sqlx::Error::Decode(format!("incident level {n}").into()))
 }
 
+fn corrupt(what: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("incident {what}").into())
+}
+
 impl TryFrom<Row> for Incident {
     type Error = sqlx::Error;
     fn try_from(r: Row) -> Result<Self, sqlx::Error> {
-        let corrupt = |what: &str| sqlx::Error::Decode(format!("incident {what}").into());
         Ok(Incident {
             id: r.id,
-            agency_id: AgencyId(r.agency_id),
+            agency: AgencyId(r.agency_id),
             number: r.number,
-            title: r.title,
-            category: Category::parse(&r.category).ok_or_else(|| corrupt("category"))?,
-            subcategory: r.subcategory,
-            summary: r.summary,
-            contact: r.contact,
-            impacts: r.impacts.0,
+            report: InitialReport {
+                title: r.title,
+                category: Category::parse(&r.category).ok_or_else(|| corrupt("category"))?,
+                subcategory: r.subcategory,
+                summary: r.summary,
+                contact: r.contact,
+                impacts: r.impacts.0,
+                personal_data: r.personal_data,
+                aware_at: r.aware_at,
+                occurred_at: r.occurred_at,
+                other_means: r.other_means_reported_at.map(|at| OtherMeansReport {
+                    at,
+                    reason: r.other_means_reason,
+                }),
+            },
+            reported_at: r.reported_at,
             proposed_level: level(r.proposed_level)?,
             level: level(r.level)?,
-            personal_data: r.personal_data,
-            aware_at: r.aware_at,
-            occurred_at: r.occurred_at,
-            reported_at: r.reported_at,
-            other_means_reported_at: r.other_means_reported_at,
-            other_means_reason: r.other_means_reason,
-            escalation_target_id: r.escalation_target_id.map(AgencyId),
+            escalation_target: r.escalation_target_id.map(AgencyId),
             status: IncidentStatus::parse(&r.status).ok_or_else(|| corrupt("status"))?,
             record: r.record.0,
             reviewed_at: r.reviewed_at,
@@ -114,26 +91,19 @@ impl TryFrom<Row> for Incident {
             report_submitted_at: r.report_submitted_at,
             report_extended_until: r.report_extended_until,
             homeland_relayed_at: r.homeland_relayed_at,
-            next_due: r.next_due,
-            agency_name_zh: r.agency_name_zh,
-            agency_name_en: r.agency_name_en,
+            oversight: Oversight::default(),
         })
     }
 }
 
-const SELECT: &str = "SELECT i.id, i.agency_id, i.number, i.title, i.category, i.subcategory, i.summary, \
+const COLUMNS: &str = "i.id, i.agency_id, i.number, i.title, i.category, i.subcategory, i.summary, \
      i.contact, i.impacts, i.proposed_level, i.level, i.personal_data, i.aware_at, i.occurred_at, \
      i.reported_at, i.other_means_reported_at, i.other_means_reason, i.escalation_target_id, i.status, \
      i.record, i.reviewed_at, i.review_relayed_at, i.containment_completed_at, i.report_submitted_at, \
-     i.report_extended_until, i.homeland_relayed_at, i.next_due, \
-     a.name_zh AS agency_name_zh, a.name_en AS agency_name_en \
-     FROM incidents i JOIN agencies a ON a.id = i.agency_id";
-
-fn convert(rows: Vec<Row>) -> Result<Vec<Incident>, sqlx::Error> {
-    rows.into_iter().map(Incident::try_from).collect()
-}
+     i.report_extended_until, i.homeland_relayed_at";
 
 /// The next sequence number of an agency's incidents in a year.
+#[tracing::instrument(skip_all, fields(agency = %agency.0, year))]
 pub async fn next_sequence(
     conn: &mut PgConnection,
     agency: AgencyId,
@@ -149,11 +119,15 @@ pub async fn next_sequence(
     .await
 }
 
+/// A new incident: its facts as filed, then [`save`] for everything that changes.
+#[tracing::instrument(skip_all, fields(incident = %i.id))]
 pub async fn insert(
     conn: &mut PgConnection,
     i: &Incident,
+    schedule: &Schedule,
     created_by: Uuid,
 ) -> Result<(), sqlx::Error> {
+    let r = &i.report;
     sqlx::query(
         "INSERT INTO incidents (id, agency_id, number, title, category, subcategory, summary, contact, \
          impacts, proposed_level, level, personal_data, aware_at, occurred_at, reported_at, \
@@ -161,58 +135,41 @@ pub async fn insert(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
     )
     .bind(i.id)
-    .bind(i.agency_id.0)
+    .bind(i.agency.0)
     .bind(&i.number)
-    .bind(&i.title)
-    .bind(i.category.as_str())
-    .bind(&i.subcategory)
-    .bind(&i.summary)
-    .bind(&i.contact)
-    .bind(sqlx::types::Json(&i.impacts))
+    .bind(&r.title)
+    .bind(r.category.as_str())
+    .bind(&r.subcategory)
+    .bind(&r.summary)
+    .bind(&r.contact)
+    .bind(sqlx::types::Json(&r.impacts))
     .bind(i16::from(i.proposed_level.number()))
     .bind(i16::from(i.level.number()))
-    .bind(i.personal_data)
-    .bind(i.aware_at)
-    .bind(i.occurred_at)
+    .bind(r.personal_data)
+    .bind(r.aware_at)
+    .bind(r.occurred_at)
     .bind(i.reported_at)
-    .bind(i.other_means_reported_at)
-    .bind(&i.other_means_reason)
-    .bind(i.escalation_target_id.map(|x| x.0))
+    .bind(r.other_means.as_ref().map(|o| o.at))
+    .bind(r.other_means.as_ref().map_or("", |o| o.reason.as_str()))
+    .bind(i.escalation_target.map(|x| x.0))
     .bind(i.status.as_str())
     .bind(sqlx::types::Json(&i.record))
     .bind(created_by)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    save(conn, i, schedule).await
 }
 
-/// Saves what changes after filing: level, status, stage record, milestones and deadlines.
-pub async fn save(
-    conn: &mut PgConnection,
-    i: &Incident,
-    deadlines: &[Deadline],
-) -> Result<(), sqlx::Error> {
-    let due = |kind: DeadlineKind| {
-        deadlines
-            .iter()
-            .find(|d| d.kind == kind)
-            .and_then(|d| d.due)
-    };
-    let next_due = if i.status.is_closed() {
-        None
-    } else {
-        deadlines
-            .iter()
-            .filter(|d| d.done_at.is_none())
-            .filter_map(|d| d.due)
-            .min()
-    };
+/// Saves what changes after filing (level, stage, record, milestones) and the derived values.
+#[tracing::instrument(skip_all, fields(incident = %i.id))]
+pub async fn save(conn: &mut PgConnection, i: &Incident, s: &Schedule) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE incidents SET level = $2, status = $3, record = $4, reviewed_at = $5, review_relayed_at = $6, \
          containment_completed_at = $7, report_submitted_at = $8, report_extended_until = $9, \
          homeland_relayed_at = $10, report_due = $11, review_due = $12, relay_due = $13, \
-         containment_due = $14, report_submission_due = $15, next_due = $16, updated_at = now() \
-         WHERE id = $1",
+         containment_due = $14, report_submission_due = $15, next_due = $16, reminder_at = $17, \
+         awaiting_commander = $18, last_control_report_at = $19, escalation_target_id = $20, \
+         updated_at = now() WHERE id = $1",
     )
     .bind(i.id)
     .bind(i16::from(i.level.number()))
@@ -224,39 +181,98 @@ pub async fn save(
     .bind(i.report_submitted_at)
     .bind(i.report_extended_until)
     .bind(i.homeland_relayed_at)
-    .bind(due(DeadlineKind::Report))
-    .bind(due(DeadlineKind::Review))
-    .bind(due(DeadlineKind::ReviewRelay))
-    .bind(due(DeadlineKind::Containment))
-    .bind(due(DeadlineKind::InvestigationReport))
-    .bind(next_due)
+    .bind(s.report_due)
+    .bind(s.review_due)
+    .bind(s.relay_due)
+    .bind(s.containment_due)
+    .bind(s.report_submission_due)
+    .bind(s.next_due)
+    .bind(s.reminder_at)
+    .bind(s.awaiting_commander)
+    .bind(s.last_control_report_at)
+    .bind(i.escalation_target.map(|x| x.0))
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// One incident if the acting user may see it (row-level security decides).
+/// One incident if the acting user may see it (row-level security decides). Its oversight is
+/// not stored: the service fills it from the agency register.
+#[tracing::instrument(skip_all, fields(incident = %id))]
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<Incident>, sqlx::Error> {
-    sqlx::query_as::<_, Row>(&format!("{SELECT} WHERE i.id = $1"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .map(Incident::try_from)
-        .transpose()
+    sqlx::query_as::<_, Row>(&format!(
+        "SELECT {COLUMNS} FROM incidents i WHERE i.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .map(Incident::try_from)
+    .transpose()
 }
 
 /// The same, locked for a change.
+#[tracing::instrument(skip_all, fields(incident = %id))]
 pub async fn get_for_update(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<Incident>, sqlx::Error> {
-    sqlx::query_as::<_, Row>(&format!("{SELECT} WHERE i.id = $1 FOR UPDATE OF i"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .map(Incident::try_from)
-        .transpose()
+    sqlx::query_as::<_, Row>(&format!(
+        "SELECT {COLUMNS} FROM incidents i WHERE i.id = $1 FOR UPDATE OF i"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .map(Incident::try_from)
+    .transpose()
 }
+
+/// What a list shows of an incident: its columns, no stage record.
+#[derive(Debug, Clone, FromRow)]
+pub struct Summary {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub agency_name_zh: String,
+    pub agency_name_en: String,
+    pub number: String,
+    pub title: String,
+    pub category: String,
+    pub level: i16,
+    pub proposed_level: i16,
+    pub status: String,
+    pub personal_data: bool,
+    pub aware_at: DateTime<Utc>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub reported_at: DateTime<Utc>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub escalation_target_id: Option<Uuid>,
+    pub report_due: Option<DateTime<Utc>>,
+    pub review_due: Option<DateTime<Utc>>,
+    pub containment_due: Option<DateTime<Utc>>,
+    pub report_submission_due: Option<DateTime<Utc>>,
+    pub next_due: Option<DateTime<Utc>>,
+    pub last_control_report_at: Option<DateTime<Utc>>,
+    pub report_submitted_at: Option<DateTime<Utc>>,
+    pub homeland_relayed_at: Option<DateTime<Utc>>,
+}
+
+impl Summary {
+    pub fn level(&self) -> IncidentLevel {
+        level(self.level).unwrap_or(IncidentLevel::L1)
+    }
+    pub fn status(&self) -> IncidentStatus {
+        IncidentStatus::parse(&self.status).unwrap_or(IncidentStatus::Closed)
+    }
+    pub fn category(&self) -> Category {
+        Category::parse(&self.category).unwrap_or(Category::Other)
+    }
+}
+
+const SUMMARY: &str = "SELECT i.id, i.agency_id, a.name_zh AS agency_name_zh, a.name_en AS agency_name_en, \
+     i.number, i.title, i.category, i.level, i.proposed_level, i.status, i.personal_data, i.aware_at, \
+     i.occurred_at, i.reported_at, i.reviewed_at, i.escalation_target_id, i.report_due, i.review_due, \
+     i.containment_due, i.report_submission_due, i.next_due, i.last_control_report_at, \
+     i.report_submitted_at, i.homeland_relayed_at \
+     FROM incidents i JOIN agencies a ON a.id = i.agency_id";
 
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
@@ -267,13 +283,14 @@ pub struct ListFilter {
 }
 
 /// An agency's incidents, nearest deadline first.
+#[tracing::instrument(skip_all, fields(agency = %agency.0))]
 pub async fn list_for_agency(
     conn: &mut PgConnection,
     agency: AgencyId,
     f: &ListFilter,
     offset: i64,
     limit: i64,
-) -> Result<(Vec<Incident>, i64), sqlx::Error> {
+) -> Result<(Vec<Summary>, i64), sqlx::Error> {
     let filter = "i.agency_id = $1 AND ($2::text IS NULL OR i.status = $2) \
          AND ($3::smallint IS NULL OR i.level = $3) AND (NOT $4 OR i.next_due < now()) \
          AND ($5::int IS NULL OR extract(year FROM i.aware_at AT TIME ZONE 'Asia/Taipei') = $5)";
@@ -288,8 +305,8 @@ pub async fn list_for_agency(
             .bind(f.year)
             .fetch_one(&mut *conn)
             .await?;
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SELECT} WHERE {filter} ORDER BY i.next_due NULLS LAST, i.id LIMIT $6 OFFSET $7"
+    let rows = sqlx::query_as(&format!(
+        "{SUMMARY} WHERE {filter} ORDER BY i.next_due NULLS LAST, i.id LIMIT $6 OFFSET $7"
     ))
     .bind(agency.0)
     .bind(status)
@@ -300,60 +317,90 @@ pub async fn list_for_agency(
     .bind(offset)
     .fetch_all(conn)
     .await?;
-    Ok((convert(rows)?, total))
+    Ok((rows, total))
 }
 
 /// Incidents of agencies below the reviewer's awaiting the level review: overdue first, then
 /// by review deadline. Row-level security keeps it to what the reviewer may see.
+#[tracing::instrument(skip_all, fields(agency = %reviewer_agency.0))]
 pub async fn review_queue(
     conn: &mut PgConnection,
     reviewer_agency: AgencyId,
     offset: i64,
     limit: i64,
-) -> Result<Vec<Incident>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SELECT} WHERE i.reviewed_at IS NULL AND i.agency_id <> $1 AND i.status <> 'closed' \
+) -> Result<Vec<Summary>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SUMMARY} WHERE i.reviewed_at IS NULL AND i.agency_id <> $1 AND i.status <> 'closed' \
          ORDER BY i.review_due NULLS LAST, i.id LIMIT $2 OFFSET $3"
     ))
     .bind(reviewer_agency.0)
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)
-    .await?;
-    convert(rows)
+    .await
 }
 
 /// Open level-3/4 incidents of agencies below, nearest deadline first.
+#[tracing::instrument(skip_all, fields(agency = %viewer_agency.0))]
 pub async fn major_board(
     conn: &mut PgConnection,
     viewer_agency: AgencyId,
     offset: i64,
     limit: i64,
-) -> Result<Vec<Incident>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SELECT} WHERE i.level >= 3 AND i.status <> 'closed' AND i.agency_id <> $1 \
+) -> Result<Vec<Summary>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SUMMARY} WHERE i.level >= 3 AND i.status <> 'closed' AND i.agency_id <> $1 \
          ORDER BY i.next_due NULLS LAST, i.id LIMIT $2 OFFSET $3"
     ))
     .bind(viewer_agency.0)
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)
-    .await?;
-    convert(rows)
+    .await
 }
 
 /// The agency's root-cause reports submitted to the commander and not yet decided.
+#[tracing::instrument(skip_all, fields(agency = %agency.0))]
 pub async fn awaiting_commander(
     conn: &mut PgConnection,
     agency: AgencyId,
-) -> Result<Vec<Incident>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "{SELECT} WHERE i.agency_id = $1 AND i.status = 'root_cause' \
-         AND i.record->>'submitted_to_commander_at' IS NOT NULL AND i.record->'commander_decision' = 'null' \
-         ORDER BY i.next_due NULLS LAST, i.id"
+) -> Result<Vec<Summary>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "{SUMMARY} WHERE i.agency_id = $1 AND i.awaiting_commander ORDER BY i.next_due NULLS LAST, i.id"
     ))
     .bind(agency.0)
     .fetch_all(conn)
+    .await
+}
+
+/// Open incidents whose next reminder has come, locked so that one portal process handles each
+/// (`SKIP LOCKED`: the others take the next ones). For the reminder job, acting as the owner.
+#[tracing::instrument(skip_all)]
+pub async fn claim_due_for_reminders(
+    conn: &mut PgConnection,
+    limit: i64,
+) -> Result<Vec<Incident>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM incidents i WHERE i.reminder_at <= now() \
+         ORDER BY i.reminder_at LIMIT $1 FOR UPDATE OF i SKIP LOCKED"
+    ))
+    .bind(limit)
+    .fetch_all(conn)
     .await?;
-    convert(rows)
+    rows.into_iter().map(Incident::try_from).collect()
+}
+
+/// When the reminder job must next look at the incident.
+#[tracing::instrument(skip_all, fields(incident = %id))]
+pub async fn set_reminder_at(
+    conn: &mut PgConnection,
+    id: Uuid,
+    at: Option<DateTime<Utc>>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE incidents SET reminder_at = $2 WHERE id = $1")
+        .bind(id)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

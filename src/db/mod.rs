@@ -5,6 +5,7 @@ pub mod agencies;
 pub mod evidence;
 pub mod incidents;
 pub mod indicators;
+pub mod jobs;
 pub mod notifications;
 pub mod oversight;
 pub mod preparedness;

@@ -22,12 +22,7 @@ pub async fn notify(
     }
     let agencies: Vec<Uuid> = recipients.iter().map(|r| r.agency.0).collect();
     let roles: Vec<&str> = recipients.iter().map(|r| r.role.as_str()).collect();
-    let text = crate::domain::notifications::message(kind);
-    let subject = format!("[{number}] {} / {}", text.zh, text.en);
-    let body = format!(
-        "{}\n{}\n\n事件編號 Incident: {number}\n（本郵件由資通安全事件通報應變入口網發出 · sent by the incident portal）\n",
-        text.zh, text.en
-    );
+    let (subject, body) = crate::domain::notifications::email(kind, number);
     let done = sqlx::query(
         "WITH r AS ( \
              SELECT DISTINCT ON (g.user_id) g.agency_id, g.user_id, u.email \

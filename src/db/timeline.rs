@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
-use crate::domain::AgencyId;
+use crate::domain::{AgencyId, IncidentEvent};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Entry {
@@ -97,6 +97,22 @@ pub async fn append(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Appends one of the procedure's own events ([`IncidentEvent`]): its kind and its body.
+pub async fn append_event(
+    conn: &mut PgConnection,
+    incident: Uuid,
+    agency: AgencyId,
+    actor: Option<&Actor>,
+    event: &IncidentEvent,
+) -> Result<(), sqlx::Error> {
+    let tagged = serde_json::to_value(event).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let body = tagged
+        .get("body")
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
+    append(conn, incident, agency, actor, event.kind(), &body).await
 }
 
 const COLUMNS: &str =

@@ -17,12 +17,6 @@ pub struct User {
     pub roles: Vec<Role>,
 }
 
-impl User {
-    pub fn has_role(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
-}
-
 #[derive(FromRow)]
 struct UserRow {
     id: Uuid,

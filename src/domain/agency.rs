@@ -2,11 +2,14 @@
 
 use std::fmt;
 
+use crate::i18n::Text;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// An agency's id. Serialized as the bare UUID.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct AgencyId(pub Uuid);
 
@@ -35,20 +38,12 @@ pub enum AgencyKind {
 }
 
 impl AgencyKind {
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            AgencyKind::Government => "公務機關",
-            AgencyKind::SpecificNonGovernment => "特定非公務機關",
-            AgencyKind::CompetentAuthority => "主管機關",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            AgencyKind::Government => "Government agency",
-            AgencyKind::SpecificNonGovernment => "Specific non-government agency",
-            AgencyKind::CompetentAuthority => "Competent authority",
-        }
+    pub fn label(self) -> Text {
+        Text::key(match self {
+            AgencyKind::Government => "agency_kind.government",
+            AgencyKind::SpecificNonGovernment => "agency_kind.specific_non_government",
+            AgencyKind::CompetentAuthority => "agency_kind.competent_authority",
+        })
     }
 }
 
@@ -84,12 +79,9 @@ impl ResponsibilityLevel {
         }
     }
 
-    pub fn label_zh(self) -> String {
-        format!("{}級", self.as_str())
-    }
-
-    pub fn label_en(self) -> String {
-        format!("Level {}", self.as_str())
+    /// 資通安全責任等級, e.g. C級.
+    pub fn label(self) -> Text {
+        Text::key("responsibility.level").with("level", self.as_str())
     }
 }
 
@@ -124,7 +116,10 @@ mod tests {
         }
         assert_eq!(ResponsibilityLevel::parse("F"), None);
         assert!(ResponsibilityLevel::A < ResponsibilityLevel::E);
-        assert_eq!(ResponsibilityLevel::C.label_zh(), "C級");
+        assert_eq!(
+            crate::i18n::Lang::ZhTw.text(&ResponsibilityLevel::C.label()),
+            "C級"
+        );
     }
 
     #[test]

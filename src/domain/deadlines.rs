@@ -10,6 +10,7 @@ use chrono::{DateTime, FixedOffset, Months, TimeDelta, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::level::IncidentLevel;
+use crate::i18n::Text;
 
 /// Asia/Taipei. Taiwan has observed no daylight saving time since 1979, so
 /// the zone is a fixed UTC+8 and needs no time-zone database (no chrono-tz).
@@ -107,24 +108,14 @@ impl DeadlineKind {
         DeadlineKind::InvestigationReport,
     ];
 
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            DeadlineKind::Report => "通報",
-            DeadlineKind::Review => "審核",
-            DeadlineKind::ReviewRelay => "審核結果送主管機關",
-            DeadlineKind::Containment => "損害控制或復原",
-            DeadlineKind::InvestigationReport => "調查、處理及改善報告",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            DeadlineKind::Report => "Report",
-            DeadlineKind::Review => "Review of the level",
-            DeadlineKind::ReviewRelay => "Review result sent to the competent authority",
-            DeadlineKind::Containment => "Damage control or recovery",
-            DeadlineKind::InvestigationReport => "Investigation, handling and improvement report",
-        }
+    pub fn label(self) -> Text {
+        Text::key(match self {
+            DeadlineKind::Report => "deadline.kind.report",
+            DeadlineKind::Review => "deadline.kind.review",
+            DeadlineKind::ReviewRelay => "deadline.kind.review_relay",
+            DeadlineKind::Containment => "deadline.kind.containment",
+            DeadlineKind::InvestigationReport => "deadline.kind.investigation_report",
+        })
     }
 }
 
@@ -144,24 +135,14 @@ pub enum DeadlineStatus {
 }
 
 impl DeadlineStatus {
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            DeadlineStatus::Met => "如期完成",
-            DeadlineStatus::MetLate => "逾期完成",
-            DeadlineStatus::Pending => "未到期",
-            DeadlineStatus::Overdue => "已逾期",
-            DeadlineStatus::NotYetDetermined => "尚未起算",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            DeadlineStatus::Met => "Met",
-            DeadlineStatus::MetLate => "Met late",
-            DeadlineStatus::Pending => "Pending",
-            DeadlineStatus::Overdue => "Overdue",
-            DeadlineStatus::NotYetDetermined => "Not yet determined",
-        }
+    pub fn label(self) -> Text {
+        Text::key(match self {
+            DeadlineStatus::Met => "deadline.status.met",
+            DeadlineStatus::MetLate => "deadline.status.met_late",
+            DeadlineStatus::Pending => "deadline.status.pending",
+            DeadlineStatus::Overdue => "deadline.status.overdue",
+            DeadlineStatus::NotYetDetermined => "deadline.status.not_yet_determined",
+        })
     }
 }
 

@@ -9,7 +9,7 @@ use std::collections::{HashSet, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use super::agency::{AgencyId, AgencyKind, AgencyRelations};
-use super::Bilingual;
+use crate::i18n::Text;
 
 /// The agency that is notified, reviews the level and receives the reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -32,41 +32,22 @@ impl EscalationTarget {
         }
     }
 
-    /// What the target is, e.g. "上級機關".
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            EscalationTarget::SuperiorAgency(_) => "上級機關",
-            EscalationTarget::SectorAuthority(_) => "中央目的事業主管機關",
-            EscalationTarget::CompetentAuthority(_) => "主管機關",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            EscalationTarget::SuperiorAgency(_) => "Superior agency",
-            EscalationTarget::SectorAuthority(_) => "Central competent authority for the sector",
-            EscalationTarget::CompetentAuthority(_) => "Competent authority",
-        }
+    /// What the target is, e.g. 上級機關.
+    pub fn label(self) -> Text {
+        Text::key(match self {
+            EscalationTarget::SuperiorAgency(_) => "escalation.superior_agency",
+            EscalationTarget::SectorAuthority(_) => "escalation.sector_authority",
+            EscalationTarget::CompetentAuthority(_) => "escalation.competent_authority",
+        })
     }
 
     /// Why this agency is the target, in the procedure's words.
-    pub fn basis(self) -> Bilingual {
-        match self {
-            EscalationTarget::SuperiorAgency(_) => Bilingual::new(
-                "有上級機關者，應通知上級機關",
-                "The agency has a superior agency, so it notifies its superior agency.",
-            ),
-            EscalationTarget::SectorAuthority(_) => Bilingual::new(
-                "無上級機關而有中央目的事業主管機關者，應通知中央目的事業主管機關",
-                "The agency has no superior agency but a central competent authority for its \
-                 sector, so it notifies that sector authority.",
-            ),
-            EscalationTarget::CompetentAuthority(_) => Bilingual::new(
-                "無上級機關者，應通知主管機關",
-                "An agency with no superior agency (or sector authority) notifies the \
-                 competent authority.",
-            ),
-        }
+    pub fn basis(self) -> Text {
+        Text::key(match self {
+            EscalationTarget::SuperiorAgency(_) => "escalation.basis.superior_agency",
+            EscalationTarget::SectorAuthority(_) => "escalation.basis.sector_authority",
+            EscalationTarget::CompetentAuthority(_) => "escalation.basis.competent_authority",
+        })
     }
 }
 
@@ -168,7 +149,7 @@ mod tests {
         let t = escalation_target(&rel, ca).unwrap();
         assert_eq!(t, EscalationTarget::SuperiorAgency(sup));
         assert_eq!(t.agency_id(), sup);
-        assert_eq!(t.label_zh(), "上級機關");
+        assert_eq!(crate::i18n::Lang::ZhTw.text(&t.label()), "上級機關");
     }
 
     #[test]
@@ -197,8 +178,9 @@ mod tests {
         };
         let t = escalation_target(&rel, ca).unwrap();
         assert_eq!(t, EscalationTarget::CompetentAuthority(ca));
-        assert_eq!(t.basis().zh, "無上級機關者，應通知主管機關");
-        assert!(t.basis().en.contains("competent authority"));
+        let (zh, en) = t.basis().both();
+        assert_eq!(zh, "無上級機關者，應通知主管機關");
+        assert!(en.contains("competent authority"));
     }
 
     #[test]

@@ -4,6 +4,10 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::input::{clean_text, FieldErrors};
+use super::level::{classify, ClassifyError, Impact};
+use crate::i18n::Text;
+
 /// Categories of the national platform (國家資通安全通報應變網站).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -38,57 +42,46 @@ impl Category {
         Category::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Category::WebAttack => "網頁攻擊",
-            Category::Intrusion => "非法入侵",
-            Category::Dos => "阻斷服務",
-            Category::Equipment => "設備異常",
-            Category::Other => "其他",
-        }
+    pub fn label(self) -> Text {
+        Text::key(match self {
+            Category::WebAttack => "category.web_attack",
+            Category::Intrusion => "category.intrusion",
+            Category::Dos => "category.dos",
+            Category::Equipment => "category.equipment",
+            Category::Other => "category.other",
+        })
     }
 
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Category::WebAttack => "Web attack",
-            Category::Intrusion => "Intrusion",
-            Category::Dos => "Denial of service",
-            Category::Equipment => "Equipment",
-            Category::Other => "Other",
-        }
-    }
-
-    /// Sub-categories as the platform lists them: (identifier, 中文, English).
-    pub fn subcategories(self) -> &'static [(&'static str, &'static str, &'static str)] {
+    /// Sub-categories as the platform lists them: (identifier, catalog key).
+    pub fn subcategories(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Category::WebAttack => &[
-                ("defacement", "網頁置換", "Defacement"),
-                ("malicious_comment", "惡意留言", "Malicious comments"),
-                ("malicious_page", "惡意網頁", "Malicious page"),
-                ("phishing_page", "釣魚網頁", "Phishing page"),
-                ("web_trojan", "網頁木馬", "Web trojan"),
+                ("defacement", "subcategory.defacement"),
+                ("malicious_comment", "subcategory.malicious_comment"),
+                ("malicious_page", "subcategory.malicious_page"),
+                ("phishing_page", "subcategory.phishing_page"),
+                ("web_trojan", "subcategory.web_trojan"),
                 (
                     "site_personal_data_leak",
-                    "網站個資外洩",
-                    "Personal-data leak from a site",
+                    "subcategory.site_personal_data_leak",
                 ),
             ],
             Category::Intrusion => &[
-                ("system_compromised", "系統遭入侵", "System compromised"),
-                ("malware_implanted", "植入惡意程式", "Malware implanted"),
-                ("abnormal_connections", "異常連線", "Abnormal connections"),
-                ("spam_sending", "發送垃圾郵件", "Spam sending"),
-                ("data_leak", "資料外洩", "Data leak"),
+                ("system_compromised", "subcategory.system_compromised"),
+                ("malware_implanted", "subcategory.malware_implanted"),
+                ("abnormal_connections", "subcategory.abnormal_connections"),
+                ("spam_sending", "subcategory.spam_sending"),
+                ("data_leak", "subcategory.data_leak"),
             ],
             Category::Dos => &[
-                ("outage", "服務中斷", "Outage"),
-                ("degraded_performance", "效能降低", "Degraded performance"),
+                ("outage", "subcategory.outage"),
+                ("degraded_performance", "subcategory.degraded_performance"),
             ],
             Category::Equipment => &[
-                ("damage", "設備毀損", "Damage"),
-                ("power", "電力異常", "Power"),
-                ("network_outage", "網路服務中斷", "Network outage"),
-                ("lost_device", "設備遺失", "Lost device"),
+                ("damage", "subcategory.damage"),
+                ("power", "subcategory.power"),
+                ("network_outage", "subcategory.network_outage"),
+                ("lost_device", "subcategory.lost_device"),
             ],
             Category::Other => &[],
         }
@@ -118,6 +111,17 @@ impl ReportTimeError {
                 "other_means_reported_at"
             }
             ReportTimeError::OtherMeansWithoutReason => "other_means_reason",
+        }
+    }
+
+    /// The catalog key of the message.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            ReportTimeError::AwareInFuture => "error.aware_in_future",
+            ReportTimeError::OccurredAfterAware => "error.occurred_after_aware",
+            ReportTimeError::OtherMeansInFuture => "error.other_means_in_future",
+            ReportTimeError::OtherMeansBeforeAware => "error.other_means_before_aware",
+            ReportTimeError::OtherMeansWithoutReason => "error.other_means_without_reason",
         }
     }
 
@@ -167,6 +171,77 @@ pub fn reported_at(
     other_means_at: Option<DateTime<Utc>>,
 ) -> DateTime<Utc> {
     other_means_at.map_or(filed_at, |o| o.min(filed_at))
+}
+
+/// What an agency files (SPEC 2; art. 6), as the filing form or the API sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilingInput {
+    pub title: String,
+    pub aware_at: DateTime<Utc>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub category: Category,
+    pub subcategory: String,
+    pub impacts: Vec<Impact>,
+    pub personal_data: bool,
+    pub summary: String,
+    pub contact: String,
+    pub affected_systems: Vec<String>,
+    /// When the platform could not be used: when it was reported otherwise, and why.
+    pub other_means: Option<(DateTime<Utc>, String)>,
+}
+
+/// Every field problem of a filing at once, so that the form can show them all.
+pub fn check_filing(input: &FilingInput, now: DateTime<Utc>) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    match clean_text(&input.title, 200) {
+        Some(t) if !t.is_empty() && !t.contains('\n') => {}
+        _ => errors.add("title", "error.title_invalid"),
+    }
+    if clean_text(&input.summary, 10_000).is_none() {
+        errors.add("summary", "error.text_too_long");
+    }
+    if clean_text(&input.contact, 200).is_none() {
+        errors.add("contact", "error.text_too_long");
+    }
+    if !input.subcategory.is_empty()
+        && !input
+            .category
+            .subcategories()
+            .iter()
+            .any(|(code, _)| *code == input.subcategory)
+    {
+        errors.add("subcategory", "error.subcategory_unknown");
+    }
+    if input.affected_systems.len() > 50
+        || input
+            .affected_systems
+            .iter()
+            .any(|s| clean_text(s, 200).is_none_or(|s| s.contains('\n')))
+    {
+        errors.add("affected_systems", "error.systems_invalid");
+    }
+    if let Err(e) = classify(&input.impacts) {
+        errors.add(
+            "impacts",
+            match e {
+                ClassifyError::NoImpacts => "error.impacts_none",
+                ClassifyError::DisruptionOfNationalSecrets { .. } => "error.impacts_impossible",
+            },
+        );
+    }
+    if let Some((_, why)) = &input.other_means {
+        if clean_text(why, 500).is_none_or(|w| w.contains('\n')) {
+            errors.add("other_means_reason", "error.text_too_long");
+        }
+    }
+    let other = input
+        .other_means
+        .as_ref()
+        .map(|(at, why)| (*at, why.as_str()));
+    for e in check_report_times(input.aware_at, input.occurred_at, other, now) {
+        errors.add(e.field(), e.message_key());
+    }
+    errors
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ use chrono::{Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::i18n::Text;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ImprovementHorizon {
@@ -28,47 +30,21 @@ impl ImprovementHorizon {
         ImprovementHorizon::LongTerm,
     ];
 
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ImprovementHorizon::ShortTerm => "短期",
-            ImprovementHorizon::MidTerm => "中期",
-            ImprovementHorizon::LongTerm => "長期",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ImprovementHorizon::ShortTerm => "Short term",
-            ImprovementHorizon::MidTerm => "Mid term",
-            ImprovementHorizon::LongTerm => "Long term",
-        }
+    pub fn label(self) -> Text {
+        Text::key(match self {
+            ImprovementHorizon::ShortTerm => "horizon.short_term",
+            ImprovementHorizon::MidTerm => "horizon.mid_term",
+            ImprovementHorizon::LongTerm => "horizon.long_term",
+        })
     }
 
     /// What the procedure means by the horizon, with its own examples.
-    pub fn description_zh(self) -> &'static str {
-        match self {
-            ImprovementHorizon::ShortTerm => {
-                "完成可立即性修補項目之調整，例如更換密碼或修補程式弱點等"
-            }
-            ImprovementHorizon::MidTerm => {
-                "三至六個月內完成之強化作為，例如盤點機關老舊設備，並訂定汰換期程"
-            }
-            ImprovementHorizon::LongTerm => "二年內完成之管理改善建議，例如培養機關資安人員能力",
-        }
-    }
-
-    pub fn description_en(self) -> &'static str {
-        match self {
-            ImprovementHorizon::ShortTerm => {
-                "Immediate fixes, e.g. changing passwords or patching vulnerabilities"
-            }
-            ImprovementHorizon::MidTerm => {
-                "Done within 3 to 6 months, e.g. inventory old equipment and schedule its replacement"
-            }
-            ImprovementHorizon::LongTerm => {
-                "Done within 2 years, e.g. building the agency's security staff skills"
-            }
-        }
+    pub fn description(self) -> Text {
+        Text::key(match self {
+            ImprovementHorizon::ShortTerm => "horizon.short_term.description",
+            ImprovementHorizon::MidTerm => "horizon.mid_term.description",
+            ImprovementHorizon::LongTerm => "horizon.long_term.description",
+        })
     }
 }
 
@@ -89,20 +65,21 @@ pub enum HorizonError {
 }
 
 impl HorizonError {
-    pub fn zh(&self) -> String {
+    /// What is wrong, in the procedure's words.
+    pub fn message(&self) -> Text {
         match self {
-            HorizonError::DueBeforePlanning => "預定完成日早於規劃日".to_owned(),
+            HorizonError::DueBeforePlanning => Text::key("horizon.error.due_before_planning"),
             HorizonError::ShortTermTooLate { latest } => {
-                format!("短期項目為可立即性修補，預定完成日最晚為 {latest}")
+                Text::key("horizon.error.short_term_too_late").with("latest", latest.to_string())
             }
             HorizonError::MidTermTooEarly { earliest } => {
-                format!("中期項目為三至六個月內完成，預定完成日最早為 {earliest}")
+                Text::key("horizon.error.mid_term_too_early").with("earliest", earliest.to_string())
             }
             HorizonError::MidTermTooLate { latest } => {
-                format!("中期項目為三至六個月內完成，預定完成日最晚為 {latest}")
+                Text::key("horizon.error.mid_term_too_late").with("latest", latest.to_string())
             }
             HorizonError::LongTermTooLate { latest } => {
-                format!("長期項目為二年內完成，預定完成日最晚為 {latest}")
+                Text::key("horizon.error.long_term_too_late").with("latest", latest.to_string())
             }
         }
     }
@@ -257,12 +234,17 @@ mod tests {
 
     #[test]
     fn labels_and_messages() {
-        assert_eq!(ALL_LABELS.map(|h| h.label_zh()), ["短期", "中期", "長期"]);
+        use crate::i18n::Lang;
+        assert_eq!(
+            ALL_LABELS.map(|h| Lang::ZhTw.text(&h.label())),
+            ["短期", "中期", "長期"]
+        );
         let e = HorizonError::LongTermTooLate {
             latest: d(2028, 2, 1),
         };
         assert!(e.to_string().contains("2028-02-01"));
-        assert!(e.zh().contains("2028-02-01"));
+        assert!(Lang::ZhTw.text(&e.message()).contains("2028-02-01"));
+        assert!(Lang::En.text(&e.message()).contains("2 years"));
     }
 
     const ALL_LABELS: [ImprovementHorizon; 3] = ImprovementHorizon::ALL;

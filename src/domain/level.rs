@@ -15,7 +15,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
-use super::Bilingual;
+use crate::i18n::Text;
 
 /// What an impact did: the three security properties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -32,41 +32,24 @@ pub enum ImpactKind {
 impl ImpactKind {
     pub const ALL: [ImpactKind; 3] = [ImpactKind::Leak, ImpactKind::Tamper, ImpactKind::Disruption];
 
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            ImpactKind::Leak => "洩漏",
-            ImpactKind::Tamper => "竄改",
-            ImpactKind::Disruption => "運作受影響或停頓",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ImpactKind::Leak => "Leak (confidentiality)",
-            ImpactKind::Tamper => "Tampering (integrity)",
-            ImpactKind::Disruption => "Operation affected or halted (availability)",
-        }
+    pub fn label(self) -> Text {
+        Text::key(match self {
+            ImpactKind::Leak => "impact.leak",
+            ImpactKind::Tamper => "impact.tamper",
+            ImpactKind::Disruption => "impact.disruption",
+        })
     }
 
     /// The two severities in this kind's own words: leak and tamper are minor
     /// (輕微) or severe (嚴重); a disruption is restored within the tolerable
     /// downtime or not.
-    pub fn severity_label_zh(self, severe: bool) -> &'static str {
-        match (self, severe) {
-            (ImpactKind::Disruption, false) => "於可容忍中斷時間內回復正常運作",
-            (ImpactKind::Disruption, true) => "無法於可容忍中斷時間內回復正常運作",
-            (_, false) => "輕微",
-            (_, true) => "嚴重",
-        }
-    }
-
-    pub fn severity_label_en(self, severe: bool) -> &'static str {
-        match (self, severe) {
-            (ImpactKind::Disruption, false) => "restored within the tolerable downtime",
-            (ImpactKind::Disruption, true) => "not restored within the tolerable downtime",
-            (_, false) => "minor",
-            (_, true) => "severe",
-        }
+    pub fn severity_label(self, severe: bool) -> Text {
+        Text::key(match (self, severe) {
+            (ImpactKind::Disruption, false) => "impact.severity.restored_in_time",
+            (ImpactKind::Disruption, true) => "impact.severity.not_restored_in_time",
+            (_, false) => "impact.severity.minor",
+            (_, true) => "impact.severity.severe",
+        })
     }
 }
 
@@ -95,78 +78,36 @@ impl AssetClass {
         AssetClass::NationalSecret,
     ];
 
-    /// The class in general, for a picker that does not yet know the kind.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            AssetClass::NonCore => "非核心業務資訊或非核心資通系統",
-            AssetClass::Core => "未涉及關鍵基礎設施維運之核心業務資訊或核心資通系統",
-            AssetClass::Sensitive => {
-                "一般公務機密、涉及關鍵基礎設施維運之核心業務資訊或核心資通系統"
-            }
-            AssetClass::NationalSecret => "國家機密",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            AssetClass::NonCore => "Non-core business information or systems",
-            AssetClass::Core => {
-                "Core business information or systems not involving critical-infrastructure operation"
-            }
-            AssetClass::Sensitive => {
-                "General official secrets, or core business information or systems involving critical-infrastructure operation"
-            }
-            AssetClass::NationalSecret => "National secrets",
-        }
+    pub fn label(self) -> Text {
+        Text::key(match self {
+            AssetClass::NonCore => "asset.non_core",
+            AssetClass::Core => "asset.core",
+            AssetClass::Sensitive => "asset.sensitive",
+            AssetClass::NationalSecret => "asset.national_secret",
+        })
     }
 
     /// The class as the regulation names it for one kind of impact
     /// (information for a leak, information or systems for tampering,
     /// the operation of systems for a disruption). `None` for the one
     /// combination the regulation does not have: disruption of national secrets.
-    pub fn label_for(self, kind: ImpactKind) -> Option<Bilingual> {
-        let (zh, en) = match (kind, self) {
-            (ImpactKind::Leak, AssetClass::NonCore) => {
-                ("非核心業務資訊", "Non-core business information")
-            }
-            (ImpactKind::Leak, AssetClass::Core) => (
-                "未涉及關鍵基礎設施維運之核心業務資訊",
-                "Core business information not involving critical-infrastructure operation",
-            ),
-            (ImpactKind::Leak, AssetClass::Sensitive) => (
-                "一般公務機密、涉及關鍵基礎設施維運之核心業務資訊",
-                "General official secrets or core business information involving critical-infrastructure operation",
-            ),
-            (ImpactKind::Tamper, AssetClass::NonCore) => (
-                "非核心業務資訊或非核心資通系統",
-                "Non-core business information or non-core systems",
-            ),
-            (ImpactKind::Tamper, AssetClass::Core) => (
-                "未涉及關鍵基礎設施維運之核心業務資訊或核心資通系統",
-                "Core business information or core systems not involving critical-infrastructure operation",
-            ),
-            (ImpactKind::Tamper, AssetClass::Sensitive) => (
-                "一般公務機密、涉及關鍵基礎設施維運之核心業務資訊或核心資通系統",
-                "General official secrets, or core business information or core systems involving critical-infrastructure operation",
-            ),
+    pub fn label_for(self, kind: ImpactKind) -> Option<Text> {
+        let key = match (kind, self) {
+            (ImpactKind::Leak, AssetClass::NonCore) => "asset.for.leak.non_core",
+            (ImpactKind::Leak, AssetClass::Core) => "asset.for.leak.core",
+            (ImpactKind::Leak, AssetClass::Sensitive) => "asset.for.leak.sensitive",
+            (ImpactKind::Tamper, AssetClass::NonCore) => "asset.for.tamper.non_core",
+            (ImpactKind::Tamper, AssetClass::Core) => "asset.for.tamper.core",
+            (ImpactKind::Tamper, AssetClass::Sensitive) => "asset.for.tamper.sensitive",
             (ImpactKind::Leak | ImpactKind::Tamper, AssetClass::NationalSecret) => {
-                ("國家機密", "National secrets")
+                "asset.for.leak_or_tamper.national_secret"
             }
-            (ImpactKind::Disruption, AssetClass::NonCore) => {
-                ("非核心資通系統之運作", "The operation of non-core systems")
-            }
-            (ImpactKind::Disruption, AssetClass::Core) => (
-                "未涉及關鍵基礎設施維運之核心資通系統之運作",
-                "The operation of core systems not involving critical-infrastructure operation",
-            ),
-            // The note of SPEC 2: for disruption only the CI core applies.
-            (ImpactKind::Disruption, AssetClass::Sensitive) => (
-                "涉及關鍵基礎設施維運之核心資通系統之運作",
-                "The operation of core systems involving critical-infrastructure operation",
-            ),
+            (ImpactKind::Disruption, AssetClass::NonCore) => "asset.for.disruption.non_core",
+            (ImpactKind::Disruption, AssetClass::Core) => "asset.for.disruption.core",
+            (ImpactKind::Disruption, AssetClass::Sensitive) => "asset.for.disruption.sensitive",
             (ImpactKind::Disruption, AssetClass::NationalSecret) => return None,
         };
-        Some(Bilingual::new(zh, en))
+        Some(Text::key(key))
     }
 }
 
@@ -221,22 +162,23 @@ impl IncidentLevel {
         self >= IncidentLevel::L3
     }
 
-    pub fn label_zh(self) -> &'static str {
+    /// The level as the regulation's sentence names it ("屬第三級資通安全事件").
+    fn in_rule_key(self) -> &'static str {
         match self {
-            IncidentLevel::L1 => "第一級",
-            IncidentLevel::L2 => "第二級",
-            IncidentLevel::L3 => "第三級",
-            IncidentLevel::L4 => "第四級",
+            IncidentLevel::L1 => "rule.level.1",
+            IncidentLevel::L2 => "rule.level.2",
+            IncidentLevel::L3 => "rule.level.3",
+            IncidentLevel::L4 => "rule.level.4",
         }
     }
 
-    pub fn label_en(self) -> &'static str {
-        match self {
-            IncidentLevel::L1 => "Level 1",
-            IncidentLevel::L2 => "Level 2",
-            IncidentLevel::L3 => "Level 3",
-            IncidentLevel::L4 => "Level 4",
-        }
+    pub fn label(self) -> Text {
+        Text::key(match self {
+            IncidentLevel::L1 => "level.l1",
+            IncidentLevel::L2 => "level.l2",
+            IncidentLevel::L3 => "level.l3",
+            IncidentLevel::L4 => "level.l4",
+        })
     }
 }
 
@@ -273,7 +215,7 @@ pub struct Classification {
     /// Index into the impacts of the first one that reaches `level`.
     pub deciding_impact: usize,
     /// The regulation's sentence for the deciding impact.
-    pub rule: Bilingual,
+    pub rule: Text,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error, Serialize)]
@@ -291,13 +233,12 @@ pub enum ClassifyError {
 }
 
 impl ClassifyError {
-    pub fn zh(&self) -> String {
+    pub fn message(&self) -> Text {
         match self {
-            ClassifyError::NoImpacts => "未填寫任何影響，無法判定事件等級".to_owned(),
-            ClassifyError::DisruptionOfNationalSecrets { index } => format!(
-                "第{}項影響：國家機密僅有洩漏或竄改，不適用運作受影響或停頓",
-                index + 1
-            ),
+            ClassifyError::NoImpacts => Text::key("classify.no_impacts"),
+            ClassifyError::DisruptionOfNationalSecrets { index } => {
+                Text::key("classify.disruption_of_national_secrets").with("number", index + 1)
+            }
         }
     }
 }
@@ -325,43 +266,27 @@ pub fn impact_level(impact: Impact) -> Result<IncidentLevel, ClassifyError> {
 
 /// The regulation's sentence for one impact, e.g.
 /// "一般公務機密、涉及關鍵基礎設施維運之核心業務資訊遭輕微洩漏，屬第三級資通安全事件".
-pub fn rule_sentence(impact: Impact) -> Result<Bilingual, ClassifyError> {
+pub fn rule_sentence(impact: Impact) -> Result<Text, ClassifyError> {
     let level = impact_level(impact)?;
     let subject = impact
         .asset
         .label_for(impact.kind)
         .ok_or(ClassifyError::DisruptionOfNationalSecrets { index: 0 })?;
     let national = impact.asset == AssetClass::NationalSecret;
-    let (pred_zh, pred_en) = match (impact.kind, impact.severe) {
-        (ImpactKind::Leak, _) if national => ("遭洩漏", "leaked"),
-        (ImpactKind::Tamper, _) if national => ("遭竄改", "tampered with"),
-        (ImpactKind::Leak, false) => ("遭輕微洩漏", "leaked, minor"),
-        (ImpactKind::Leak, true) => ("遭嚴重洩漏", "leaked, severe"),
-        (ImpactKind::Tamper, false) => ("遭輕微竄改", "tampered with, minor"),
-        (ImpactKind::Tamper, true) => ("遭嚴重竄改", "tampered with, severe"),
-        (ImpactKind::Disruption, false) => (
-            "受影響或停頓，於可容忍中斷時間內回復正常運作",
-            "affected or halted, restored within the tolerable downtime",
-        ),
-        (ImpactKind::Disruption, true) => (
-            "受影響或停頓，無法於可容忍中斷時間內回復正常運作",
-            "affected or halted, not restored within the tolerable downtime",
-        ),
+    let predicate = match (impact.kind, impact.severe) {
+        (ImpactKind::Leak, _) if national => "rule.leaked",
+        (ImpactKind::Tamper, _) if national => "rule.tampered",
+        (ImpactKind::Leak, false) => "rule.leaked_minor",
+        (ImpactKind::Leak, true) => "rule.leaked_severe",
+        (ImpactKind::Tamper, false) => "rule.tampered_minor",
+        (ImpactKind::Tamper, true) => "rule.tampered_severe",
+        (ImpactKind::Disruption, false) => "rule.disrupted_restored",
+        (ImpactKind::Disruption, true) => "rule.disrupted_not_restored",
     };
-    Ok(Bilingual {
-        zh: format!(
-            "{}{}，屬{}資通安全事件",
-            subject.zh,
-            pred_zh,
-            level.label_zh()
-        ),
-        en: format!(
-            "{} {}: a level {} cybersecurity incident",
-            subject.en,
-            pred_en,
-            level.number()
-        ),
-    })
+    Ok(Text::key("rule.sentence")
+        .with("subject", subject)
+        .with("predicate", Text::key(predicate))
+        .with("level", Text::key(level.in_rule_key())))
 }
 
 /// Classify an incident: the highest level among its impacts, the first
@@ -392,6 +317,12 @@ pub fn classify(impacts: &[Impact]) -> Result<Classification, ClassifyError> {
 
 #[cfg(test)]
 mod tests {
+    fn zh(t: &Text) -> String {
+        crate::i18n::Lang::ZhTw.text(t)
+    }
+    fn en(t: &Text) -> String {
+        crate::i18n::Lang::En.text(t)
+    }
     use super::super::test_support::{to_value, Value};
     use super::*;
     use proptest::prelude::*;
@@ -434,8 +365,8 @@ mod tests {
                         assert_eq!(c.level, level, "{kind:?} {asset:?} severe={severe}");
                         assert_eq!(c.major, level.is_major());
                         assert_eq!(c.deciding_impact, 0);
-                        let suffix = format!("屬{}資通安全事件", level.label_zh());
-                        assert!(c.rule.zh.ends_with(&suffix), "{}", c.rule.zh);
+                        let suffix = format!("屬{}資通安全事件", zh(&level.label()));
+                        assert!(zh(&c.rule).ends_with(&suffix), "{}", zh(&c.rule));
                     }
                     None => assert_eq!(
                         got,
@@ -450,22 +381,22 @@ mod tests {
     fn rule_sentences_use_the_current_regulation_wording() {
         let c = classify(&[imp(Leak, Sensitive, false)]).unwrap();
         assert_eq!(
-            c.rule.zh,
+            zh(&c.rule),
             "一般公務機密、涉及關鍵基礎設施維運之核心業務資訊遭輕微洩漏，屬第三級資通安全事件"
         );
         let c = classify(&[imp(Tamper, Core, true)]).unwrap();
         assert_eq!(
-            c.rule.zh,
+            zh(&c.rule),
             "未涉及關鍵基礎設施維運之核心業務資訊或核心資通系統遭嚴重竄改，屬第三級資通安全事件"
         );
         let c = classify(&[imp(Leak, NationalSecret, false)]).unwrap();
-        assert_eq!(c.rule.zh, "國家機密遭洩漏，屬第四級資通安全事件");
+        assert_eq!(zh(&c.rule), "國家機密遭洩漏，屬第四級資通安全事件");
         let c = classify(&[imp(Disruption, NonCore, true)]).unwrap();
         assert_eq!(
-            c.rule.zh,
+            zh(&c.rule),
             "非核心資通系統之運作受影響或停頓，無法於可容忍中斷時間內回復正常運作，屬第二級資通安全事件"
         );
-        assert!(c.rule.en.contains("level 2"), "{}", c.rule.en);
+        assert!(en(&c.rule).contains("level 2"), "{}", en(&c.rule));
     }
 
     /// SPEC 2 note: "for disruption, only the critical-infrastructure core applies".
@@ -473,27 +404,20 @@ mod tests {
     fn disruption_of_the_sensitive_class_means_the_critical_infrastructure_core_only() {
         for severe in [false, true] {
             let c = classify(&[imp(Disruption, Sensitive, severe)]).unwrap();
-            assert!(c
-                .rule
-                .zh
-                .starts_with("涉及關鍵基礎設施維運之核心資通系統之運作"));
-            assert!(!c.rule.zh.contains("公務機密"), "{}", c.rule.zh);
-            assert!(!c.rule.en.contains("secrets"), "{}", c.rule.en);
+            assert!(zh(&c.rule).starts_with("涉及關鍵基礎設施維運之核心資通系統之運作"));
+            assert!(!zh(&c.rule).contains("公務機密"), "{}", zh(&c.rule));
+            assert!(!en(&c.rule).contains("secrets"), "{}", en(&c.rule));
         }
         let label = Sensitive.label_for(Disruption).unwrap();
-        assert!(!label.zh.contains("公務機密"));
-        assert!(Sensitive
-            .label_for(Leak)
-            .unwrap()
-            .zh
-            .contains("一般公務機密"));
+        assert!(!zh(&label).contains("公務機密"));
+        assert!(zh(&Sensitive.label_for(Leak).unwrap()).contains("一般公務機密"));
         assert_eq!(NationalSecret.label_for(Disruption), None);
     }
 
     #[test]
     fn no_impacts_is_an_error() {
         assert_eq!(classify(&[]), Err(ClassifyError::NoImpacts));
-        assert!(!ClassifyError::NoImpacts.zh().is_empty());
+        assert!(!zh(&ClassifyError::NoImpacts.message()).is_empty());
     }
 
     #[test]
@@ -506,7 +430,11 @@ mod tests {
         let err = classify(&impacts).unwrap_err();
         assert_eq!(err, ClassifyError::DisruptionOfNationalSecrets { index: 2 });
         assert!(err.to_string().starts_with("impact 3:"), "{err}");
-        assert!(err.zh().starts_with("第3項影響"), "{}", err.zh());
+        assert!(
+            zh(&err.message()).starts_with("第3項影響"),
+            "{}",
+            zh(&err.message())
+        );
     }
 
     #[test]
@@ -519,7 +447,7 @@ mod tests {
         ];
         let c = classify(&impacts).unwrap();
         assert_eq!((c.level, c.deciding_impact, c.major), (L4, 2, true));
-        assert!(c.rule.zh.contains("遭嚴重洩漏"));
+        assert!(zh(&c.rule).contains("遭嚴重洩漏"));
     }
 
     #[test]

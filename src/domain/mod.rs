@@ -14,7 +14,9 @@ pub mod escalation;
 pub mod evidence;
 pub mod filing;
 pub mod improvement;
+pub mod incident;
 pub mod indicators;
+pub mod input;
 pub mod level;
 pub mod log_duty;
 pub mod notifications;
@@ -36,20 +38,26 @@ pub use evidence::{
     CustodyEvent, EvidenceError, EvidenceField, EvidenceInput, EvidenceKind, IsolationMeasure,
     RecoveryPath, RecoveryStep, SubmissionTarget,
 };
-pub use filing::{check_report_times, Category, ReportTimeError};
+pub use filing::{check_filing, check_report_times, Category, FilingInput, ReportTimeError};
 pub use improvement::{check_due, HorizonError, ImprovementHorizon, ImprovementItem};
+pub use incident::{
+    Applied, FollowUp, Incident, IncidentEvent, InitialReport, OtherMeansReport, Oversight,
+    Placement, Refusal, ReminderPolicy, Schedule, StageAction, StageActionKind,
+};
 pub use indicators::{Candidate, ImportReport, IndicatorError, IndicatorType, Skipped};
+pub use input::FieldErrors;
 pub use level::{
     classify, AssetClass, Classification, ClassifyError, Impact, ImpactKind, IncidentLevel,
 };
 pub use log_duty::{LogDuty, ProtectionLevel};
 pub use roles::{
-    may, may_manage, may_on_agency, Action, Actor, AgencyAction, Denied, IncidentContext, Role,
+    may, may_file, may_manage, may_on_agency, may_portal, Action, Actor, AgencyAction, Denied,
+    IncidentContext, PortalAction, Role,
 };
 pub use stages::{
     complete_stage, missing_items, AffectedSystem, AgendaItem, ClassifiedDocument,
-    CommanderDecision, EscalationNotice, IncidentRecord, IncidentStatus, MissingItem, NoticeMeans,
-    ResponseMeeting, Stage, StageError, VirusCheckSubmission,
+    CommanderDecision, EscalationNotice, IncidentStatus, MissingItem, NoticeMeans, ResponseMeeting,
+    Stage, StageError, StageRecord, VirusCheckSubmission,
 };
 pub use stix::{ExportItem, Pattern, PatternError, Producer, StixError};
 pub use team::{

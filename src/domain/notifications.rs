@@ -4,7 +4,7 @@
 use super::agency::AgencyId;
 use super::level::IncidentLevel;
 use super::roles::Role;
-use super::Bilingual;
+use crate::i18n::{Lang, Text};
 
 /// Something that happened to an incident that people outside the actor must know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,64 +42,48 @@ impl Event {
     }
 }
 
-/// What a notification or reminder of `kind` says, in both languages.
-pub fn message(kind: &str) -> Bilingual {
-    let (zh, en) = match kind {
-        "filed" => (
-            "下屬機關通報資安事件，請審核等級",
-            "A subordinate reported an incident: review its level",
-        ),
-        "level_changed" => ("事件等級已調整", "The incident's level was changed"),
-        "submitted_to_commander" => (
-            "根因及改善策略待您裁處",
-            "Root cause and strategy await your decision",
-        ),
-        "approved" => (
-            "事件指揮官已核定根因及改善策略",
-            "The commander approved the root cause and strategy",
-        ),
-        "returned" => (
-            "事件指揮官退回根因及改善策略，請依意見修正後再陳報",
-            "The commander returned the root cause and strategy: revise and resubmit",
-        ),
-        "supervisor_comment" => (
-            "上級機關提出意見或資料需求",
-            "A supervising agency commented or asked for information",
-        ),
-        "report_submitted" => (
-            "已提交調查、處理及改善報告",
-            "The investigation, handling and improvement report was submitted",
-        ),
-        "review_soon" => (
-            "等級審核期限將於一小時內屆至",
-            "The level review is due within the hour",
-        ),
-        "review_missed" => ("等級審核已逾期", "The level review is overdue"),
-        "containment_soon" => (
-            "損害控制或復原期限將於一小時內屆至",
-            "Damage control or recovery is due within the hour",
-        ),
-        "containment_missed" => (
-            "損害控制或復原已逾期",
-            "Damage control or recovery is overdue",
-        ),
-        "report_soon" => (
-            "調查、處理及改善報告期限將於一小時內屆至",
-            "The investigation report is due within the hour",
-        ),
-        "report_missed" => (
-            "調查、處理及改善報告已逾期",
-            "The investigation report is overdue",
-        ),
-        "control_effect_due" => (
-            "請定期回報控制成效（第三、四級事件）",
-            "A periodic control-effect report is due (level 3/4)",
-        ),
-        "improvement_soon" => ("改善項目即將到期", "An improvement item is due soon"),
-        "improvement_missed" => ("改善項目已逾期", "An improvement item is overdue"),
-        other => (other, other),
-    };
-    Bilingual::new(zh, en)
+/// What a notification or reminder of `kind` says (catalog key `notify.<kind>`).
+pub fn message(kind: &str) -> Text {
+    match catalog_key(kind) {
+        Some(key) => Text::key(key),
+        None => Text::key("notify.other"),
+    }
+}
+
+/// The catalog key of a known kind (events and reminders alike).
+fn catalog_key(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "filed" => "notify.filed",
+        "level_changed" => "notify.level_changed",
+        "submitted_to_commander" => "notify.submitted_to_commander",
+        "approved" => "notify.approved",
+        "returned" => "notify.returned",
+        "supervisor_comment" => "notify.supervisor_comment",
+        "report_submitted" => "notify.report_submitted",
+        "review_soon" => "notify.review_soon",
+        "review_missed" => "notify.review_missed",
+        "containment_soon" => "notify.containment_soon",
+        "containment_missed" => "notify.containment_missed",
+        "report_soon" => "notify.report_soon",
+        "report_missed" => "notify.report_missed",
+        "control_effect_due" => "notify.control_effect_due",
+        "improvement_soon" => "notify.improvement_soon",
+        "improvement_missed" => "notify.improvement_missed",
+        _ => return None,
+    })
+}
+
+/// The e-mail that goes with a notification: subject and body, in both languages, since the
+/// recipient's language is theirs to choose in the portal, not in their mail reader.
+pub fn email(kind: &str, number: &str) -> (String, String) {
+    let (zh, en) = message(kind).both();
+    let subject = format!("[{number}] {zh} / {en}");
+    let (number_line, signature) = (
+        Lang::ZhTw.text(&Text::key("mail.incident_number").with("number", number)),
+        Lang::ZhTw.get("mail.signature"),
+    );
+    let body = format!("{zh}\n{en}\n\n{number_line}\n{signature}\n");
+    (subject, body)
 }
 
 /// Where a notification goes: every user holding `role` in `agency`.
@@ -298,7 +282,7 @@ mod tests {
             "supervisor_comment",
             "report_submitted",
         ] {
-            assert_ne!(message(kind).en, kind);
+            assert_ne!(message(kind).catalog_key(), "notify.other", "{kind}");
         }
         for (kind, r) in [
             ("review_soon", Reminder::Review),
@@ -309,7 +293,7 @@ mod tests {
             ("improvement_soon", Reminder::ImprovementItem),
         ] {
             assert_eq!(Reminder::of_kind(kind), Some(r));
-            assert_ne!(message(kind).zh, kind);
+            assert_ne!(message(kind).catalog_key(), "notify.other", "{kind}");
         }
         assert_eq!(Reminder::of_kind("nonsense_x"), None);
     }

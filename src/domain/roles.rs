@@ -27,6 +27,7 @@ use thiserror::Error;
 use super::agency::AgencyId;
 use super::level::IncidentLevel;
 use super::stages::{IncidentStatus, Stage};
+use crate::i18n::Text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,36 +81,20 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Role::SecurityOfficer => "資通安全專責人員",
-            Role::Ciso => "資通安全長",
-            Role::Commander => "事件指揮官",
-            Role::ExecutiveSecretary => "執行秘書",
-            Role::PressOfficer => "新聞官",
-            Role::IntelPlanning => "情資及計畫組",
-            Role::ResponseExecution => "應變執行組",
-            Role::Logistics => "後勤調度組",
-            Role::FinanceAdmin => "財務行政組",
-            Role::Reviewer => "審核人員",
-            Role::AgencyAdmin => "機關帳號管理者",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Role::SecurityOfficer => "Security officer",
-            Role::Ciso => "Chief information security officer",
-            Role::Commander => "Incident commander",
-            Role::ExecutiveSecretary => "Executive secretary",
-            Role::PressOfficer => "Press officer",
-            Role::IntelPlanning => "Intelligence and planning",
-            Role::ResponseExecution => "Response execution",
-            Role::Logistics => "Logistics",
-            Role::FinanceAdmin => "Finance and administration",
-            Role::Reviewer => "Reviewer",
-            Role::AgencyAdmin => "Agency administrator",
-        }
+    pub fn label(self) -> Text {
+        Text::key(match self {
+            Role::SecurityOfficer => "role.security_officer",
+            Role::Ciso => "role.ciso",
+            Role::Commander => "role.commander",
+            Role::ExecutiveSecretary => "role.executive_secretary",
+            Role::PressOfficer => "role.press_officer",
+            Role::IntelPlanning => "role.intel_planning",
+            Role::ResponseExecution => "role.response_execution",
+            Role::Logistics => "role.logistics",
+            Role::FinanceAdmin => "role.finance_admin",
+            Role::Reviewer => "role.reviewer",
+            Role::AgencyAdmin => "role.agency_admin",
+        })
     }
 }
 
@@ -159,12 +144,19 @@ pub enum Action {
     ManageAgencies,
 }
 
-/// The signed-in user, as far as permissions go.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The signed-in user, as the procedure sees them: where they work, what they hold, and the
+/// names a record made by them carries.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     pub agency: AgencyId,
     pub roles: Vec<Role>,
     pub agency_is_competent_authority: bool,
+    /// The person's display name (e.g. who made the escalation notice).
+    #[serde(default)]
+    pub name: String,
+    /// The agency's name as a supervising agency's comment or review records it.
+    #[serde(default)]
+    pub agency_name: String,
 }
 
 impl Actor {
@@ -200,15 +192,6 @@ pub enum Denied {
     /// The actor sees it but may not do this (web: 403).
     #[error("you are not permitted to do this")]
     NotPermitted,
-}
-
-impl Denied {
-    pub fn zh(self) -> &'static str {
-        match self {
-            Denied::NotVisible => "查無資料",
-            Denied::NotPermitted => "您沒有執行此項作業的權限",
-        }
-    }
 }
 
 use Role::*;
@@ -315,6 +298,70 @@ pub fn may(actor: &Actor, action: Action, incident: &IncidentContext) -> Result<
             Some(roles) => own && stage_allows(action, stage) && actor.holds_any(roles),
             None => false,
         },
+    };
+    if permitted {
+        Ok(())
+    } else {
+        Err(Denied::NotPermitted)
+    }
+}
+
+/// May `actor` file incidents for their agency? (asked before anything they sent is read; the
+/// filing roles do not depend on the level).
+pub fn may_file(actor: &Actor) -> Result<(), Denied> {
+    let ctx = IncidentContext {
+        agency: actor.agency,
+        status: IncidentStatus::Open(Stage::Report),
+        level: IncidentLevel::L1,
+        supervision_chain: Vec::new(),
+    };
+    may(actor, Action::FileIncident, &ctx)
+}
+
+/// What a user does in the portal outside any one incident or agency record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PortalAction {
+    /// File incidents for the own agency (the same roles as [`Action::FileIncident`]).
+    FileIncidents,
+    /// The queue of subordinates' incidents awaiting the level review.
+    SeeReviewQueue,
+    /// The oversight dashboard of everything below the agency.
+    SeeDashboard,
+    /// Root-cause reports awaiting the commander's decision (裁處).
+    SeeCommanderQueue,
+    /// The portal-wide audit log.
+    SeeAudit,
+    /// The agency's users and its e-mail outbox.
+    AdministerAgency,
+    /// The agency register (who is above whom decides who sees what).
+    RegisterAgencies,
+}
+
+impl PortalAction {
+    pub const ALL: [PortalAction; 7] = [
+        PortalAction::FileIncidents,
+        PortalAction::SeeReviewQueue,
+        PortalAction::SeeDashboard,
+        PortalAction::SeeCommanderQueue,
+        PortalAction::SeeAudit,
+        PortalAction::AdministerAgency,
+        PortalAction::RegisterAgencies,
+    ];
+}
+
+/// May `actor` use this part of the portal? Reviewers act for a supervising agency (queue,
+/// dashboard); the commander decides root causes; the competent authority's reviewers and
+/// administrator audit the whole portal; only its administrator keeps the agency register.
+pub fn may_portal(actor: &Actor, action: PortalAction) -> Result<(), Denied> {
+    let ca = actor.agency_is_competent_authority;
+    let permitted = match action {
+        PortalAction::FileIncidents => return may_file(actor),
+        PortalAction::SeeReviewQueue | PortalAction::SeeDashboard => actor.holds(Reviewer),
+        PortalAction::SeeCommanderQueue => actor.holds(Commander),
+        PortalAction::SeeAudit => ca && actor.holds_any(&[Reviewer, AgencyAdmin]),
+        PortalAction::AdministerAgency => actor.holds(AgencyAdmin),
+        PortalAction::RegisterAgencies => ca && actor.holds(AgencyAdmin),
     };
     if permitted {
         Ok(())
@@ -464,6 +511,7 @@ mod tests {
             agency,
             roles: roles.to_vec(),
             agency_is_competent_authority: false,
+            ..Actor::default()
         }
     }
 
@@ -869,7 +917,8 @@ mod tests {
         assert_eq!(Role::ALL.map(Role::as_str), names);
         for role in Role::ALL {
             assert_eq!(Role::parse(role.as_str()), Some(role));
-            assert!(!role.label_zh().is_empty() && !role.label_en().is_empty());
+            let (zh, en) = role.label().both();
+            assert!(zh != role.label().catalog_key() && en != role.label().catalog_key());
         }
         assert_eq!(Role::parse("root"), None);
         assert_eq!(Denied::NotVisible.to_string(), "not found");

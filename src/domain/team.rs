@@ -1209,7 +1209,10 @@ mod tests {
         for p in Position::ALL {
             assert_eq!(Position::parse(p.as_str()), Some(p));
             assert_eq!(p.as_str(), p.role().as_str());
-            assert_eq!(p.label_zh(), p.role().label_zh());
+            assert_eq!(
+                p.label_zh(),
+                crate::i18n::Lang::ZhTw.text(&p.role().label())
+            );
             assert!(!p.label_en().is_empty());
             assert!(p.duty_zh().ends_with('。'));
             assert!(p.duty_en().ends_with('.'));

@@ -246,43 +246,21 @@ fn string_literals(src: &str) -> Vec<String> {
 
 /// Files still to move their texts into the catalog (issue 11): this list only shrinks.
 const NOT_YET_CONVERTED: &[&str] = &[
-    "src/db/notifications.rs",
-    "src/domain/agency.rs",
-    "src/domain/deadlines.rs",
-    "src/domain/escalation.rs",
     "src/domain/evidence.rs",
-    "src/domain/filing.rs",
-    "src/domain/improvement.rs",
     "src/domain/indicators.rs",
-    "src/domain/level.rs",
     "src/domain/log_duty.rs",
-    "src/domain/notifications.rs",
-    "src/domain/roles.rs",
-    "src/domain/stages.rs",
     "src/domain/stix.rs",
     "src/domain/team.rs",
-    "src/jobs.rs",
-    "src/main.rs",
-    "src/report_pdf.rs",
     "src/services/evidence.rs",
     "src/services/indicators.rs",
     "src/services/preparedness.rs",
-    "src/services/reports.rs",
-    "src/web/admin.rs",
-    "src/web/audit.rs",
     "src/web/error.rs",
     "src/web/evidence.rs",
-    "src/web/incidents.rs",
-    "src/web/oversight.rs",
     "src/web/preparedness.rs",
-    "templates/base.html",
     "templates/correlation.html",
-    "templates/error.html",
     "templates/incidents/evidence.html",
     "templates/incidents/indicators.html",
-    "templates/incidents/show.html",
     "templates/incidents/team.html",
-    "templates/report.html",
     "templates/team/contacts.html",
     "templates/team/drills.html",
     "templates/team/log_duty.html",
@@ -293,7 +271,14 @@ const NOT_YET_CONVERTED: &[&str] = &[
 
 /// Source files whose Chinese literals are data, not interface text: the demo register and
 /// accounts, and the benchmark's synthetic agencies.
-const DATA_FILES: &[&str] = &["src/services/demo.rs", "src/bench.rs"];
+const DATA_FILES: &[&str] = &[
+    "src/services/demo.rs",
+    "src/bench.rs",
+    // The domain's test fixtures (compiled for tests only).
+    "src/domain/incident/fixtures.rs",
+    // The typesetting rules for breaking CJK lines (which punctuation may not start or end one).
+    "src/report_pdf.rs",
+];
 
 #[test]
 fn no_rust_source_outside_the_catalog_holds_a_chinese_literal() {

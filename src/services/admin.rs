@@ -24,6 +24,8 @@ async fn actor(pool: &PgPool, user: &User) -> Result<domain::Actor, AppError> {
         agency: user.agency_id,
         roles: user.roles.clone(),
         agency_is_competent_authority: agency.kind == AgencyKind::CompetentAuthority,
+        name: user.display_name.clone(),
+        agency_name: agency.name_zh,
     })
 }
 
@@ -33,6 +35,7 @@ fn require_user_admin(actor: &User) -> Result<(), AppError> {
         agency: actor.agency_id,
         roles: actor.roles.clone(),
         agency_is_competent_authority: false,
+        ..domain::Actor::default()
     };
     domain::may_manage(&as_domain, Action::ManageUsers, actor.agency_id).map_err(denied)
 }
@@ -135,7 +138,7 @@ pub async fn create_user(
     input: NewUserInput,
 ) -> Result<Uuid, AppError> {
     require_user_admin(actor)?;
-    check_new_user(&input).into_result()?;
+    check_new_user(&input).check()?;
     let mut tx = pool.begin().await?;
     let id = insert_user(&mut tx, actor.agency_id, &input, Some(actor.id)).await?;
     tx.commit().await?;
@@ -274,7 +277,7 @@ pub async fn create_agency(
             errors.add(&format!("admin_{field}"), &key);
         }
     }
-    errors.into_result()?;
+    errors.check()?;
     let agency = Agency {
         id,
         code: input.code.clone(),
@@ -339,7 +342,7 @@ pub async fn update_agency(
     if current.kind == AgencyKind::CompetentAuthority {
         errors.0.remove("kind");
     }
-    errors.into_result()?;
+    errors.check()?;
     let updated = Agency {
         name_zh: input.name_zh.trim().to_string(),
         name_en: input.name_en.trim().to_string(),

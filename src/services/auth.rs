@@ -12,6 +12,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db::{self, sign_in::Attempt};
+use crate::domain::AgencyId;
 use crate::error::AppError;
 
 /// Failed attempts allowed per account within the window before it is throttled.
@@ -108,6 +109,23 @@ pub async fn sign_in(
     )
     .await?;
     Ok(outcome)
+}
+
+/// How long an API token lasts.
+pub const TOKEN_HOURS: i64 = 12;
+
+/// Issues an API token to a user who has just signed in with e-mail and password.
+#[tracing::instrument(skip_all, fields(user = %user))]
+pub async fn issue_token(
+    pool: &PgPool,
+    user: Uuid,
+    agency: AgencyId,
+) -> Result<(String, chrono::DateTime<chrono::Utc>), AppError> {
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    let expires_at = chrono::Utc::now() + chrono::Duration::hours(TOKEN_HOURS);
+    let mut conn = pool.acquire().await?;
+    db::tokens::insert(&mut conn, &token, user, agency, expires_at).await?;
+    Ok((token, expires_at))
 }
 
 #[cfg(test)]

@@ -8,15 +8,16 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use crate::db::{self, evidence as store, incidents::Incident, timeline};
+use crate::db::{self, evidence as store, timeline};
 use crate::domain::evidence::{
     self as rules, CustodyEvent, EvidenceInput, EvidenceKind, IsolationMeasure, RecoveryPath,
     RecoveryStep, SubmissionTarget,
 };
+use crate::domain::Incident;
 use crate::domain::{self, Action, Bilingual};
 use crate::error::{reject_if_any as rejected, rejected_field as one, AppError};
-use crate::services::incidents::context;
-use crate::services::{denied, Acting};
+use crate::services::incidents::{load, load_permitted};
+use crate::services::Acting;
 
 /// Bytes per stored chunk: large enough for few rows, small enough to keep memory flat.
 pub const CHUNK_BYTES: usize = 1024 * 1024;
@@ -31,14 +32,7 @@ async fn authorised(
     lock: bool,
 ) -> Result<(Transaction<'static, Postgres>, Incident), AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
-    let i = if lock {
-        db::incidents::get_for_update(&mut tx, incident).await?
-    } else {
-        db::incidents::get(&mut tx, incident).await?
-    }
-    .ok_or(AppError::NotFound)?;
-    let ctx = context(&mut tx, &i).await?;
-    domain::may(&me.actor(), action, &ctx).map_err(denied)?;
+    let i = load_permitted(&mut tx, me, incident, action, lock).await?;
     Ok((tx, i))
 }
 
@@ -52,7 +46,7 @@ async fn custody(
     timeline::append(
         tx,
         i.id,
-        i.agency_id,
+        i.agency,
         Some(&me.timeline_actor()),
         &format!("custody.{}", event.as_str()),
         &body,
@@ -73,7 +67,6 @@ pub struct EvidenceView {
 
 pub async fn view(pool: &PgPool, me: Acting<'_>, incident: Uuid) -> Result<EvidenceView, AppError> {
     let (mut tx, i) = authorised(pool, me, incident, Action::ViewIncident, false).await?;
-    let ctx = context(&mut tx, &i).await?;
     let isolation = store::isolation_measures(&mut tx, incident).await?;
     let plan = store::recovery_plan(&mut tx, incident)
         .await?
@@ -94,8 +87,8 @@ pub async fn view(pool: &PgPool, me: Acting<'_>, incident: Uuid) -> Result<Evide
     tx.commit().await?;
     let actor = me.actor();
     Ok(EvidenceView {
-        may_record: domain::may(&actor, Action::RecordEvidence, &ctx).is_ok(),
-        may_submit: domain::may(&actor, Action::RecordVirusCheckSubmission, &ctx).is_ok(),
+        may_record: i.may(&actor, Action::RecordEvidence).is_ok(),
+        may_submit: i.may(&actor, Action::RecordVirusCheckSubmission).is_ok(),
         incident: i,
         isolation,
         plan,
@@ -134,7 +127,7 @@ pub async fn record_isolation(
             ),
         ));
     }
-    let note = crate::services::incidents::clean_text(note, 2000);
+    let note = crate::domain::input::clean_text(note, 2000);
     if note.is_none() {
         problems.push((
             "note".to_string(),
@@ -151,11 +144,11 @@ pub async fn record_isolation(
         taken_by: taken_by.to_string(),
         note: note.unwrap_or_default(),
     };
-    store::record_isolation(&mut tx, i.id, i.agency_id.0, &m, me.user.id).await?;
+    store::record_isolation(&mut tx, i.id, i.agency.0, &m, me.user.id).await?;
     timeline::append(
         &mut tx,
         i.id,
-        i.agency_id,
+        i.agency,
         Some(&me.timeline_actor()),
         "isolation",
         &json!({ "measure": m.measure, "taken_at": taken_at, "taken_by": m.taken_by, "note": m.note }),
@@ -182,19 +175,11 @@ pub async fn save_recovery(
         .filter(|s| done.contains(s))
         .map(|s| s.as_str().to_string())
         .collect();
-    store::save_recovery_plan(
-        &mut tx,
-        i.id,
-        i.agency_id.0,
-        path.as_str(),
-        &done,
-        me.user.id,
-    )
-    .await?;
+    store::save_recovery_plan(&mut tx, i.id, i.agency.0, path.as_str(), &done, me.user.id).await?;
     timeline::append(
         &mut tx,
         i.id,
-        i.agency_id,
+        i.agency,
         Some(&me.timeline_actor()),
         "recovery",
         &json!({ "path": path.as_str(), "done": done }),
@@ -279,7 +264,7 @@ impl Upload {
         Ok(Upload {
             tx,
             incident,
-            agency: i.agency_id.0,
+            agency: i.agency.0,
             id: Uuid::new_v4(),
             hasher: Sha256::new(),
             buffer: Vec::with_capacity(CHUNK_BYTES),
@@ -342,14 +327,12 @@ impl Upload {
         let size = i64::try_from(self.size).map_err(anyhow::Error::from)?;
         let mut tx = self.tx;
         // Lock the incident only now: a long upload must not hold up the incident's other work.
-        let i = db::incidents::get_for_update(&mut tx, self.incident)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let i = load(&mut tx, self.incident, true).await?;
         store::settle_blob(&mut tx, self.agency, &sha256, size, self.id).await?;
         let item = store::Item {
             id: Uuid::new_v4(),
             incident_id: i.id,
-            agency_id: i.agency_id.0,
+            agency_id: i.agency.0,
             kind: kind.as_str().to_string(),
             description: input.description.clone(),
             source_system: input.source_system.clone(),
@@ -405,7 +388,7 @@ pub async fn register(
     let item = store::Item {
         id: Uuid::new_v4(),
         incident_id: i.id,
-        agency_id: i.agency_id.0,
+        agency_id: i.agency.0,
         kind: kind.as_str().to_string(),
         description: input.description,
         source_system: input.source_system,
@@ -456,11 +439,7 @@ pub async fn open_download(
     // Viewing the incident is enough to download (and the entry is written even on a closed
     // incident: the chain of custody goes on after closure).
     let mut tx = db::begin_as(pool, me.user.id).await?;
-    let i = db::incidents::get_for_update(&mut tx, incident)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let ctx = context(&mut tx, &i).await?;
-    domain::may(&me.actor(), Action::ViewIncident, &ctx).map_err(denied)?;
+    let i = load_permitted(&mut tx, me, incident, Action::ViewIncident, true).await?;
     let item = store::item(&mut tx, incident, evidence)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -615,11 +594,11 @@ pub async fn record_submission(
         submitted_on,
         reference: reference.trim().to_string(),
     };
-    store::insert_submission(&mut tx, i.id, i.agency_id.0, &s, me.user.id).await?;
+    store::insert_submission(&mut tx, i.id, i.agency.0, &s, me.user.id).await?;
     timeline::append(
         &mut tx,
         i.id,
-        i.agency_id,
+        i.agency,
         Some(&me.timeline_actor()),
         "malware_submission",
         &json!({ "target": s.target, "submitted_on": submitted_on, "reference": s.reference, "evidence": evidence }),

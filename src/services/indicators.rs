@@ -7,13 +7,14 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::db::{self, agencies::Agency, incidents::Incident, indicators as store, timeline};
+use crate::db::{self, agencies::Agency, indicators as store, timeline};
 use crate::domain::indicators::{self as ioc, ImportReport, IndicatorType};
 use crate::domain::stix;
-use crate::domain::{self, Action, Bilingual};
+use crate::domain::Incident;
+use crate::domain::{Action, Bilingual};
 use crate::error::{rejected_field as one, AppError};
-use crate::services::incidents::context;
-use crate::services::{denied, Acting};
+use crate::services::incidents::load_permitted;
+use crate::services::Acting;
 
 pub struct IndicatorsView {
     pub incident: Incident,
@@ -27,16 +28,12 @@ pub async fn view(
     incident: Uuid,
 ) -> Result<IndicatorsView, AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
-    let i = db::incidents::get(&mut tx, incident)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let ctx = context(&mut tx, &i).await?;
+    let i = load_permitted(&mut tx, me, incident, Action::ViewIncident, false).await?;
     let actor = me.actor();
-    domain::may(&actor, Action::ViewIncident, &ctx).map_err(denied)?;
     let indicators = store::for_incident(&mut tx, incident).await?;
     tx.commit().await?;
     Ok(IndicatorsView {
-        may_record: domain::may(&actor, Action::RecordIndicators, &ctx).is_ok(),
+        may_record: i.may(&actor, Action::RecordIndicators).is_ok(),
         incident: i,
         indicators,
     })
@@ -64,7 +61,7 @@ pub fn check(input: &IndicatorInput) -> Result<ioc::Candidate, AppError> {
         )
     })?;
     let value = ioc::normalise(kind, &input.value).map_err(|e| one("value", e.message()))?;
-    let note = crate::services::incidents::clean_text(&input.note, 2000).ok_or_else(|| {
+    let note = crate::domain::input::clean_text(&input.note, 2000).ok_or_else(|| {
         one(
             "note",
             Bilingual::new(
@@ -103,17 +100,13 @@ async fn store_all(
     source: &str,
 ) -> Result<Vec<(store::Indicator, bool)>, AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
-    let i = db::incidents::get_for_update(&mut tx, incident)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let ctx = context(&mut tx, &i).await?;
-    domain::may(&me.actor(), Action::RecordIndicators, &ctx).map_err(denied)?;
+    let i = load_permitted(&mut tx, me, incident, Action::RecordIndicators, true).await?;
     let mut out = Vec::new();
     for c in candidates {
         let stored = store::upsert(
             &mut tx,
             i.id,
-            i.agency_id.0,
+            i.agency.0,
             &store::NewIndicator {
                 kind: c.kind.as_str(),
                 value: &c.value,
@@ -135,7 +128,7 @@ async fn store_all(
         timeline::append(
             &mut tx,
             i.id,
-            i.agency_id,
+            i.agency,
             Some(&me.timeline_actor()),
             "indicators_added",
             &json!({ "source": source, "indicators": added }),
@@ -209,12 +202,8 @@ pub async fn incident_stix(
     incident: Uuid,
 ) -> Result<String, AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
-    let i = db::incidents::get(&mut tx, incident)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let ctx = context(&mut tx, &i).await?;
-    domain::may(&me.actor(), Action::ViewIncident, &ctx).map_err(denied)?;
-    let agency = db::agencies::get(&mut tx, i.agency_id)
+    let i = load_permitted(&mut tx, me, incident, Action::ViewIncident, false).await?;
+    let agency = db::agencies::get(&mut tx, i.agency)
         .await?
         .ok_or(AppError::NotFound)?;
     let rows = store::for_incident(&mut tx, incident).await?;

@@ -28,6 +28,8 @@ impl Acting<'_> {
             agency: self.user.agency_id,
             roles: self.user.roles.clone(),
             agency_is_competent_authority: self.agency.kind == AgencyKind::CompetentAuthority,
+            name: self.user.display_name.clone(),
+            agency_name: self.agency.name_zh.clone(),
         }
     }
     pub fn timeline_actor(&self) -> timeline::Actor {
@@ -43,5 +45,17 @@ pub fn denied(d: domain::Denied) -> AppError {
     match d {
         domain::Denied::NotVisible => AppError::NotFound,
         domain::Denied::NotPermitted => AppError::Forbidden,
+    }
+}
+
+/// Why the aggregate refused an action, as the error the pages and the API answer with.
+pub fn refused(r: domain::Refusal) -> AppError {
+    match r {
+        domain::Refusal::NotPermitted(d) => denied(d),
+        domain::Refusal::OutOfStage(missing) => {
+            AppError::StageIncomplete(missing.iter().map(domain::MissingItem::label).collect())
+        }
+        domain::Refusal::Conflict(text) => AppError::Conflict(text.catalog_key().to_string()),
+        domain::Refusal::Invalid(errors) => AppError::Invalid(errors),
     }
 }

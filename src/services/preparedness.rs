@@ -8,12 +8,14 @@ use serde_json::{json, Value};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::db::{self, agencies::Agency, incidents::Incident, preparedness as store, timeline};
+use crate::db::{self, agencies::Agency, preparedness as store, timeline};
 use crate::domain::log_duty::{LogDuty, ProtectionLevel};
 use crate::domain::team::{self, DrillInput, DrillKind, DrillStatus, ProposalStatus, RosterMember};
+use crate::domain::Incident;
 use crate::domain::{self, AgencyAction, AgencyId, Bilingual};
 use crate::error::{reject_if_any as rejected, AppError};
 use crate::services::directory;
+use crate::services::incidents::load_permitted;
 use crate::services::{denied, Acting};
 
 /// How long an agency may go without a notification-and-response drill before it is reminded
@@ -223,7 +225,7 @@ pub async fn propose(
             }
         }
     }
-    let note = crate::services::incidents::clean_text(note, 2000).ok_or_else(|| {
+    let note = crate::domain::input::clean_text(note, 2000).ok_or_else(|| {
         AppError::Rejected(vec![(
             "note".into(),
             Bilingual::new(
@@ -343,12 +345,12 @@ pub(crate) async fn snapshot_team(
     i: &Incident,
     me: Acting<'_>,
 ) -> Result<(), AppError> {
-    let current = store::current_team(conn, i.agency_id.0).await?;
+    let current = store::current_team(conn, i.agency.0).await?;
     let (version, members) = match current {
         Some(v) => (Some(v.version), v.members.0),
         None => (None, json!([])),
     };
-    store::snapshot_team(conn, i.id, i.agency_id.0, version, &members, me.user.id).await?;
+    store::snapshot_team(conn, i.id, i.agency.0, version, &members, me.user.id).await?;
     Ok(())
 }
 
@@ -366,22 +368,17 @@ pub async fn incident_team(
     incident: Uuid,
 ) -> Result<IncidentTeamView, AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
-    let i = db::incidents::get(&mut tx, incident)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let ctx = crate::services::incidents::context(&mut tx, &i).await?;
+    let i = load_permitted(&mut tx, me, incident, domain::Action::ViewIncident, false).await?;
     let actor = me.actor();
-    domain::may(&actor, domain::Action::ViewIncident, &ctx).map_err(denied)?;
     let team = store::incident_team(&mut tx, incident).await?;
     tx.commit().await?;
-    let classes: Vec<domain::AssetClass> = i.impacts.iter().map(|x| x.asset).collect();
+    let classes: Vec<domain::AssetClass> = i.report.impacts.iter().map(|x| x.asset).collect();
     Ok(IncidentTeamView {
         members: team
             .as_ref()
             .map(|t| members_of(&t.members.0))
             .unwrap_or_default(),
-        may_adjust: team.is_some()
-            && domain::may(&actor, domain::Action::ActivateTeam, &ctx).is_ok(),
+        may_adjust: team.is_some() && i.may(&actor, domain::Action::ActivateTeam).is_ok(),
         team,
         ethics_reminder: team::ethics_unit_may_join(&classes).then(team::ethics_unit_reminder),
     })
@@ -395,11 +392,7 @@ pub async fn adjust_incident_team(
     members: Vec<RosterMember>,
 ) -> Result<(), AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
-    let i = db::incidents::get_for_update(&mut tx, incident)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let ctx = crate::services::incidents::context(&mut tx, &i).await?;
-    domain::may(&me.actor(), domain::Action::ActivateTeam, &ctx).map_err(denied)?;
+    let i = load_permitted(&mut tx, me, incident, domain::Action::ActivateTeam, true).await?;
     let mut problems: Vec<(String, Bilingual)> = team::check_roster(&members)
         .into_iter()
         .map(|(n, p)| (format!("member_{n}"), p.message()))
@@ -426,7 +419,7 @@ pub async fn adjust_incident_team(
     timeline::append(
         &mut tx,
         i.id,
-        i.agency_id,
+        i.agency,
         Some(&me.timeline_actor()),
         "team_adjusted",
         &json!({ "changes": changes }),
@@ -487,7 +480,7 @@ pub async fn save_log_duty(
 ) -> Result<(), AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
     let agency = agency_for(&mut tx, me, None, AgencyAction::EditLogDuty).await?;
-    let note = crate::services::incidents::clean_text(note, 4000).ok_or_else(|| {
+    let note = crate::domain::input::clean_text(note, 4000).ok_or_else(|| {
         AppError::Rejected(vec![(
             "note".into(),
             Bilingual::new(

@@ -5,19 +5,15 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{self, CommanderDecision, Stage};
+use crate::domain::{CommanderDecision, IncidentEvent, Stage};
+use crate::i18n::{Lang, Text};
 use crate::report_pdf::{ReportDoc, ReportSection};
 use crate::services::incidents::IncidentView;
 
 fn at(t: DateTime<Utc>) -> String {
-    domain::to_taipei(t).format("%Y-%m-%d %H:%M").to_string()
-}
-
-fn or_missing(value: Option<String>, what: &str, missing: &mut Vec<String>) -> String {
-    value.unwrap_or_else(|| {
-        missing.push(what.to_string());
-        "（尚未記錄）".to_string()
-    })
+    crate::domain::to_taipei(t)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// The documents the procedure asks for, all drawn from the same record.
@@ -44,12 +40,22 @@ impl ReportKind {
         })
     }
 
-    fn title(self) -> &'static str {
+    /// The name in URLs (`?kind=`) and file names.
+    pub fn as_str(self) -> &'static str {
         match self {
-            ReportKind::Investigation => "調查、處理及改善報告",
-            ReportKind::RootCause => "事件根因分析及改善策略（陳報事件指揮官裁處）",
-            ReportKind::ControlEffect => "損害控制成效定期報告",
-            ReportKind::ImprovementProgress => "改善措施辦理成效定期報告",
+            ReportKind::Investigation => "investigation",
+            ReportKind::RootCause => "root_cause",
+            ReportKind::ControlEffect => "control_effect",
+            ReportKind::ImprovementProgress => "progress",
+        }
+    }
+
+    fn title_key(self) -> &'static str {
+        match self {
+            ReportKind::Investigation => "report.title.investigation",
+            ReportKind::RootCause => "report.title.root_cause",
+            ReportKind::ControlEffect => "report.title.control_effect",
+            ReportKind::ImprovementProgress => "report.title.progress",
         }
     }
 
@@ -64,9 +70,9 @@ impl ReportKind {
     }
 }
 
-/// `kind` of document for incident `v`.
-pub fn report(v: &IncidentView, kind: ReportKind) -> ReportDoc {
-    let mut doc = investigation_report(v);
+/// `kind` of document for incident `v`, in language `t`.
+pub fn report(v: &IncidentView, kind: ReportKind, t: Lang) -> ReportDoc {
+    let mut doc = investigation_report(v, t);
     let missing = (doc.sections.len() > 6)
         .then(|| doc.sections.pop())
         .flatten();
@@ -76,225 +82,309 @@ pub fn report(v: &IncidentView, kind: ReportKind) -> ReportDoc {
         .filter_map(|i| doc.sections.get(*i).cloned())
         .chain(missing.filter(|_| kind != ReportKind::ControlEffect))
         .collect();
-    doc.title = kind.title().into();
+    doc.title = t.get(kind.title_key()).into();
     doc
 }
 
-pub fn investigation_report(v: &IncidentView) -> ReportDoc {
-    let i = &v.incident;
-    let r = &i.record;
-    let mut missing = Vec::new();
-    let section = |heading: &str, paragraphs: Vec<String>| ReportSection {
-        heading: heading.into(),
-        paragraphs,
-    };
+/// A labelled line: "label：value" in the language's punctuation.
+fn line(t: Lang, label: &'static str, value: impl AsRef<str>) -> String {
+    t.text(
+        &Text::key("report.line")
+            .with("label", Text::key(label))
+            .with("value", value.as_ref()),
+    )
+}
 
-    let review = v
-        .timeline
-        .iter()
-        .filter(|(e, _)| e.kind == "level_reviewed")
-        .filter_map(|(e, _)| {
-            serde_json::from_str::<serde_json::Value>(&e.body)
-                .ok()
-                .map(|b| (e.at, b))
-        })
-        .map(|(when, b)| {
-            format!(
-                "{} 審核：第{}級 → 第{}級。理由：{}",
-                at(when),
-                b["from"],
-                b["to"],
-                b["reason"].as_str().unwrap_or("")
-            )
-        })
-        .collect::<Vec<_>>();
-    let facts = vec![
-        format!("機關：{}", i.agency_name_zh),
-        format!("事件名稱：{}", i.title),
-        format!("事件分類：{}", i.category.label_zh()),
-        format!(
-            "事件等級：{}（通報時：{}）",
-            i.level.label_zh(),
-            i.proposed_level.label_zh()
-        ),
-        if review.is_empty() {
-            "等級審核：尚未審核".to_string()
-        } else {
-            review.join("\n")
-        },
-        format!(
-            "發生時間：{}",
-            i.occurred_at.map(at).unwrap_or_else(|| "未知".into())
-        ),
-        format!("知悉時間：{}", at(i.aware_at)),
-        format!("通報時間：{}", at(i.reported_at)),
-        format!(
-            "完成損害控制或復原時間：{}",
-            or_missing(
-                i.containment_completed_at.map(at),
-                "完成損害控制或復原之時間",
-                &mut missing
-            )
-        ),
-    ];
+/// Texts gathered while writing the report: what is not yet on record.
+struct Writer {
+    t: Lang,
+    missing: Vec<String>,
+}
 
-    let mut scope = vec![format!(
-        "事件說明：{}",
-        if i.summary.is_empty() {
+impl Writer {
+    /// The value, or "not yet recorded" noting `what` as missing.
+    fn or_missing(&mut self, value: Option<String>, what: &str) -> String {
+        value.unwrap_or_else(|| {
+            self.missing.push(self.t.get(what).to_string());
+            self.t.get("report.not_recorded").to_string()
+        })
+    }
+
+    fn facts(&mut self, v: &IncidentView) -> Vec<String> {
+        let (t, i) = (self.t, &v.incident);
+        let review: Vec<String> = v
+            .timeline
+            .iter()
+            .filter(|(e, _)| e.kind == "level_reviewed")
+            .filter_map(|(e, _)| {
+                let body: serde_json::Value = serde_json::from_str(&e.body).ok()?;
+                match serde_json::from_value::<IncidentEvent>(
+                    serde_json::json!({"kind": e.kind, "body": body}),
+                ) {
+                    Ok(IncidentEvent::LevelReviewed {
+                        from, to, reason, ..
+                    }) => Some(
+                        t.text(
+                            &Text::key("report.review_line")
+                                .with("at", at(e.at))
+                                .with("from", from)
+                                .with("to", to)
+                                .with("reason", reason),
+                        ),
+                    ),
+                    _ => None,
+                }
+            })
+            .collect();
+        let contained = i.containment_completed_at.map(at);
+        vec![
+            line(
+                t,
+                "report.label.agency",
+                t.pick(&v.agency_name.0, &v.agency_name.1),
+            ),
+            line(t, "report.label.incident_title", &i.report.title),
+            line(
+                t,
+                "report.label.category",
+                t.text(&i.report.category.label()),
+            ),
+            t.text(
+                &Text::key("report.level_line")
+                    .with("level", t.text(&i.level.label()))
+                    .with("proposed", t.text(&i.proposed_level.label())),
+            ),
+            if review.is_empty() {
+                line(t, "report.label.review", t.get("report.not_reviewed"))
+            } else {
+                review.join("\n")
+            },
+            line(
+                t,
+                "report.label.occurred_at",
+                i.report
+                    .occurred_at
+                    .map(at)
+                    .unwrap_or_else(|| t.get("report.unknown").into()),
+            ),
+            line(t, "report.label.aware_at", at(i.report.aware_at)),
+            line(t, "report.label.reported_at", at(i.reported_at)),
+            line(
+                t,
+                "report.label.contained_at",
+                self.or_missing(contained, "report.missing.contained_at"),
+            ),
+        ]
+    }
+
+    fn scope(&self, v: &IncidentView) -> Vec<String> {
+        let (t, i) = (self.t, &v.incident);
+        let summary = if i.report.summary.is_empty() {
             "—"
         } else {
-            &i.summary
-        }
-    )];
-    scope.extend(r.affected_systems.iter().map(|s| {
-        let judged = match s.within_tolerable_downtime {
-            Some(true) => "於可容忍中斷時間內回復",
-            Some(false) => "未於可容忍中斷時間內回復",
-            None => "尚未判斷",
+            &i.report.summary
         };
-        format!("受影響系統：{}（{judged}）", s.name)
-    }));
-    scope.push(format!(
-        "涉及個人資料：{}",
-        if i.personal_data { "是" } else { "否" }
-    ));
-    if let Some(a) = &r.personal_data_notification_assessment {
-        scope.push(format!("個資當事人通知評估：{a}"));
+        let mut scope = vec![line(t, "report.label.summary", summary)];
+        scope.extend(i.record.affected_systems.iter().map(|s| {
+            let judged = match s.within_tolerable_downtime {
+                Some(true) => "containment.within",
+                Some(false) => "containment.beyond",
+                None => "containment.unjudged",
+            };
+            t.text(
+                &Text::key("report.system_line")
+                    .with("system", &s.name)
+                    .with("judged", Text::key(judged)),
+            )
+        }));
+        let yes_no = if i.report.personal_data {
+            "common.yes"
+        } else {
+            "common.no"
+        };
+        scope.push(line(t, "report.label.personal_data", t.get(yes_no)));
+        if let Some(a) = &i.record.personal_data_notification_assessment {
+            scope.push(line(t, "report.label.personal_data_assessment", a));
+        }
+        scope
     }
 
-    let mut containment = vec![
-        format!(
-            "確認實際影響範圍：{}",
-            if r.scope_confirmed {
-                "已確認"
-            } else {
-                "尚未確認"
-            }
-        ),
-        format!(
-            "優先恢復對外服務及核心系統：{}",
-            if r.priority_restoration_done {
-                "已完成"
-            } else {
-                "尚未完成"
-            }
-        ),
-        format!(
-            "對外公告：{}",
-            match r.public_announcement_decision {
-                Some(true) => "決定公告",
-                Some(false) => "決定不公告",
-                None => "尚未決定",
-            }
-        ),
-    ];
-    if !r.control_effect_reports.is_empty() {
-        containment.push(format!(
-            "控制成效回報：{}",
-            r.control_effect_reports
-                .iter()
-                .map(|t| at(*t))
-                .collect::<Vec<_>>()
-                .join("、")
-        ));
+    fn containment(&self, v: &IncidentView) -> Vec<String> {
+        let (t, r) = (self.t, &v.incident.record);
+        let done = |yes: bool, done: &'static str, not: &'static str| -> &'static str {
+            t.get(if yes { done } else { not })
+        };
+        let mut out = vec![
+            line(
+                t,
+                "report.label.scope_confirmed",
+                done(
+                    r.scope_confirmed,
+                    "report.confirmed",
+                    "report.not_confirmed",
+                ),
+            ),
+            line(
+                t,
+                "report.label.priority_restoration",
+                done(
+                    r.priority_restoration_done,
+                    "report.done",
+                    "report.not_done",
+                ),
+            ),
+            line(
+                t,
+                "report.label.public_announcement",
+                t.get(match r.public_announcement_decision {
+                    Some(true) => "report.announce",
+                    Some(false) => "report.not_announce",
+                    None => "report.undecided",
+                }),
+            ),
+        ];
+        if !r.control_effect_reports.is_empty() {
+            let times: Vec<String> = r.control_effect_reports.iter().map(|x| at(*x)).collect();
+            out.push(line(
+                t,
+                "report.label.control_effect_reports",
+                times.join(t.get("report.list_separator")),
+            ));
+        }
+        out
     }
 
-    let history = v.timeline.iter().map(|(e, who)| {
-        format!(
-            "{} {}{}",
-            at(e.at),
-            e.kind,
-            who.as_ref().map(|w| format!("（{w}）")).unwrap_or_default()
-        )
-    });
+    fn history(&self, v: &IncidentView) -> Vec<String> {
+        let t = self.t;
+        v.timeline
+            .iter()
+            .map(|(e, who)| {
+                let kind = format!("timeline.{}", e.kind);
+                let who = who
+                    .as_ref()
+                    .map(|w| t.text(&Text::key("report.by").with("who", w)))
+                    .unwrap_or_default();
+                format!("{} {}{who}", at(e.at), t.get(&kind))
+            })
+            .collect()
+    }
 
-    let mut cause = vec![if r.equipment_failure {
-        "屬設備故障。".to_string()
-    } else {
-        format!(
-            "事件根因：{}",
-            or_missing(r.root_cause.clone(), "事件根因", &mut missing)
-        )
-    }];
-    if r.malware_found {
-        cause.push(format!(
-            "惡意程式分析：{}",
-            or_missing(r.malware_analysis.clone(), "惡意程式分析", &mut missing)
-        ));
-        cause.push(format!(
-            "送交 Virus Check：{}",
-            or_missing(
-                r.virus_check_submission.as_ref().map(|s| format!(
+    fn cause(&mut self, v: &IncidentView) -> Vec<String> {
+        let (t, r) = (self.t, &v.incident.record);
+        let mut cause = vec![if r.equipment_failure {
+            t.get("report.equipment_failure").to_string()
+        } else {
+            let value = self.or_missing(r.root_cause.clone(), "report.missing.root_cause");
+            line(t, "report.label.root_cause", value)
+        }];
+        if r.malware_found {
+            let analysis = self.or_missing(
+                r.malware_analysis.clone(),
+                "report.missing.malware_analysis",
+            );
+            cause.push(line(t, "report.label.malware_analysis", analysis));
+            let submitted = r.virus_check_submission.as_ref().map(|s| {
+                format!(
                     "{} {}",
                     at(s.submitted_at),
                     s.reference.clone().unwrap_or_default()
-                )),
-                "Virus Check 送交紀錄",
-                &mut missing,
-            )
-        ));
-    }
-    if let Some(CommanderDecision::Approved) = r.commander_decision {
-        cause.push("根因及改善策略業經事件指揮官核定。".into());
-    }
-
-    let mut measures: Vec<String> = r
-        .improvement_items
-        .iter()
-        .map(|item| {
-            format!(
-                "【{}】{}：預定 {} 完成，{}",
-                item.horizon.label_zh(),
-                item.description,
-                item.due_on,
-                item.done_on
-                    .map(|d| format!("已於 {d} 完成"))
-                    .unwrap_or_else(|| "辦理中".into())
-            )
-        })
-        .collect();
-    if measures.is_empty() {
-        missing.push("改善策略（短、中、長期改善項目）".into());
-        measures.push("（尚未記錄）".into());
-    }
-
-    // What the current stage's gate still asks for, in the domain's words.
-    if let Some(stage) = i.status.stage() {
-        if stage >= Stage::RootCause {
-            missing.extend(v.missing.iter().map(|m| m.label().zh));
+                )
+            });
+            let submitted = self.or_missing(submitted, "report.missing.virus_check");
+            cause.push(line(t, "report.label.virus_check", submitted));
         }
+        if let Some(CommanderDecision::Approved) = r.commander_decision {
+            cause.push(t.get("report.approved").into());
+        }
+        cause
     }
-    missing.dedup();
 
+    fn measures(&mut self, v: &IncidentView) -> Vec<String> {
+        let t = self.t;
+        let mut measures: Vec<String> = v
+            .incident
+            .record
+            .improvement_items
+            .iter()
+            .map(|item| {
+                let state = match item.done_on {
+                    Some(d) => Text::key("report.item_done").with("date", d.to_string()),
+                    None => Text::key("report.item_open"),
+                };
+                t.text(
+                    &Text::key("report.item_line")
+                        .with("horizon", item.horizon.label())
+                        .with("description", &item.description)
+                        .with("due", item.due_on.to_string())
+                        .with("state", state),
+                )
+            })
+            .collect();
+        if measures.is_empty() {
+            self.missing
+                .push(t.get("report.missing.strategy").to_string());
+            measures.push(t.get("report.not_recorded").into());
+        }
+        measures
+    }
+}
+
+pub fn investigation_report(v: &IncidentView, t: Lang) -> ReportDoc {
+    let i = &v.incident;
+    let mut w = Writer {
+        t,
+        missing: Vec::new(),
+    };
+    let section = |heading: &str, paragraphs: Vec<String>| ReportSection {
+        heading: t.get(heading).into(),
+        paragraphs,
+        id: None,
+    };
+    let facts = w.facts(v);
+    let scope = w.scope(v);
+    let containment = w.containment(v);
+    let history = w.history(v);
+    let cause = w.cause(v);
+    let measures = w.measures(v);
+    // What the current stage's gate still asks for, in the domain's words.
+    if i.status.stage().is_some_and(|s| s >= Stage::RootCause) {
+        w.missing
+            .extend(v.missing.iter().map(|m| t.text(&m.label())));
+    }
+    w.missing.dedup();
     let mut sections = vec![
-        section(
-            "一、事件發生或知悉時間、等級及完成損害控制或復原時間",
-            facts,
-        ),
-        section("二、影響範圍及損害評估", scope),
-        section("三、損害控制及復原作業之歷程", containment),
-        section("四、事件調查及處理作業之歷程", history.collect()),
-        section("五、事件根因分析", cause),
-        section(
-            "六、改善措施（管理、技術、人力及資源層面）及其預定完成時程與追蹤機制",
-            measures,
-        ),
+        section("report.section.facts", facts),
+        section("report.section.scope", scope),
+        section("report.section.containment", containment),
+        section("report.section.history", history),
+        section("report.section.cause", cause),
+        section("report.section.measures", measures),
     ];
-    if !missing.is_empty() {
-        sections.push(section(
-            "尚缺項目",
-            missing.iter().map(|m| format!("・{m}")).collect(),
-        ));
+    if !w.missing.is_empty() {
+        sections.push(ReportSection {
+            id: Some("missing-parts"),
+            ..section(
+                "report.section.missing",
+                w.missing
+                    .iter()
+                    .map(|m| t.text(&Text::key("report.bullet").with("item", m)))
+                    .collect(),
+            )
+        });
     }
     ReportDoc {
-        title: "調查、處理及改善報告".into(),
-        agency: i.agency_name_zh.clone(),
+        title: t.get("report.title.investigation").into(),
+        agency: t.pick(&v.agency_name.0, &v.agency_name.1).to_string(),
         number: i.number.clone(),
-        classified: i.level.is_major(),
-        classified_number: r
-            .classified_document
-            .as_ref()
-            .map(|d| format!("{}（{}）", d.number, d.dated)),
+        classified: i.is_classified(),
+        classified_number: i.record.classified_document.as_ref().map(|d| {
+            t.text(
+                &Text::key("report.classified_document_line")
+                    .with("number", &d.number)
+                    .with("date", d.dated.to_string()),
+            )
+        }),
         sections,
+        lang: t,
     }
 }

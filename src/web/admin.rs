@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::db::{self, agencies::Agency, users::User};
 use crate::domain::{self, AgencyId, AgencyKind, ResponsibilityLevel, Role};
 use crate::error::{AppError, FieldErrors};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
 use crate::services::admin::{self, AgencyInput, NewUserInput};
 use crate::web::extract::{CsrfForm, Nav, PageQuery, SignedIn};
 use crate::web::{labels, render, AppState, Pager};
@@ -126,7 +126,7 @@ async fn users_page(
                     .iter()
                     .map(|r| labels::role(t, *r))
                     .collect::<Vec<_>>()
-                    .join("、"),
+                    .join(t.get("report.list_separator")),
                 id: u.id,
                 display_name: u.display_name,
                 email: u.email,
@@ -466,7 +466,7 @@ fn kind_choices(t: Lang, selected: &str) -> Vec<Choice> {
             let v = db::agencies::kind_to_db(k);
             Choice {
                 value: v.into(),
-                label: labels::agency_kind(t, k).into(),
+                label: labels::agency_kind(t, k),
                 checked: v == selected,
             }
         })
@@ -499,7 +499,7 @@ async fn agencies_page(
             id: a.id.0,
             code: a.code.clone(),
             name: t.pick(&a.name_zh, &a.name_en).into(),
-            kind: labels::agency_kind(t, a.kind).into(),
+            kind: labels::agency_kind(t, a.kind),
             level: labels::responsibility_level(a.responsibility_level).into(),
             escalation_target: ca
                 .and_then(|ca| domain::escalation_target(&a.relations(), ca))
@@ -617,7 +617,7 @@ async fn agency_page(
         back: format!("/admin/agencies/{}", current.id.0),
         agency_id: current.id.0,
         heading: t.pick(&current.name_zh, &current.name_en).into(),
-        kind_label: labels::agency_kind(t, current.kind).into(),
+        kind_label: labels::agency_kind(t, current.kind),
         notice: notice.map(|k| t.tr(k).to_string()),
         superior_choices: agency_choices(t, &all, &form.superior, Some(current.id)),
         sector_choices: agency_choices(t, &all, &form.sector_authority, Some(current.id)),
@@ -709,9 +709,8 @@ async fn outbox(
     me: SignedIn,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    if !me.user.has_role(Role::AgencyAdmin) {
-        return Err(AppError::Forbidden);
-    }
+    crate::domain::may_portal(&me.actor(), crate::domain::PortalAction::AdministerAgency)
+        .map_err(crate::services::denied)?;
     let t = me.ctx.t;
     let page = q.page(PER_PAGE);
     let mut tx = db::begin_as(&state.pool, me.user.id).await?;
@@ -727,11 +726,10 @@ async fn outbox(
                     t.tr("outbox.sent"),
                     crate::web::format::show_time(*at)
                 ),
-                (None, Some(e)) => format!(
-                    "{}（{} {}）：{e}",
-                    t.tr("outbox.failed"),
-                    m.attempts,
-                    t.tr("outbox.attempts")
+                (None, Some(e)) => t.text(
+                    &Text::key("outbox.failed_line")
+                        .with("attempts", m.attempts)
+                        .with("error", e.as_str()),
                 ),
                 (None, None) => t.tr("outbox.pending").to_string(),
             },

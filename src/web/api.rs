@@ -13,19 +13,19 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::db::{self, agencies::Agency, incidents::Incident, users::User};
+use crate::db::{self, agencies::Agency, incidents::Summary, users::User};
 use crate::domain::{
-    self, Category, Deadline, DeadlineKind, Impact, IncidentLevel, IncidentStatus,
+    self, Category, Deadline, DeadlineKind, FilingInput, Impact, IncidentLevel, IncidentStatus,
+    StageActionKind,
 };
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::Lang;
 use crate::services::auth::{self, SignInOutcome};
-use crate::services::incidents::{self as svc, FilingInput, StageAction};
+use crate::services::incidents::{self as svc, IncidentView};
 use crate::services::Acting;
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
-use crate::web::forms::Typed;
-use crate::web::incidents::{action_of, stage_action};
+use crate::web::forms::stage_action;
 use crate::web::AppState;
 
 const PER_PAGE: u32 = 50;
@@ -208,13 +208,15 @@ struct ClassifyRequest {
 /// The level the impacts amount to (SPEC 2), for the filing form's live display and for
 /// integrations. Holds no data, so it needs no sign-in.
 async fn classify(ApiJson(req): ApiJson<ClassifyRequest>) -> Result<Json<Value>, ApiError> {
-    let c = domain::classify(&req.impacts)
-        .map_err(|e| ApiError(AppError::Unprocessable(format!("{e} ({})", e.zh()))))?;
+    let c = domain::classify(&req.impacts).map_err(|e| {
+        let (zh, en) = e.message().both();
+        ApiError(AppError::Unprocessable(format!("{en} ({zh})")))
+    })?;
     Ok(Json(json!({
         "level": c.level.number(),
         "major": c.major,
         "deciding_impact": c.deciding_impact,
-        "rule": { "zh": c.rule.zh, "en": c.rule.en },
+        "rule": c.rule,
     })))
 }
 
@@ -259,7 +261,7 @@ async fn token(
         .ok_or(AppError::Unauthenticated)?
         .agency_id;
     drop(conn);
-    let (token, expires_at) = svc::issue_token(&state.pool, user, agency).await?;
+    let (token, expires_at) = auth::issue_token(&state.pool, user, agency).await?;
     Ok(Json(json!({ "token": token, "expires_at": expires_at })))
 }
 
@@ -314,61 +316,76 @@ fn due(deadlines: &[Deadline], kind: DeadlineKind) -> Value {
         .and_then(|d| d.due))
 }
 
-fn incident_json(i: &Incident, deadlines: &[Deadline], target: Option<(Uuid, String)>) -> Value {
+/// An incident as the API shows it, with everything the page shows.
+fn incident_json(v: &IncidentView) -> Value {
+    let i = &v.incident;
+    let r = &i.report;
     json!({
         "id": i.id,
         "number": i.number,
-        "title": i.title,
-        "agency": { "id": i.agency_id.0, "name": i.agency_name_zh },
+        "title": r.title,
+        "agency": { "id": i.agency.0, "name": v.agency_name.0 },
         "level": i.level.number(),
         "major": i.level.is_major(),
         "proposed_level": i.proposed_level.number(),
         "stage": i.status.as_str(),
-        "category": i.category.as_str(),
-        "personal_data": i.personal_data,
-        "aware_at": i.aware_at,
-        "occurred_at": i.occurred_at,
+        "category": r.category.as_str(),
+        "personal_data": r.personal_data,
+        "aware_at": r.aware_at,
+        "occurred_at": r.occurred_at,
         "reported_at": i.reported_at,
         "reviewed_at": i.reviewed_at,
-        "escalation_target": target.map(|(id, name)| json!({ "id": id, "name": name })),
+        "escalation_target": i.escalation_target.zip(v.escalation_target_name.as_ref())
+            .map(|(id, (zh, _))| json!({ "id": id.0, "name": zh })),
         "deadlines": {
-            "report_due": due(deadlines, DeadlineKind::Report),
-            "review_due": due(deadlines, DeadlineKind::Review),
-            "containment_due": due(deadlines, DeadlineKind::Containment),
-            "report_submission_due": due(deadlines, DeadlineKind::InvestigationReport),
+            "report_due": due(&v.deadlines, DeadlineKind::Report),
+            "review_due": due(&v.deadlines, DeadlineKind::Review),
+            "containment_due": due(&v.deadlines, DeadlineKind::Containment),
+            "report_submission_due": due(&v.deadlines, DeadlineKind::InvestigationReport),
         },
-    })
-}
-
-async fn full_json(state: &AppState, me: &ApiUser, id: Uuid) -> Result<Value, AppError> {
-    let v = svc::view(&state.pool, me.acting(), id).await?;
-    let target = v
-        .incident
-        .escalation_target_id
-        .zip(v.escalation_target_name.clone())
-        .map(|(id, (zh, _))| (id.0, zh));
-    let mut body = incident_json(&v.incident, &v.deadlines, target);
-    body["missing"] = json!(v
-        .missing
-        .iter()
-        .map(|m| {
-            let l = m.label();
-            json!({ "zh": l.zh, "en": l.en })
-        })
-        .collect::<Vec<_>>());
-    body["timeline"] = json!(v
-        .timeline
-        .iter()
-        .map(|(e, who)| json!({
+        "missing": v.missing.iter().map(|m| m.label()).collect::<Vec<_>>(),
+        "timeline": v.timeline.iter().map(|(e, who)| json!({
             "seq": e.seq,
             "at": e.at,
             "kind": e.kind,
             "actor": who,
             "body": serde_json::from_str::<Value>(&e.body).unwrap_or(Value::Null),
             "hash": hex::encode(&e.hash),
-        }))
-        .collect::<Vec<_>>());
-    Ok(body)
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A list entry: what the list shows of an incident, deadlines as stored at its last change.
+fn summary_json(i: &Summary) -> Value {
+    json!({
+        "id": i.id,
+        "number": i.number,
+        "title": i.title,
+        "agency": { "id": i.agency_id, "name": i.agency_name_zh },
+        "level": i.level,
+        "major": i.level().is_major(),
+        "proposed_level": i.proposed_level,
+        "stage": i.status,
+        "category": i.category,
+        "personal_data": i.personal_data,
+        "aware_at": i.aware_at,
+        "occurred_at": i.occurred_at,
+        "reported_at": i.reported_at,
+        "reviewed_at": i.reviewed_at,
+        "escalation_target": i.escalation_target_id.map(|id| json!({ "id": id, "name": "" })),
+        "deadlines": {
+            "report_due": i.report_due,
+            "review_due": i.review_due,
+            "containment_due": i.containment_due,
+            "report_submission_due": i.report_submission_due,
+        },
+    })
+}
+
+async fn full_json(state: &AppState, me: &ApiUser, id: Uuid) -> Result<Value, AppError> {
+    Ok(incident_json(
+        &svc::view(&state.pool, me.acting(), id).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -423,7 +440,7 @@ impl FileRequest {
         if category.is_none() {
             errors.add("category", "error.category_unknown");
         }
-        errors.clone().into_result()?;
+        errors.clone().check()?;
         Ok(FilingInput {
             title: self.title,
             aware_at: aware_at.unwrap_or_default(),
@@ -457,7 +474,7 @@ async fn file(
     let req: FileRequest = serde_json::from_value(body)
         .map_err(|e| AppError::Unprocessable(format!("invalid JSON body: {e}")))?;
     let input = req.into_input()?;
-    let incident = svc::file(&state.pool, me.acting(), input).await?;
+    let incident = svc::file(&state.pool, me.acting(), input, &state.reminder_policy()).await?;
     let body = full_json(&state, &me, incident.id).await?;
     Ok((StatusCode::CREATED, Json(body)))
 }
@@ -479,25 +496,19 @@ struct ListQuery {
     page: Option<String>,
 }
 
-fn list_json(items: Vec<(Incident, Vec<Deadline>)>, next: Option<u32>) -> Value {
+fn list_json(items: &[Summary], next: Option<u32>) -> Value {
     json!({
-        "items": items
-            .iter()
-            .map(|(i, d)| incident_json(i, d, i.escalation_target_id.map(|t| (t.0, String::new()))))
-            .collect::<Vec<_>>(),
+        "items": items.iter().map(summary_json).collect::<Vec<_>>(),
         "next": next,
     })
 }
 
-async fn list(
-    State(state): State<AppState>,
-    me: ApiUser,
-    Query(q): Query<ListQuery>,
-) -> Result<Json<Value>, ApiError> {
+fn list_filter(q: &ListQuery) -> Result<(db::incidents::ListFilter, u32), ApiError> {
     let bad = |field: &str| {
-        let mut e = FieldErrors::default();
-        e.add(field, "error.choice_invalid");
-        ApiError(AppError::Invalid(e))
+        ApiError(AppError::Invalid(FieldErrors::one(
+            field,
+            "error.choice_invalid",
+        )))
     };
     let status = match q.stage.as_deref() {
         None | Some("") => None,
@@ -525,100 +536,78 @@ async fn list(
             .filter(|p| (1..=100_000).contains(p))
             .ok_or_else(|| bad("page"))?,
     };
-    let page = db::PageRequest::new(Some(page_no), PER_PAGE);
     let filter = db::incidents::ListFilter {
         status,
         level,
         overdue,
         year: None,
     };
+    Ok((filter, page_no))
+}
+
+async fn list(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let (filter, page_no) = list_filter(&q)?;
+    let page = db::PageRequest::new(Some(page_no), PER_PAGE);
     let (items, total) = svc::list_own(&state.pool, me.acting(), &filter, page).await?;
     let next = (i64::from(page_no) * i64::from(PER_PAGE) < total).then_some(page_no + 1);
-    Ok(Json(list_json(
-        svc::with_deadlines(&state.pool, items).await?,
-        next,
-    )))
+    Ok(Json(list_json(&items, next)))
 }
 
 async fn review_queue(State(state): State<AppState>, me: ApiUser) -> Result<Json<Value>, ApiError> {
     let items =
         svc::review_queue(&state.pool, me.acting(), db::PageRequest::new(None, 200)).await?;
-    Ok(Json(list_json(
-        svc::with_deadlines(&state.pool, items).await?,
-        None,
-    )))
+    Ok(Json(list_json(&items, None)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReviewRequest {
-    level: Option<u8>,
-    reason: Option<String>,
+/// Applies stage action `kind` with the request's fields and answers with the incident.
+async fn apply(
+    state: &AppState,
+    me: &ApiUser,
+    id: &str,
+    kind: StageActionKind,
+    fields: Value,
+) -> Result<Json<Value>, ApiError> {
+    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    let action = stage_action(kind, fields);
+    svc::act(
+        &state.pool,
+        me.acting(),
+        id,
+        kind,
+        action,
+        &state.reminder_policy(),
+    )
+    .await?;
+    Ok(Json(full_json(state, me, id).await?))
 }
 
+/// The notified agency's review of the level: `{"level": 1–4 (or null to keep it), "reason"}`.
 async fn review(
     State(state): State<AppState>,
     me: ApiUser,
     Path(id): Path<String>,
-    ApiJson(req): ApiJson<ReviewRequest>,
+    ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let level = match req.level {
-        None => None,
-        Some(n) => Some(IncidentLevel::from_number(n).ok_or_else(|| {
-            let mut e = FieldErrors::default();
-            e.add("level", "error.choice_invalid");
-            AppError::Invalid(e)
-        })?),
-    };
-    let action = StageAction::Review {
-        level,
-        reason: req.reason.unwrap_or_default(),
-    };
-    svc::act(&state.pool, me.acting(), id, action).await?;
-    Ok(Json(full_json(&state, &me, id).await?))
+    apply(&state, &me, &id, StageActionKind::Review, body).await
 }
 
 /// The twin of every stage form: `POST /api/v1/incidents/{id}/actions/{action}` with the
-/// form's fields as a flat JSON object (strings, numbers, booleans, or arrays of them for
-/// repeated fields); times in RFC 3339.
+/// action's fields as a JSON object (see the OpenAPI description for each action's schema).
 async fn act(
     State(state): State<AppState>,
     me: ApiUser,
     Path((id, name)): Path<(String, String)>,
     ApiJson(body): ApiJson<serde_json::Map<String, Value>>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let mut pairs = Vec::new();
-    for (key, value) in body {
-        let mut push = |v: &Value| -> Result<(), AppError> {
-            match v {
-                Value::String(s) => pairs.push((key.clone(), s.clone())),
-                Value::Number(n) => pairs.push((key.clone(), n.to_string())),
-                Value::Bool(true) => pairs.push((key.clone(), "on".into())),
-                Value::Bool(false) | Value::Null => {}
-                _ => {
-                    return Err(AppError::Unprocessable(format!(
-                        "field {key}: expected a string, number or boolean"
-                    )))
-                }
-            }
-            Ok(())
-        };
-        match &value {
-            Value::Array(items) => items.iter().try_for_each(&mut push)?,
-            other => push(other)?,
-        }
-    }
-    if name == "review" {
-        return Err(ApiError(AppError::NotFound));
-    }
-    let wanted = action_of(&name).ok_or(AppError::NotFound)?;
-    svc::may_act(&state.pool, me.acting(), id, wanted).await?;
-    let typed = Typed::from_pairs(&pairs);
-    let action = stage_action(&name, &typed, &pairs)?;
-    svc::act(&state.pool, me.acting(), id, action).await?;
-    Ok(Json(full_json(&state, &me, id).await?))
+    // The review has its own route.
+    let kind = StageActionKind::parse(&name)
+        .filter(|k| *k != StageActionKind::Review)
+        .ok_or(AppError::NotFound)?;
+    apply(&state, &me, &id, kind, Value::Object(body)).await
 }
 
 /// English text of a field error key, for API answers.

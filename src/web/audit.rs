@@ -7,9 +7,9 @@ use axum::routing::get;
 use axum::Router;
 
 use crate::db;
-use crate::domain::{AgencyKind, Role};
+use crate::domain::PortalAction;
 use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
 use crate::web::extract::{Nav, PageQuery, SignedIn};
 use crate::web::format::show_time;
 use crate::web::{render, AppState};
@@ -54,12 +54,8 @@ async fn audit(
     me: SignedIn,
     Query(q): Query<PageQuery>,
 ) -> Result<Response, AppError> {
-    // The competent authority's reviewers and administrator audit the whole portal.
-    let allowed = me.agency.kind == AgencyKind::CompetentAuthority
-        && (me.user.has_role(Role::Reviewer) || me.user.has_role(Role::AgencyAdmin));
-    if !allowed {
-        return Err(AppError::Forbidden);
-    }
+    crate::domain::may_portal(&me.actor(), PortalAction::SeeAudit)
+        .map_err(crate::services::denied)?;
     let page = q.page(PER_PAGE);
     let mut tx = db::begin_as(&state.pool, me.user.id).await?;
     let sign_ins = db::sign_in::recent(&mut tx, page.offset(), page.limit()).await?;
@@ -89,11 +85,11 @@ async fn audit(
                     at: show_time(c.at),
                     incident_id: c.incident_id,
                     number: c.number,
-                    change: format!(
-                        "{} → {}：{}",
-                        body["from"],
-                        body["to"],
-                        body["reason"].as_str().unwrap_or("")
+                    change: me.ctx.t.text(
+                        &Text::key("audit.level_change")
+                            .with("from", body["from"].to_string())
+                            .with("to", body["to"].to_string())
+                            .with("reason", body["reason"].as_str().unwrap_or("")),
                     ),
                     reviewer: c.reviewer.unwrap_or_default(),
                 }

@@ -6,6 +6,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde_json::json;
 
 use crate::error::AppError;
+use crate::i18n::Lang;
 
 impl AppError {
     pub fn status(&self) -> StatusCode {
@@ -29,31 +30,28 @@ impl AppError {
         }
     }
 
-    /// (zh, en) sentence for the person in front of the page.
-    fn message(&self) -> (&'static str, &'static str) {
+    /// The catalog key of the sentence for the person in front of the page.
+    fn message_key(&self) -> &'static str {
         match self {
-            AppError::Unauthenticated => ("請先登入。", "Please sign in."),
-            AppError::NotFound => ("找不到這個頁面或資料。", "This page or record was not found."),
-            AppError::Forbidden => ("您沒有執行這項操作的權限。", "You are not allowed to do this."),
-            AppError::CsrfRejected => (
-                "表單已過期或來源不明，請重新整理頁面後再送出。",
-                "The form expired or did not come from this portal; reload the page and submit again.",
-            ),
+            AppError::Unauthenticated => "error.page.unauthenticated",
+            AppError::NotFound => "error.not_found",
+            AppError::Forbidden => "error.page.forbidden",
+            AppError::CsrfRejected => "error.page.csrf",
             AppError::Invalid(_) | AppError::Unprocessable(_) | AppError::Rejected(_) => {
-                ("送出的資料有誤，請檢查後再試。", "The submitted data is invalid; check it and try again.")
+                "error.page.invalid"
             }
-            AppError::Conflict(_) => ("這項操作目前無法執行。", "This cannot be done right now."),
-            AppError::TooLarge => ("送出的資料太大。", "The request is too large."),
-            AppError::Throttled(_) => ("登入失敗次數過多，請稍後再試。", "Too many failed sign-ins; try again later."),
-            AppError::StageIncomplete(_) => (
-                "本階段尚缺下列項目，請先完成：",
-                "This stage still needs the following first:",
-            ),
-            AppError::Database(_) | AppError::Internal(_) => (
-                "系統發生錯誤，已記錄下來，請稍後再試。",
-                "Something went wrong on our side; it has been logged. Please try again later.",
-            ),
+            AppError::Conflict(_) => "error.page.conflict",
+            AppError::TooLarge => "error.page.too_large",
+            AppError::Throttled(_) => "error.page.throttled",
+            AppError::StageIncomplete(_) => "error.page.stage_incomplete",
+            AppError::Database(_) | AppError::Internal(_) => "error.page.internal",
         }
+    }
+
+    /// The sentence in both languages (an error page may be shown before the language is known).
+    fn message(&self) -> (&'static str, &'static str) {
+        let key = self.message_key();
+        (Lang::ZhTw.get(key), Lang::En.get(key))
     }
 }
 
@@ -64,6 +62,8 @@ struct ErrorPage {
     zh: &'static str,
     en: &'static str,
     detail: Option<String>,
+    brand: &'static str,
+    home: (&'static str, &'static str),
 }
 
 impl IntoResponse for AppError {
@@ -86,9 +86,12 @@ impl IntoResponse for AppError {
             AppError::StageIncomplete(items) => Some(
                 items
                     .iter()
-                    .map(|b| format!("{} · {}", b.zh, b.en))
+                    .map(|b| {
+                        let (zh, en) = b.both();
+                        format!("{zh} · {en}")
+                    })
                     .collect::<Vec<_>>()
-                    .join("；"),
+                    .join(Lang::ZhTw.get("report.list_separator")),
             ),
             _ => None,
         };
@@ -97,6 +100,11 @@ impl IntoResponse for AppError {
             zh,
             en,
             detail,
+            brand: Lang::ZhTw.get("app.name"),
+            home: (
+                Lang::ZhTw.get("error.page.back_home"),
+                Lang::En.get("error.page.back_home"),
+            ),
         };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
@@ -139,7 +147,7 @@ impl IntoResponse for ApiError {
             }),
             AppError::StageIncomplete(items) => json!({
                 "error": "the current stage is not complete",
-                "missing": items.iter().map(|b| json!({"zh": b.zh, "en": b.en})).collect::<Vec<_>>(),
+                "missing": items,
             }),
             other => json!({ "error": other.message().1 }),
         };

@@ -320,7 +320,7 @@ async fn render_evidence(
         back: format!("/incidents/{id}/evidence"),
         id,
         number: v.incident.number.clone(),
-        title: v.incident.title.clone(),
+        title: v.incident.report.title.clone(),
         measures: IsolationMeasure::ALL
             .iter()
             .map(|m| MeasureLine {
@@ -952,7 +952,7 @@ async fn render_indicators(
         back: format!("/incidents/{id}/indicators"),
         id,
         number: v.incident.number.clone(),
-        title: v.incident.title.clone(),
+        title: v.incident.report.title.clone(),
         indicators: v
             .indicators
             .iter()

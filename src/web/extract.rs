@@ -10,9 +10,10 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::db::{self, agencies::Agency, users::User};
-use crate::domain::{AgencyKind, Role};
+use crate::domain::{self, PortalAction};
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::services::Acting;
 use crate::web::AppState;
 
 pub const SESSION_USER: &str = "user_id";
@@ -44,18 +45,22 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The header's links: one for each part of the portal the domain lets this user use.
     pub fn nav(&self) -> Option<Nav> {
-        self.user.as_ref().map(|(u, a)| Nav {
-            display_name: u.display_name.clone(),
-            agency_name: self.t.pick(&a.name_zh, &a.name_en).to_string(),
-            is_admin: u.has_role(Role::AgencyAdmin),
-            is_registrar: u.has_role(Role::AgencyAdmin) && a.kind == AgencyKind::CompetentAuthority,
-            is_reviewer: u.has_role(Role::Reviewer),
-            is_auditor: a.kind == AgencyKind::CompetentAuthority
-                && (u.has_role(Role::Reviewer) || u.has_role(Role::AgencyAdmin)),
-            is_commander: u.has_role(Role::Commander),
-            unread: self.unread,
-            csrf: self.csrf.clone(),
+        self.user.as_ref().map(|(u, a)| {
+            let actor = Acting { user: u, agency: a }.actor();
+            let may = |action| domain::may_portal(&actor, action).is_ok();
+            Nav {
+                display_name: u.display_name.clone(),
+                agency_name: self.t.pick(&a.name_zh, &a.name_en).to_string(),
+                is_admin: may(PortalAction::AdministerAgency),
+                is_registrar: may(PortalAction::RegisterAgencies),
+                is_reviewer: may(PortalAction::SeeReviewQueue),
+                is_auditor: may(PortalAction::SeeAudit),
+                is_commander: may(PortalAction::SeeCommanderQueue),
+                unread: self.unread,
+                csrf: self.csrf.clone(),
+            }
         })
     }
 }
@@ -145,6 +150,19 @@ pub struct SignedIn {
     pub ctx: Ctx,
     pub user: User,
     pub agency: Agency,
+}
+
+impl SignedIn {
+    pub fn acting(&self) -> Acting<'_> {
+        Acting {
+            user: &self.user,
+            agency: &self.agency,
+        }
+    }
+    /// The user as the domain's permission rules see them.
+    pub fn actor(&self) -> domain::Actor {
+        self.acting().actor()
+    }
 }
 
 impl FromRequestParts<AppState> for SignedIn {

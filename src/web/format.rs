@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::{self, IncidentLevel, IncidentStatus};
-use crate::i18n::Lang;
+use crate::domain::{self, Deadline, DeadlineStatus, IncidentLevel, IncidentStatus};
+use crate::i18n::{Lang, Text};
 
 pub fn show_time(t: DateTime<Utc>) -> String {
     domain::to_taipei(t).format("%Y-%m-%d %H:%M").to_string()
@@ -15,11 +15,54 @@ pub fn input_time(t: DateTime<Utc>) -> String {
 }
 
 pub fn level_label(t: Lang, l: IncidentLevel) -> String {
-    t.pick(l.label_zh(), l.label_en()).to_string()
+    t.text(&l.label())
 }
 
 pub fn status_label(t: Lang, s: IncidentStatus) -> String {
-    t.pick(s.label_zh(), s.label_en()).to_string()
+    t.text(&s.label())
+}
+
+/// A span of time as the deadline table shows it: days and hours from two days on, else hours
+/// and minutes.
+pub fn duration(t: Lang, minutes: i64) -> String {
+    let (h, m) = (minutes / 60, minutes % 60);
+    let text = if h >= 48 {
+        Text::key("duration.days_hours")
+            .with("days", h / 24)
+            .with("hours", h % 24)
+    } else {
+        Text::key("duration.hours_minutes")
+            .with("hours", h)
+            .with("minutes", m)
+    };
+    t.text(&text)
+}
+
+/// A deadline's state with the time left or how late, and its CSS class.
+pub fn deadline_state(t: Lang, d: &Deadline, now: DateTime<Utc>) -> (String, &'static str) {
+    let status = d.status(now);
+    let label = t.text(&status.label());
+    let with = |what: &'static str, minutes: i64| {
+        t.text(
+            &Text::key("deadline.state_with_time")
+                .with("state", label.as_str())
+                .with("what", Text::key(what))
+                .with("time", duration(t, minutes)),
+        )
+    };
+    match status {
+        DeadlineStatus::Pending => {
+            let left = d.time_left(now).map(|x| x.num_minutes()).unwrap_or(0);
+            (with("deadline.left", left), "pending")
+        }
+        DeadlineStatus::Overdue => {
+            let late = d.overdue_by(now).map(|x| x.num_minutes()).unwrap_or(0);
+            (with("deadline.late", late), "overdue")
+        }
+        DeadlineStatus::MetLate => (label, "late"),
+        DeadlineStatus::Met => (label, "met"),
+        DeadlineStatus::NotYetDetermined => (label, "undetermined"),
+    }
 }
 
 /// One CSV field: quoted when needed, and a leading `=`, `+`, `-` or `@` neutralised so that a

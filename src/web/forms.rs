@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain;
+use crate::domain::{self, FieldErrors, StageAction, StageActionKind};
 use crate::error::AppError;
 
 /// An id in a path: anything that is not one names nothing (404, as for an unknown id).
@@ -16,17 +16,7 @@ pub fn parse_id(raw: &str) -> Result<Uuid, AppError> {
 
 /// RFC 3339 (the API), or a `datetime-local` value, which is Taipei wall-clock time (the forms).
 pub fn parse_local_time(raw: &str) -> Option<DateTime<Utc>> {
-    let raw = raw.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let naive = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"))
-        .ok()?;
-    domain::TAIPEI
-        .from_local_datetime(&naive)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
+    domain::input::parse_time(raw)
 }
 
 /// What a form's user typed, to put back into the form when it comes back with errors.
@@ -59,4 +49,69 @@ pub struct Choice {
     pub value: String,
     pub label: String,
     pub checked: bool,
+}
+
+/// A form's fields as the JSON object the typed requests read: one value per field, an array
+/// for a field sent more than once (checkbox groups, one select per row). The CSRF token is
+/// the extractor's, not the request's.
+pub fn form_fields(pairs: &[(String, String)]) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for (k, v) in pairs.iter().filter(|(k, _)| k != "csrf") {
+        let value = serde_json::Value::String(v.clone());
+        match map.get_mut(k) {
+            None => {
+                map.insert(k.clone(), value);
+            }
+            Some(serde_json::Value::Array(items)) => items.push(value),
+            Some(first) => {
+                let first = first.take();
+                map.insert(k.clone(), serde_json::Value::Array(vec![first, value]));
+            }
+        }
+    }
+    serde_json::Value::Object(map)
+}
+
+/// The stage action `kind` from the fields of a form or a JSON body, or what is wrong with
+/// them, field by field (in the catalog's words where the field type says which).
+pub fn stage_action(
+    kind: StageActionKind,
+    fields: serde_json::Value,
+) -> Result<StageAction, FieldErrors> {
+    let mut track = serde_path_to_error::Track::new();
+    let de = serde_path_to_error::Deserializer::new(fields, &mut track);
+    StageAction::from_payload(kind, de).map_err(|e| {
+        let path = track.path().to_string();
+        field_error(&path, &e.to_string())
+    })
+}
+
+/// One field error from a deserialisation failure at `path` with `message`: our field types
+/// fail with a catalog key; serde's own messages name a missing field or a wrong type.
+fn field_error(path: &str, message: &str) -> FieldErrors {
+    if message.starts_with("error.") && !message.contains(' ') {
+        return FieldErrors::one(field_of(path), message);
+    }
+    if let Some(missing) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split('`').next())
+    {
+        return FieldErrors::one(missing, "error.required");
+    }
+    let key = if message.starts_with("unknown variant") {
+        "error.choice_invalid"
+    } else {
+        "error.value_invalid"
+    };
+    FieldErrors::one(field_of(path), key)
+}
+
+/// `downtime[1]` → `downtime`; the whole body (`.`) → `body`.
+fn field_of(path: &str) -> &str {
+    let name = path.split(['[', '.']).next().unwrap_or("");
+    if name.is_empty() {
+        "body"
+    } else {
+        name
+    }
 }

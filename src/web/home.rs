@@ -57,7 +57,7 @@ async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Html<String
         TargetView {
             name: name(agency),
             relation: t.tr(relation).to_string(),
-            basis: t.pick(&basis.zh, &basis.en).to_string(),
+            basis: t.text(&basis),
         }
     });
     let a = &standing.agency;

@@ -3,8 +3,8 @@
 use crate::domain::{AgencyKind, ResponsibilityLevel, Role};
 use crate::i18n::Lang;
 
-pub fn agency_kind(t: Lang, kind: AgencyKind) -> &'static str {
-    t.pick(kind.label_zh(), kind.label_en())
+pub fn agency_kind(t: Lang, kind: AgencyKind) -> String {
+    t.text(&kind.label())
 }
 
 pub fn responsibility_level(level: ResponsibilityLevel) -> &'static str {
@@ -12,5 +12,5 @@ pub fn responsibility_level(level: ResponsibilityLevel) -> &'static str {
 }
 
 pub fn role(t: Lang, role: Role) -> String {
-    t.pick(role.label_zh(), role.label_en()).to_string()
+    t.text(&role.label())
 }

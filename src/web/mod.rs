@@ -48,6 +48,13 @@ pub struct AppState {
     pub settings: Arc<Settings>,
 }
 
+impl AppState {
+    /// The reminder intervals the settings choose (see `domain::incident::reminders`).
+    pub fn reminder_policy(&self) -> crate::domain::ReminderPolicy {
+        crate::domain::ReminderPolicy::with_control_report_hours(self.settings.control_report_hours)
+    }
+}
+
 pub fn render<T: Template>(page: &T) -> Result<Html<String>, AppError> {
     page.render()
         .map(Html)

@@ -61,10 +61,7 @@ async fn list(
             .map(|n| Item {
                 incident_id: n.incident_id,
                 number: n.number,
-                what: {
-                    let m = crate::domain::notifications::message(&n.kind);
-                    t.pick(&m.zh, &m.en).to_string()
-                },
+                what: t.text(&crate::domain::notifications::message(&n.kind)),
                 at: show_time(n.created_at),
                 unread: n.read_at.is_none(),
             })

@@ -8,7 +8,7 @@ use axum::Router;
 
 use crate::domain::{Category, IncidentLevel, IncidentStatus};
 use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
 use crate::services::{oversight, Acting};
 use crate::web::extract::{Nav, SignedIn};
 use crate::web::format::{level_label, status_label};
@@ -77,10 +77,11 @@ struct DashboardPage {
 fn hours(t: Lang, pair: Option<(f64, f64)>) -> String {
     match pair {
         None => "—".into(),
-        Some((mean, p90)) => match t {
-            Lang::ZhTw => format!("平均 {mean:.1} 小時，90 百分位 {p90:.1} 小時"),
-            Lang::En => format!("mean {mean:.1} h, 90th percentile {p90:.1} h"),
-        },
+        Some((mean, p90)) => t.text(
+            &Text::key("dashboard.hours")
+                .with("mean", format!("{mean:.1}"))
+                .with("p90", format!("{p90:.1}")),
+        ),
     }
 }
 
@@ -98,8 +99,7 @@ async fn dashboard(State(state): State<AppState>, me: SignedIn) -> Result<Respon
         .per_category
         .iter()
         .map(|(c, n)| {
-            let label =
-                Category::parse(c).map_or(c.as_str(), |c| t.pick(c.label_zh(), c.label_en()));
+            let label = Category::parse(c).map_or(c.to_string(), |c| t.text(&c.label()));
             (label.to_string(), *n)
         })
         .collect();

@@ -759,10 +759,7 @@ async fn log_duty_page(
         csrf: me.ctx.csrf.clone(),
         back: "/log-duty".into(),
         agency_name: t.pick(&v.agency.name_zh, &v.agency.name_en).to_string(),
-        responsibility: match t {
-            Lang::En => v.agency.responsibility_level.label_en(),
-            _ => v.agency.responsibility_level.label_zh(),
-        },
+        responsibility: t.text(&v.agency.responsibility_level.label()),
         level: v.level.map(|l| l.as_str().to_string()).unwrap_or_default(),
         levels: [
             ProtectionLevel::Normal,

@@ -143,8 +143,8 @@ async fn a_level_4_incident_runs_from_filing_to_closing_with_a_returned_root_cau
         &[
             ("scope_confirmed", "on"),
             ("priority_restoration_done", "on"),
-            ("system_0", "within"),
-            ("system_1", "beyond"),
+            ("downtime", "within"),
+            ("downtime", "beyond"),
             ("public_announcement", "no"),
         ],
     )
@@ -404,8 +404,8 @@ async fn a_level_1_incident_needs_only_what_level_1_needs() {
         &[
             ("scope_confirmed", "on"),
             ("priority_restoration_done", "on"),
-            ("system_0", "within"),
-            ("system_1", "within"),
+            ("downtime", "within"),
+            ("downtime", "within"),
             ("public_announcement", "no"),
             ("notify_completion", "on"),
         ],

@@ -210,7 +210,11 @@ async fn a_reminder_is_sent_once_even_with_two_portal_processes_claiming_at_once
     let other = portal::startup::pool((*app.pool.connect_options()).clone())
         .await
         .unwrap();
-    let (a, b) = tokio::join!(jobs::remind(&app.pool, 24), jobs::remind(&other, 24));
+    let policy = portal::domain::ReminderPolicy::with_control_report_hours(24);
+    let (a, b) = tokio::join!(
+        jobs::remind(&app.pool, &policy),
+        jobs::remind(&other, &policy)
+    );
     let total = a.unwrap() + b.unwrap();
     let kinds: Vec<String> =
         sqlx::query_scalar("SELECT kind FROM reminders WHERE incident_id = $1::uuid ORDER BY kind")
@@ -243,7 +247,7 @@ async fn a_reminder_is_sent_once_even_with_two_portal_processes_claiming_at_once
     .unwrap();
     assert_eq!(heard, 1);
     // Running again sends nothing new.
-    assert_eq!(jobs::remind(&app.pool, 24).await.unwrap(), 0);
+    assert_eq!(jobs::remind(&app.pool, &policy).await.unwrap(), 0);
     // Nobody outside Agency A and its chain was reminded.
     let outsiders: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM notifications n JOIN agencies a ON a.id = n.agency_id WHERE a.code NOT IN ('AGA', 'MIN', 'ACS')",

@@ -12,12 +12,31 @@ use uuid::Uuid;
 
 use crate::helpers::{client, csrf_in, spawn_app, TestApp, DEMO_PASSWORD};
 
+/// The web modules' source files, folders included.
+fn web_sources() -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src/web"
+    ))];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
 /// (method, path) of every `.route(...)` in the web modules' source.
-fn routes_in_source() -> BTreeSet<(String, String)> {
+pub fn routes_in_source() -> BTreeSet<(String, String)> {
     let mut found = BTreeSet::new();
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/web");
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    for path in web_sources() {
+        let text = std::fs::read_to_string(path).unwrap();
         for part in text.split(".route(").skip(1) {
             let path = part.split('"').nth(1).unwrap().to_string();
             let call = part.split(".route(").next().unwrap();
@@ -124,6 +143,7 @@ async fn may(
         agency: AgencyId(ids[&p.agency_code]),
         roles: p.roles.clone(),
         agency_is_competent_authority: p.agency_code == "ACS",
+        ..domain::Actor::default()
     };
     let ctx = domain::IncidentContext {
         agency: AgencyId(ids[t.agency_code]),
@@ -261,29 +281,11 @@ async fn every_route_answers_every_role_as_the_rules_say() {
     });
 
     let routes = routes_in_source();
-    let actions: Vec<&str> = vec![
-        "escalation_notice",
-        "activate_team",
-        "response_meeting",
-        "containment",
-        "control_effect_report",
-        "personal_data_assessment",
-        "root_cause",
-        "malware_analysis",
-        "virus_check",
-        "improvement_item",
-        "improvement_item_done",
-        "submit_to_commander",
-        "decide",
-        "send_to_escalation_target",
-        "progress_report",
-        "submit_report",
-        "classified_document",
-        "complete_stage",
-        "review",
-        "comment",
-        "homeland_relay",
-    ];
+    // Every stage action the domain has, by the name its routes use.
+    let actions: Vec<&str> = domain::StageActionKind::ALL
+        .iter()
+        .map(|k| k.name())
+        .collect();
     let responder = app.user_id("responder@agency-a.demo").await;
     let foreign_user = app.user_id("officer@agency-b.demo").await;
     let agency_b = ids["AGB"];
@@ -598,7 +600,7 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                                 let action = if incident_path.ends_with("/review") {
                                     Action::ReviewLevel
                                 } else {
-                                    portal::web::incidents::action_of(name).unwrap()
+                                    domain::StageActionKind::parse(name).unwrap().permission()
                                 };
                                 match may(&app, p, &ids, t, action).await {
                                     Err(domain::Denied::NotVisible) => vec![404],
@@ -669,34 +671,44 @@ async fn every_state_changing_form_route_refuses_a_missing_or_forged_csrf_token(
         if method != "POST" || path.starts_with("/api/") {
             continue; // the API uses bearer tokens, not cookies
         }
-        let concrete = path
-            .replace(
-                "{id}",
-                if path.contains("incidents") {
-                    &incident
-                } else if path.contains("agencies") {
-                    &agency
-                } else {
-                    &user
-                },
-            )
-            .replace("{action}", "comment")
-            .replace("{eid}", &Uuid::new_v4().to_string())
-            .replace("{version}", "1");
-        for who in [&admin, &officer] {
-            for token in [None, Some("forged-token")] {
-                let mut form = vec![("email", "x@y.demo"), ("lang", "en"), ("confirm", "yes")];
-                if let Some(t) = token {
-                    form.push(("csrf", t));
+        let names: Vec<&str> = if path.contains("{action}") {
+            domain::StageActionKind::ALL
+                .iter()
+                .map(|k| k.name())
+                .collect()
+        } else {
+            vec![""]
+        };
+        for name in names {
+            let concrete = path
+                .replace(
+                    "{id}",
+                    if path.contains("incidents") {
+                        &incident
+                    } else if path.contains("agencies") {
+                        &agency
+                    } else {
+                        &user
+                    },
+                )
+                .replace("{action}", name)
+                .replace("{eid}", &Uuid::new_v4().to_string())
+                .replace("{version}", "1");
+            for who in [&admin, &officer] {
+                for token in [None, Some("forged-token")] {
+                    let mut form = vec![("email", "x@y.demo"), ("lang", "en"), ("confirm", "yes")];
+                    if let Some(t) = token {
+                        form.push(("csrf", t));
+                    }
+                    let r = who
+                        .post(app.url(&concrete))
+                        .form(&form)
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(r.status(), 403, "{concrete} without a valid token");
+                    checked += 1;
                 }
-                let r = who
-                    .post(app.url(&concrete))
-                    .form(&form)
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(r.status(), 403, "{concrete} without a valid token");
-                checked += 1;
             }
         }
     }

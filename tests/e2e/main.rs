@@ -388,8 +388,8 @@ async fn advance_to_commander(app: &TestApp, id: Uuid) {
         &[
             ("scope_confirmed", "on"),
             ("priority_restoration_done", "on"),
-            ("system_0", "within"),
-            ("system_1", "beyond"),
+            ("downtime", "within"),
+            ("downtime", "beyond"),
             ("public_announcement", "no"),
         ],
     )

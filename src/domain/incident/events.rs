@@ -1,0 +1,144 @@
+//! What the timeline records of the incident's own procedure: one typed event per change, stored
+//! as its `kind` and a JSON `body` (the entry's text that the hash chain covers).
+//!
+//! Evidence, custody, indicators and the incident team append their own kinds beside these.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::super::improvement::ImprovementItem;
+use super::super::level::Impact;
+use super::super::stages::{
+    AffectedSystem, ClassifiedDocument, CommanderDecision, EscalationNotice, IncidentStatus,
+    ResponseMeeting, Stage, VirusCheckSubmission,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "body", rename_all = "snake_case")]
+pub enum IncidentEvent {
+    /// Filed on the platform (or recorded as reported earlier by other means).
+    Filed {
+        number: String,
+        level: u8,
+        /// The impact that decided the level (its rule sentence is shown from it).
+        #[serde(default)]
+        deciding_impact: Option<Impact>,
+        reported_at: DateTime<Utc>,
+        #[serde(default)]
+        other_means_reason: String,
+    },
+    EscalationNotice(EscalationNotice),
+    TeamActivated {},
+    ResponseMeeting(ResponseMeeting),
+    Containment {
+        scope_confirmed: bool,
+        priority_restoration_done: bool,
+        systems: Vec<AffectedSystem>,
+        public_announcement: Option<bool>,
+        completion_notified_at: Option<DateTime<Utc>>,
+    },
+    ControlEffectReport {
+        at: DateTime<Utc>,
+    },
+    PersonalDataAssessment {
+        assessment: String,
+    },
+    RootCause {
+        equipment_failure: bool,
+        root_cause: Option<String>,
+        malware_found: bool,
+    },
+    MalwareAnalysis {
+        analysis: String,
+    },
+    VirusCheckSubmission(VirusCheckSubmission),
+    ImprovementItemAdded(ImprovementItem),
+    ImprovementItemDone {
+        index: usize,
+        description: String,
+    },
+    SubmittedToCommander {
+        at: DateTime<Utc>,
+    },
+    CommanderDecision(CommanderDecision),
+    SentToEscalationTarget {
+        at: DateTime<Utc>,
+    },
+    ImprovementProgressReport {
+        at: DateTime<Utc>,
+    },
+    ReportSubmitted {
+        at: DateTime<Utc>,
+    },
+    ClassifiedDocument(ClassifiedDocument),
+    StageCompleted {
+        stage: Stage,
+        now: IncidentStatus,
+    },
+    LevelReviewed {
+        from: u8,
+        to: u8,
+        reason: String,
+        reviewer_agency: String,
+    },
+    SupervisorComment {
+        comment: String,
+        agency: String,
+    },
+    HomelandSecurityRelay {
+        at: DateTime<Utc>,
+    },
+}
+
+impl IncidentEvent {
+    /// The stored kind (also the catalog key `timeline.<kind>` of its heading).
+    pub fn kind(&self) -> &'static str {
+        use IncidentEvent::*;
+        match self {
+            Filed { .. } => "filed",
+            EscalationNotice(_) => "escalation_notice",
+            TeamActivated {} => "team_activated",
+            ResponseMeeting(_) => "response_meeting",
+            Containment { .. } => "containment",
+            ControlEffectReport { .. } => "control_effect_report",
+            PersonalDataAssessment { .. } => "personal_data_assessment",
+            RootCause { .. } => "root_cause",
+            MalwareAnalysis { .. } => "malware_analysis",
+            VirusCheckSubmission(_) => "virus_check_submission",
+            ImprovementItemAdded(_) => "improvement_item_added",
+            ImprovementItemDone { .. } => "improvement_item_done",
+            SubmittedToCommander { .. } => "submitted_to_commander",
+            CommanderDecision(_) => "commander_decision",
+            SentToEscalationTarget { .. } => "sent_to_escalation_target",
+            ImprovementProgressReport { .. } => "improvement_progress_report",
+            ReportSubmitted { .. } => "report_submitted",
+            ClassifiedDocument(_) => "classified_document",
+            StageCompleted { .. } => "stage_completed",
+            LevelReviewed { .. } => "level_reviewed",
+            SupervisorComment { .. } => "supervisor_comment",
+            HomelandSecurityRelay { .. } => "homeland_security_relay",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_is_stored_as_its_kind_and_body_and_reads_back() {
+        let e = IncidentEvent::StageCompleted {
+            stage: Stage::Report,
+            now: IncidentStatus::Open(Stage::ResponseTeam),
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["kind"], e.kind());
+        assert_eq!(
+            v["body"],
+            serde_json::json!({"stage": "report", "now": "response_team"})
+        );
+        assert_eq!(serde_json::from_value::<IncidentEvent>(v).unwrap(), e);
+        let v = serde_json::to_value(IncidentEvent::TeamActivated {}).unwrap();
+        assert_eq!(v["body"], serde_json::json!({}));
+    }
+}

@@ -1,0 +1,229 @@
+//! Filing an incident: the form with its impact matrix (live level where JavaScript runs,
+//! computed on submit where it does not), and what it sends turned into a filing.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::domain::{self, AssetClass, Category, FilingInput, Impact, ImpactKind};
+use crate::error::{AppError, FieldErrors};
+use crate::i18n::Lang;
+use crate::services::incidents as svc;
+use crate::web::extract::{CsrfForm, Nav, SignedIn};
+use crate::web::format::{input_time, level_label};
+use crate::web::forms::{parse_local_time, Choice, Typed};
+use crate::web::{render, AppState};
+
+pub struct ImpactCell {
+    pub name: String,
+    pub value: String,
+    pub possible: bool,
+}
+
+pub struct ImpactRow {
+    pub label: String,
+    pub cells: Vec<ImpactCell>,
+}
+
+#[derive(Template)]
+#[template(path = "incidents/new.html")]
+struct NewPage {
+    t: Lang,
+    nav: Option<Nav>,
+    csrf: String,
+    back: String,
+    typed: Typed,
+    errors: FieldErrors,
+    category_choices: Vec<Choice>,
+    subcategory_choices: Vec<(String, Vec<Choice>)>,
+    asset_labels: Vec<String>,
+    impact_rows: Vec<ImpactRow>,
+    computed: Option<String>,
+}
+
+fn impact_field(kind: ImpactKind, asset: AssetClass) -> String {
+    let k = match kind {
+        ImpactKind::Leak => "leak",
+        ImpactKind::Tamper => "tamper",
+        ImpactKind::Disruption => "disruption",
+    };
+    let a = match asset {
+        AssetClass::NonCore => "non_core",
+        AssetClass::Core => "core",
+        AssetClass::Sensitive => "sensitive",
+        AssetClass::NationalSecret => "national_secret",
+    };
+    format!("impact_{k}_{a}")
+}
+
+fn impact_rows(t: Lang, typed: &Typed) -> Vec<ImpactRow> {
+    ImpactKind::ALL
+        .iter()
+        .map(|k| ImpactRow {
+            label: t.text(&k.label()),
+            cells: AssetClass::ALL
+                .iter()
+                .map(|a| ImpactCell {
+                    name: impact_field(*k, *a),
+                    value: typed.v(&impact_field(*k, *a)).to_string(),
+                    possible: a.label_for(*k).is_some(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn subcategory_choices(t: Lang, selected: &str) -> Vec<(String, Vec<Choice>)> {
+    Category::ALL
+        .iter()
+        .filter(|c| !c.subcategories().is_empty())
+        .map(|c| {
+            let options = c
+                .subcategories()
+                .iter()
+                .map(|(code, key)| Choice {
+                    value: (*code).into(),
+                    label: t.get(key).into(),
+                    checked: *code == selected,
+                })
+                .collect();
+            (t.text(&c.label()), options)
+        })
+        .collect()
+}
+
+fn new_page(me: &SignedIn, typed: Typed, errors: FieldErrors) -> NewPage {
+    let t = me.ctx.t;
+    let category = typed.v("category").to_string();
+    let computed = impacts_from(&typed)
+        .ok()
+        .and_then(|i| domain::classify(&i).ok())
+        .map(|c| format!("{} — {}", level_label(t, c.level), t.text(&c.rule)));
+    NewPage {
+        t,
+        nav: me.ctx.nav(),
+        csrf: me.ctx.csrf.clone(),
+        back: "/incidents/new".into(),
+        category_choices: Category::ALL
+            .iter()
+            .map(|c| Choice {
+                value: c.as_str().into(),
+                label: t.text(&c.label()),
+                checked: c.as_str() == category,
+            })
+            .collect(),
+        subcategory_choices: subcategory_choices(t, typed.v("subcategory")),
+        asset_labels: AssetClass::ALL.iter().map(|a| t.text(&a.label())).collect(),
+        impact_rows: impact_rows(t, &typed),
+        computed,
+        typed,
+        errors,
+    }
+}
+
+pub(super) async fn new_form(me: SignedIn) -> Result<Response, AppError> {
+    svc::may_file(me.acting())?;
+    let mut typed = Typed::default();
+    typed.set("aware_at", input_time(Utc::now()));
+    Ok(render(&new_page(&me, typed, FieldErrors::default()))?.into_response())
+}
+
+/// The impact matrix: each cell is "", "minor" or "severe".
+fn impacts_from(typed: &Typed) -> Result<Vec<Impact>, ()> {
+    let mut out = Vec::new();
+    for kind in ImpactKind::ALL {
+        for asset in AssetClass::ALL {
+            let severe = match typed.v(&impact_field(kind, asset)) {
+                "" => continue,
+                "minor" => false,
+                "severe" => true,
+                _ => return Err(()),
+            };
+            out.push(Impact {
+                kind,
+                asset,
+                severe,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn filing_from(typed: &Typed) -> Result<FilingInput, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let mut time = |field: &str, required: bool| -> Option<DateTime<Utc>> {
+        let raw = typed.v(field);
+        if raw.trim().is_empty() {
+            if required {
+                errors.add(field, "error.required");
+            }
+            return None;
+        }
+        let parsed = parse_local_time(raw);
+        if parsed.is_none() {
+            errors.add(field, "error.time_invalid");
+        }
+        parsed
+    };
+    let aware_at = time("aware_at", true);
+    let occurred_at = time("occurred_at", false);
+    let other_at = time("other_means_reported_at", false);
+    let category = Category::parse(typed.v("category"));
+    if category.is_none() {
+        errors.add("category", "error.category_unknown");
+    }
+    let impacts = impacts_from(typed).unwrap_or_else(|_| {
+        errors.add("impacts", "error.impacts_impossible");
+        Vec::new()
+    });
+    match (aware_at, category) {
+        (Some(aware_at), Some(category)) if errors.is_empty() => Ok(FilingInput {
+            title: typed.v("title").into(),
+            aware_at,
+            occurred_at,
+            category,
+            subcategory: typed.v("subcategory").into(),
+            impacts,
+            personal_data: typed.on("personal_data"),
+            summary: typed.v("summary").into(),
+            contact: typed.v("contact").into(),
+            affected_systems: typed
+                .v("affected_systems")
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from)
+                .collect(),
+            other_means: other_at.map(|at| (at, typed.v("other_means_reason").to_string())),
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct AnyForm {}
+
+pub(super) async fn file(
+    State(state): State<AppState>,
+    me: SignedIn,
+    form: CsrfForm<AnyForm>,
+) -> Result<Response, AppError> {
+    svc::may_file(me.acting())?;
+    let typed = Typed::from_pairs(&form.pairs);
+    let result = match filing_from(&typed) {
+        Ok(input) => svc::file(&state.pool, me.acting(), input, &state.reminder_policy()).await,
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    match result {
+        Ok(incident) => Ok(Redirect::to(&format!("/incidents/{}", incident.id)).into_response()),
+        Err(AppError::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            render(&new_page(&me, typed, errors))?,
+        )
+            .into_response()),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,386 @@
+//! The incident page: its facts, stages and deadlines, the stage forms this user may submit, and
+//! the timeline. A stage form posts to `/incidents/{id}/act/{name}`, whose fields deserialise
+//! into the domain's typed `StageAction`, the same one the JSON API uses.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::filing::AnyForm;
+use super::list::level_choices;
+use crate::domain::{Stage, StageActionKind};
+use crate::error::{AppError, FieldErrors};
+use crate::i18n::{Lang, Text};
+use crate::services::incidents::{self as svc, IncidentView};
+use crate::web::extract::{CsrfForm, Nav, SignedIn};
+use crate::web::format::{deadline_state, input_time, level_label, show_time, status_label};
+use crate::web::forms::{form_fields, parse_id, stage_action, Choice, Typed};
+use crate::web::{render, AppState};
+
+struct DeadlineRow {
+    label: String,
+    due: String,
+    state: String,
+    css: &'static str,
+}
+
+struct StageRow {
+    label: String,
+    current: bool,
+    done: bool,
+}
+
+struct EntryRow {
+    at: String,
+    who: String,
+    kind: String,
+    body: String,
+}
+
+/// An affected system and how it was judged.
+struct SystemRow {
+    index: usize,
+    name: String,
+    judged: String,
+    /// "name (judged)", for the judgement's select.
+    label: String,
+}
+
+struct ItemRow {
+    index: usize,
+    description: String,
+    horizon: String,
+    due_on: String,
+    done: bool,
+}
+
+/// A stage form on the page: which action, and whether it is the current stage's work.
+struct FormView {
+    kind: StageActionKind,
+    current: bool,
+}
+
+impl FormView {
+    fn name(&self) -> &'static str {
+        self.kind.name()
+    }
+    fn title(&self) -> &'static str {
+        self.kind.title_key()
+    }
+}
+
+/// The incident's facts as the page shows them.
+struct Facts {
+    number: String,
+    title: String,
+    agency: String,
+    level: String,
+    major: bool,
+    proposed_level: String,
+    status: String,
+    closed: bool,
+    category: String,
+    summary: String,
+    contact: String,
+    aware_at: String,
+    occurred_at: String,
+    reported_at: String,
+    other_means: String,
+    escalation_target: String,
+    personal_data: bool,
+}
+
+#[derive(Template)]
+#[template(path = "incidents/show.html")]
+struct ShowPage {
+    t: Lang,
+    nav: Option<Nav>,
+    csrf: String,
+    back: String,
+    id: Uuid,
+    f: Facts,
+    deadlines: Vec<DeadlineRow>,
+    stages: Vec<StageRow>,
+    missing: Vec<String>,
+    forms: Vec<FormView>,
+    may_mark_done: bool,
+    systems: Vec<SystemRow>,
+    items: Vec<ItemRow>,
+    returned_comment: Option<String>,
+    timeline: Vec<EntryRow>,
+    typed: Typed,
+    errors: FieldErrors,
+    problem: Option<String>,
+    now_local: String,
+    level_choices: Vec<Choice>,
+}
+
+/// A timeline entry's JSON as "key: value" lines, times shown in Taipei.
+fn readable_body(t: Lang, json: &str) -> String {
+    fn value(t: Lang, v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::String(s) => DateTime::parse_from_rfc3339(s)
+                .map(|x| show_time(x.with_timezone(&Utc)))
+                .unwrap_or_else(|_| s.clone()),
+            serde_json::Value::Null => "—".into(),
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|i| value(t, i))
+                .collect::<Vec<_>>()
+                .join(t.get("report.list_separator")),
+            serde_json::Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| format!("{k} {}", value(t, v)))
+                .collect::<Vec<_>>()
+                .join(t.get("report.field_separator")),
+            other => other.to_string(),
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(serde_json::Value::Object(map)) => map
+            .iter()
+            .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
+            .map(|(k, v)| format!("{k}: {}", value(t, v)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Ok(other) => value(t, &other),
+        Err(_) => json.to_string(),
+    }
+}
+
+fn facts(t: Lang, v: &IncidentView) -> Facts {
+    let i = &v.incident;
+    let r = &i.report;
+    Facts {
+        number: i.number.clone(),
+        title: r.title.clone(),
+        agency: t.pick(&v.agency_name.0, &v.agency_name.1).into(),
+        level: level_label(t, i.level),
+        major: i.level.is_major(),
+        proposed_level: level_label(t, i.proposed_level),
+        status: status_label(t, i.status),
+        closed: i.status.is_closed(),
+        category: t.text(&r.category.label()),
+        summary: r.summary.clone(),
+        contact: r.contact.clone(),
+        aware_at: show_time(r.aware_at),
+        occurred_at: r.occurred_at.map(show_time).unwrap_or_else(|| "—".into()),
+        reported_at: show_time(i.reported_at),
+        other_means: r
+            .other_means
+            .as_ref()
+            .map(|o| format!("{} · {}", show_time(o.at), o.reason))
+            .unwrap_or_default(),
+        escalation_target: v
+            .escalation_target_name
+            .as_ref()
+            .map(|(zh, en)| t.pick(zh, en).to_string())
+            .unwrap_or_else(|| "—".into()),
+        personal_data: r.personal_data,
+    }
+}
+
+/// The forms this user may submit: the current stage's first, then the rest in stage order.
+/// Marking an improvement item done is a button on its row, not a form of its own.
+fn forms(v: &IncidentView) -> Vec<FormView> {
+    let current = v.incident.status.stage();
+    let mut forms: Vec<FormView> = v
+        .allowed
+        .iter()
+        .filter(|k| **k != StageActionKind::ImprovementItemDone)
+        .filter(|k| **k != StageActionKind::Decide || v.incident.awaiting_commander())
+        .filter(|k| **k != StageActionKind::ClassifiedDocument || v.incident.level.is_major())
+        .map(|k| FormView {
+            kind: *k,
+            current: k.stage().is_none_or(|s| Some(s) == current),
+        })
+        .collect();
+    forms.sort_by_key(|f| !f.current);
+    forms
+}
+
+fn stage_rows(t: Lang, current: Option<Stage>) -> Vec<StageRow> {
+    Stage::ALL
+        .iter()
+        .map(|s| StageRow {
+            label: t.text(
+                &Text::key("stage.numbered")
+                    .with("number", s.number())
+                    .with("stage", s.label()),
+            ),
+            current: Some(*s) == current,
+            done: current.is_none_or(|c| *s < c),
+        })
+        .collect()
+}
+
+fn record_rows(t: Lang, v: &IncidentView) -> (Vec<SystemRow>, Vec<ItemRow>) {
+    let r = &v.incident.record;
+    let systems = r
+        .affected_systems
+        .iter()
+        .enumerate()
+        .map(|(n, s)| {
+            let judged = match s.within_tolerable_downtime {
+                Some(true) => "containment.within",
+                Some(false) => "containment.beyond",
+                None => "containment.unjudged",
+            };
+            SystemRow {
+                index: n,
+                name: s.name.clone(),
+                judged: t.get(judged).to_string(),
+                label: t.text(
+                    &Text::key("containment.system_label")
+                        .with("system", &s.name)
+                        .with("judged", Text::key(judged)),
+                ),
+            }
+        })
+        .collect();
+    let items = r
+        .improvement_items
+        .iter()
+        .enumerate()
+        .map(|(n, item)| ItemRow {
+            index: n,
+            description: item.description.clone(),
+            horizon: t.text(&item.horizon.label()),
+            due_on: item.due_on.to_string(),
+            done: item.done_on.is_some(),
+        })
+        .collect();
+    (systems, items)
+}
+
+fn show_page(
+    me: &SignedIn,
+    v: IncidentView,
+    typed: Typed,
+    errors: FieldErrors,
+    problem: Option<String>,
+) -> ShowPage {
+    let t = me.ctx.t;
+    let now = Utc::now();
+    let i = &v.incident;
+    let timeline = v
+        .timeline
+        .iter()
+        .rev()
+        .map(|(e, who)| EntryRow {
+            at: show_time(e.at),
+            who: who.clone().unwrap_or_default(),
+            kind: t.get(&format!("timeline.{}", e.kind)).to_string(),
+            body: readable_body(t, &e.body),
+        })
+        .collect();
+    let deadlines = v
+        .deadlines
+        .iter()
+        .map(|d| {
+            let (state, css) = deadline_state(t, d, now);
+            DeadlineRow {
+                label: t.text(&d.kind.label()),
+                due: d.due.map(show_time).unwrap_or_else(|| "—".into()),
+                state,
+                css,
+            }
+        })
+        .collect();
+    let (systems, items) = record_rows(t, &v);
+    ShowPage {
+        t,
+        nav: me.ctx.nav(),
+        csrf: me.ctx.csrf.clone(),
+        back: format!("/incidents/{}", i.id),
+        id: i.id,
+        f: facts(t, &v),
+        deadlines,
+        stages: stage_rows(t, i.status.stage()),
+        missing: v.missing.iter().map(|m| t.text(&m.label())).collect(),
+        forms: forms(&v),
+        may_mark_done: v.allowed.contains(&StageActionKind::ImprovementItemDone),
+        systems,
+        items,
+        returned_comment: i.returned_with().map(str::to_string),
+        timeline,
+        typed,
+        errors,
+        problem,
+        now_local: input_time(now),
+        level_choices: level_choices(t, &i.level.number().to_string()),
+    }
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let v = svc::view(&state.pool, me.acting(), parse_id(&id)?).await?;
+    let page = show_page(&me, v, Typed::default(), FieldErrors::default(), None);
+    Ok(render(&page)?.into_response())
+}
+
+/// A stage form: applied and back to the page, or the page again with what was typed and why
+/// it was refused (422 for field errors, 409 when out of order).
+pub(super) async fn act(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path((id, name)): Path<(String, String)>,
+    form: CsrfForm<AnyForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let kind = StageActionKind::parse(&name).ok_or(AppError::NotFound)?;
+    let action = stage_action(kind, form_fields(&form.pairs));
+    let policy = state.reminder_policy();
+    let result = svc::act(&state.pool, me.acting(), id, kind, action, &policy).await;
+    let t = me.ctx.t;
+    let (status, errors, problem) = match result {
+        Ok(_) => return Ok(Redirect::to(&format!("/incidents/{id}#timeline")).into_response()),
+        Err(AppError::Invalid(errors)) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+            t.get("error.fix_fields").to_string(),
+        ),
+        Err(AppError::StageIncomplete(items)) => {
+            let items: Vec<String> = items.iter().map(|b| t.text(b)).collect();
+            let sentence = Text::key("error.stage_incomplete_with")
+                .with("items", items.join(t.get("report.list_separator")));
+            (
+                StatusCode::CONFLICT,
+                FieldErrors::default(),
+                t.text(&sentence),
+            )
+        }
+        Err(AppError::Conflict(key)) => (
+            StatusCode::CONFLICT,
+            FieldErrors::default(),
+            t.get(&key).to_string(),
+        ),
+        Err(e) => return Err(e),
+    };
+    let v = svc::view(&state.pool, me.acting(), id).await?;
+    let mut typed = Typed::from_pairs(&form.pairs);
+    typed.set("form", name);
+    let page = show_page(&me, v, typed, errors, Some(problem));
+    Ok((status, render(&page)?).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::domain::StageActionKind;
+
+    #[test]
+    fn every_stage_action_has_a_title_in_the_catalog() {
+        for k in StageActionKind::ALL {
+            assert!(
+                crate::i18n::catalog::lookup(k.title_key()).is_some(),
+                "{k:?}"
+            );
+        }
+    }
+}

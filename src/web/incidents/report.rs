@@ -1,0 +1,83 @@
+//! The reports drawn from an incident's record: a printable A4 page and a server-rendered PDF.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::services::incidents as svc;
+use crate::services::reports::{self, ReportKind};
+use crate::web::extract::SignedIn;
+use crate::web::forms::parse_id;
+use crate::web::{render, AppState};
+
+#[derive(Template)]
+#[template(path = "report.html")]
+struct ReportPage {
+    t: Lang,
+    id: Uuid,
+    doc: crate::report_pdf::ReportDoc,
+    kind: &'static str,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct ReportQuery {
+    kind: Option<String>,
+}
+
+fn report_kind(q: &ReportQuery) -> Result<ReportKind, AppError> {
+    ReportKind::parse(q.kind.as_deref().unwrap_or("")).ok_or(AppError::NotFound)
+}
+
+/// The printable report (prints to a clean A4 PDF from the browser).
+pub(super) async fn report_page(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, AppError> {
+    let kind = report_kind(&q)?;
+    let v = svc::view(&state.pool, me.acting(), parse_id(&id)?).await?;
+    let doc = reports::report(&v, kind, me.ctx.t);
+    Ok(render(&ReportPage {
+        t: me.ctx.t,
+        id: v.incident.id,
+        doc,
+        kind: kind.as_str(),
+    })?
+    .into_response())
+}
+
+/// The same report as a PDF rendered on the server, with the CJK font embedded.
+pub(super) async fn report_pdf(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, AppError> {
+    let kind = report_kind(&q)?;
+    let v = svc::view(&state.pool, me.acting(), parse_id(&id)?).await?;
+    let doc = reports::report(&v, kind, me.ctx.t);
+    let file = format!("{}-{}.pdf", v.incident.number, kind.as_str());
+    let bytes = tokio::task::spawn_blocking(move || crate::report_pdf::render_pdf(&doc))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering the report PDF: {e}")))?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
