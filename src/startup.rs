@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection, PgPool};
+use sqlx::{ConnectOptions, PgPool};
 use tokio::net::TcpListener;
 use tower_sessions_sqlx_store::PostgresStore;
 
@@ -41,19 +41,7 @@ pub async fn pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
 
 /// Creates `name` on the server if it is not there yet.
 pub async fn ensure_database(admin: PgConnectOptions, name: &str) -> Result<(), sqlx::Error> {
-    let mut conn = sqlx::postgres::PgConnection::connect_with(&admin).await?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(name)
-            .fetch_one(&mut conn)
-            .await?;
-    if !exists {
-        let ident = name.replace('"', "\"\"");
-        sqlx::query(&format!("CREATE DATABASE \"{ident}\""))
-            .execute(&mut conn)
-            .await?;
-    }
-    conn.close().await
+    crate::db::ensure_database(admin, name).await
 }
 
 pub async fn connect(settings: &Settings) -> anyhow::Result<Database> {

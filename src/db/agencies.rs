@@ -86,6 +86,7 @@ pub fn kind_from_db(s: &str) -> Option<AgencyKind> {
 const COLUMNS: &str = "id, code, name_zh, name_en, kind, superior_id, sector_authority_id, \
      supervising_id, responsibility_level, critical_infrastructure";
 
+#[tracing::instrument(skip_all)]
 pub async fn insert(conn: &mut PgConnection, a: &Agency) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO agencies (id, code, name_zh, name_en, kind, superior_id, sector_authority_id, \
@@ -108,6 +109,7 @@ pub async fn insert(conn: &mut PgConnection, a: &Agency) -> Result<(), sqlx::Err
 }
 
 /// Changes the relations and attributes an administrator may edit; names and code stay.
+#[tracing::instrument(skip_all)]
 pub async fn update(conn: &mut PgConnection, a: &Agency) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE agencies SET name_zh = $2, name_en = $3, superior_id = $4, sector_authority_id = $5, \
@@ -126,6 +128,7 @@ pub async fn update(conn: &mut PgConnection, a: &Agency) -> Result<bool, sqlx::E
     Ok(done.rows_affected() == 1)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn get(conn: &mut PgConnection, id: AgencyId) -> Result<Option<Agency>, sqlx::Error> {
     sqlx::query_as::<_, AgencyRow>(&format!("SELECT {COLUMNS} FROM agencies WHERE id = $1"))
         .bind(id.0)
@@ -135,6 +138,17 @@ pub async fn get(conn: &mut PgConnection, id: AgencyId) -> Result<Option<Agency>
         .transpose()
 }
 
+/// Locks the agency register until the transaction ends (serialises concurrent first starts
+/// that would each load the demo register).
+#[tracing::instrument(skip_all)]
+pub async fn lock_register(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("LOCK TABLE agencies IN EXCLUSIVE MODE")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all)]
 pub async fn competent_authority(conn: &mut PgConnection) -> Result<Option<Agency>, sqlx::Error> {
     sqlx::query_as::<_, AgencyRow>(&format!(
         "SELECT {COLUMNS} FROM agencies WHERE kind = 'competent_authority'"
@@ -145,12 +159,14 @@ pub async fn competent_authority(conn: &mut PgConnection) -> Result<Option<Agenc
     .transpose()
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn count(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT count(*) FROM agencies")
         .fetch_one(conn)
         .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     conn: &mut PgConnection,
     offset: i64,
@@ -169,12 +185,14 @@ pub async fn list(
 }
 
 /// Every agency for pick lists (the tree is thousands of rows at most).
+#[tracing::instrument(skip_all)]
 pub async fn all_names(conn: &mut PgConnection) -> Result<Vec<Agency>, sqlx::Error> {
     list(conn, 0, i64::MAX).await
 }
 
 /// The agency and everything above it (superior, sector authority, supervising agency,
 /// transitively). The recursion stops on cycles because UNION drops rows already seen.
+#[tracing::instrument(skip_all)]
 pub async fn with_ancestors(
     conn: &mut PgConnection,
     id: AgencyId,

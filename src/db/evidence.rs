@@ -15,6 +15,7 @@ pub struct Isolation {
     pub note: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn isolation_measures(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -28,6 +29,7 @@ pub async fn isolation_measures(
 }
 
 /// Records a measure (recording it again corrects its time, person and note).
+#[tracing::instrument(skip_all)]
 pub async fn record_isolation(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -58,6 +60,7 @@ pub struct RecoveryPlan {
     pub steps_done: Json<Vec<String>>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn recovery_plan(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -68,6 +71,7 @@ pub async fn recovery_plan(
         .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn save_recovery_plan(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -92,6 +96,7 @@ pub async fn save_recovery_plan(
 
 // ---- stored bytes ------------------------------------------------------------------------
 
+#[tracing::instrument(skip_all)]
 pub async fn insert_chunk(
     conn: &mut PgConnection,
     upload: Uuid,
@@ -113,6 +118,7 @@ pub async fn insert_chunk(
 
 /// Files the upload's bytes under their hash. When the agency holds these bytes already, the
 /// new chunks are dropped and the earlier upload keeps serving them.
+#[tracing::instrument(skip_all)]
 pub async fn settle_blob(
     conn: &mut PgConnection,
     agency: Uuid,
@@ -140,6 +146,7 @@ pub async fn settle_blob(
 }
 
 /// The upload holding the bytes of `sha256` for the agency, with the number of chunks.
+#[tracing::instrument(skip_all)]
 pub async fn blob(
     conn: &mut PgConnection,
     agency: Uuid,
@@ -155,6 +162,7 @@ pub async fn blob(
     .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn chunk(
     conn: &mut PgConnection,
     upload: Uuid,
@@ -193,6 +201,7 @@ const ITEM_COLUMNS: &str =
     "id, incident_id, agency_id, kind, description, source_system, collected_by, \
      collected_at, sha256, size, stored, kept_at, file_name, content_type, holder, recorded_at";
 
+#[tracing::instrument(skip_all)]
 pub async fn insert_item(conn: &mut PgConnection, i: &Item, by: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO evidence_items (id, incident_id, agency_id, kind, description, source_system, collected_by, \
@@ -220,6 +229,7 @@ pub async fn insert_item(conn: &mut PgConnection, i: &Item, by: Uuid) -> Result<
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn items(conn: &mut PgConnection, incident: Uuid) -> Result<Vec<Item>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {ITEM_COLUMNS} FROM evidence_items WHERE incident_id = $1 ORDER BY recorded_at, id"
@@ -229,6 +239,7 @@ pub async fn items(conn: &mut PgConnection, incident: Uuid) -> Result<Vec<Item>,
     .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn item(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -243,6 +254,7 @@ pub async fn item(
     .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn set_holder(
     conn: &mut PgConnection,
     id: Uuid,
@@ -267,6 +279,7 @@ pub struct Submission {
     pub reference: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn submissions(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -280,6 +293,7 @@ pub async fn submissions(
     .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn insert_submission(
     conn: &mut PgConnection,
     incident: Uuid,

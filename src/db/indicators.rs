@@ -27,6 +27,7 @@ pub struct NewIndicator<'a> {
 
 /// Adds an indicator; one already on the incident keeps its id and widens its seen-window
 /// (the note is replaced when a new one is given). True when it was new.
+#[tracing::instrument(skip_all)]
 pub async fn upsert(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -63,6 +64,7 @@ pub async fn upsert(
 
 const COLUMNS: &str = "id, incident_id, kind, value, note, first_seen, last_seen, created_at";
 
+#[tracing::instrument(skip_all)]
 pub async fn for_incident(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -90,6 +92,7 @@ pub struct Correlated {
 }
 
 /// Indicators that appear in at least two visible incidents, most widespread first.
+#[tracing::instrument(skip_all)]
 pub async fn correlated(
     conn: &mut PgConnection,
     offset: i64,

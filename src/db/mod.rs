@@ -18,6 +18,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
 /// A transaction acting for `user`: row-level security shows it only what that user may see.
+#[tracing::instrument(skip_all)]
 pub async fn begin_as(
     pool: &PgPool,
     user: Uuid,
@@ -28,6 +29,36 @@ pub async fn begin_as(
         .execute(&mut *tx)
         .await?;
     Ok(tx)
+}
+
+/// Whether the database answers (the readiness check).
+#[tracing::instrument(skip_all)]
+pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT 1").execute(pool).await?;
+    Ok(())
+}
+
+/// Creates database `name` on the server `admin` points at, unless it exists (the tests' and
+/// the embedded cluster's databases).
+#[tracing::instrument(skip_all)]
+pub async fn ensure_database(
+    admin: sqlx::postgres::PgConnectOptions,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    let mut conn = sqlx::postgres::PgConnection::connect_with(&admin).await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        let ident = name.replace('"', "\"\"");
+        sqlx::query(&format!("CREATE DATABASE \"{ident}\""))
+            .execute(&mut conn)
+            .await?;
+    }
+    conn.close().await
 }
 
 /// The name of the unique constraint a statement violated, if that is why it failed.

@@ -9,6 +9,7 @@ use crate::domain::notifications::Recipient;
 /// Notifies every active user holding a recipient role in a recipient agency, except `actor`
 /// (who knows already), in the portal and by an e-mail queued in the outbox. A user holding
 /// two such roles is notified once.
+#[tracing::instrument(skip_all)]
 pub async fn notify(
     conn: &mut PgConnection,
     recipients: &[Recipient],
@@ -58,6 +59,7 @@ pub struct Notification {
     pub read_at: Option<DateTime<Utc>>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn unread_count(conn: &mut PgConnection, user: Uuid) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
         .bind(user)
@@ -65,6 +67,7 @@ pub async fn unread_count(conn: &mut PgConnection, user: Uuid) -> Result<i64, sq
         .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     conn: &mut PgConnection,
     user: Uuid,
@@ -87,6 +90,7 @@ pub async fn list(
     Ok((items, total))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn mark_all_read(conn: &mut PgConnection, user: Uuid) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL",
@@ -108,6 +112,7 @@ pub struct OutboxMail {
 }
 
 /// The acting agency's e-mail, unsent first (row-level security keeps it to that agency).
+#[tracing::instrument(skip_all)]
 pub async fn outbox(
     conn: &mut PgConnection,
     offset: i64,
@@ -129,6 +134,7 @@ pub async fn outbox(
 
 /// Queues an e-mail to every enabled user of `agency` holding one of `roles` (agency-level
 /// reminders, which belong to no incident). Returns how many were queued.
+#[tracing::instrument(skip_all)]
 pub async fn queue_mail_to_roles(
     conn: &mut PgConnection,
     agency: Uuid,

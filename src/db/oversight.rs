@@ -25,6 +25,7 @@ pub struct Oversight {
     pub most_overdue: Vec<(Uuid, String, i64)>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn figures(conn: &mut PgConnection, viewer: AgencyId) -> Result<Oversight, sqlx::Error> {
     let me = viewer.0;
     let open_by_level_stage = sqlx::query_as(

@@ -29,6 +29,7 @@ const VERSION_COLUMNS: &str = "v.agency_id, v.version, v.status, v.members, v.no
      FROM team_versions v JOIN users p ON p.id = v.proposed_by LEFT JOIN users d ON d.id = v.decided_by";
 
 /// Every version of the agency's roster, newest first.
+#[tracing::instrument(skip_all)]
 pub async fn team_versions(
     conn: &mut PgConnection,
     agency: Uuid,
@@ -42,6 +43,7 @@ pub async fn team_versions(
 }
 
 /// The roster in force: the approved version with the highest number.
+#[tracing::instrument(skip_all)]
 pub async fn current_team(
     conn: &mut PgConnection,
     agency: Uuid,
@@ -56,6 +58,7 @@ pub async fn current_team(
 }
 
 /// Proposes a version. Fails on the `team_versions_one_open` index when one is already open.
+#[tracing::instrument(skip_all)]
 pub async fn propose(
     conn: &mut PgConnection,
     agency: Uuid,
@@ -77,6 +80,7 @@ pub async fn propose(
 }
 
 /// The open proposal, locked for deciding.
+#[tracing::instrument(skip_all)]
 pub async fn open_proposal_for_update(
     conn: &mut PgConnection,
     agency: Uuid,
@@ -91,6 +95,7 @@ pub async fn open_proposal_for_update(
     .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn decide(
     conn: &mut PgConnection,
     agency: Uuid,
@@ -135,6 +140,7 @@ pub struct NewDrill<'a> {
     pub follow_up: &'a [String],
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn insert_drill(
     conn: &mut PgConnection,
     agency: Uuid,
@@ -161,6 +167,7 @@ pub async fn insert_drill(
 }
 
 /// The agency's drills, newest first, and how many there are.
+#[tracing::instrument(skip_all)]
 pub async fn drills(
     conn: &mut PgConnection,
     agency: Uuid,
@@ -186,6 +193,7 @@ pub async fn drills(
 }
 
 /// The date of the agency's last drill of each kind.
+#[tracing::instrument(skip_all)]
 pub async fn last_drills(
     conn: &mut PgConnection,
     agency: Uuid,
@@ -197,6 +205,7 @@ pub async fn last_drills(
 }
 
 /// Every agency with the date of its last drill of `kind` (None: never), for the scheduler.
+#[tracing::instrument(skip_all)]
 pub async fn last_drill_per_agency(
     conn: &mut PgConnection,
     kind: &str,
@@ -211,6 +220,7 @@ pub async fn last_drill_per_agency(
 }
 
 /// Records that the agency was reminded of `kind` due on `due_on`; false when it already was.
+#[tracing::instrument(skip_all)]
 pub async fn claim_agency_reminder(
     conn: &mut PgConnection,
     agency: Uuid,
@@ -236,6 +246,7 @@ pub struct IncidentTeam {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn incident_team(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -249,6 +260,7 @@ pub async fn incident_team(
 }
 
 /// Copies the roster onto the incident (once: activating again keeps the first snapshot).
+#[tracing::instrument(skip_all)]
 pub async fn snapshot_team(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -271,6 +283,7 @@ pub async fn snapshot_team(
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn adjust_incident_team(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -297,6 +310,7 @@ pub struct LogDuty {
     pub updated_at: DateTime<Utc>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn log_duty(
     conn: &mut PgConnection,
     agency: Uuid,
@@ -310,6 +324,7 @@ pub async fn log_duty(
     .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn save_log_duty(
     conn: &mut PgConnection,
     agency: Uuid,

@@ -12,6 +12,7 @@ pub struct Attempt<'a> {
     pub succeeded: bool,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn record(conn: &mut PgConnection, a: &Attempt<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO sign_in_attempts (email_lower, client_ip, user_id, agency_id, succeeded) \
@@ -35,6 +36,7 @@ pub struct RecentFailures {
     pub oldest_from_address: Option<DateTime<Utc>>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn recent_failures(
     conn: &mut PgConnection,
     email_lower: &str,
@@ -75,6 +77,7 @@ pub struct AuditSignIn {
 }
 
 /// Sign-in attempts, newest first (for the competent authority's audit page).
+#[tracing::instrument(skip_all)]
 pub async fn recent(
     conn: &mut PgConnection,
     offset: i64,

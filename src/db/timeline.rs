@@ -51,6 +51,7 @@ pub struct Actor {
 
 /// Appends an entry. The caller holds the incident row locked (`FOR UPDATE`), which orders
 /// concurrent appends to one incident.
+#[tracing::instrument(skip_all)]
 pub async fn append(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -100,6 +101,7 @@ pub async fn append(
 }
 
 /// Appends one of the procedure's own events ([`IncidentEvent`]): its kind and its body.
+#[tracing::instrument(skip_all)]
 pub async fn append_event(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -119,6 +121,7 @@ const COLUMNS: &str =
     "incident_id, agency_id, seq, at, actor_id, actor_agency_id, kind, body, prev_hash, hash";
 
 /// An incident's entries with the actor's display name, oldest first.
+#[tracing::instrument(skip_all)]
 pub async fn for_incident(
     conn: &mut PgConnection,
     incident: Uuid,
@@ -151,6 +154,7 @@ pub struct Break {
 
 /// Walks every chain (as the owner, past row-level security). Returns the entries checked and
 /// the first break, if any.
+#[tracing::instrument(skip_all)]
 pub async fn verify_all(conn: &mut PgConnection) -> Result<(u64, Option<Break>), sqlx::Error> {
     use futures_util::TryStreamExt;
     let sql = format!("SELECT {COLUMNS} FROM timeline_entries ORDER BY incident_id, seq");
@@ -193,6 +197,7 @@ pub struct LevelChange {
 }
 
 /// Level reviews across the incidents the acting user may see, newest first.
+#[tracing::instrument(skip_all)]
 pub async fn level_changes(
     conn: &mut PgConnection,
     offset: i64,

@@ -11,6 +11,7 @@ pub fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn insert(
     conn: &mut PgConnection,
     token: &str,
@@ -29,6 +30,7 @@ pub async fn insert(
 }
 
 /// The user a token that has not expired belongs to.
+#[tracing::instrument(skip_all)]
 pub async fn user_of(conn: &mut PgConnection, token: &str) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT user_id FROM api_tokens WHERE token_hash = $1 AND expires_at > now()",

@@ -58,6 +58,7 @@ pub struct Credentials {
     pub disabled: bool,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn credentials_by_email(
     conn: &mut PgConnection,
     email: &str,
@@ -70,6 +71,7 @@ pub async fn credentials_by_email(
     .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>, sqlx::Error> {
     let row: Option<UserRow> =
         sqlx::query_as(&format!("{SELECT_USER} WHERE u.id = $1 GROUP BY u.id"))
@@ -79,6 +81,7 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>, sqlx
     Ok(row.map(User::from))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn get_in_agency(
     conn: &mut PgConnection,
     agency: AgencyId,
@@ -94,6 +97,7 @@ pub async fn get_in_agency(
     Ok(row.map(User::from))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn count_in_agency(
     conn: &mut PgConnection,
     agency: AgencyId,
@@ -104,6 +108,7 @@ pub async fn count_in_agency(
         .await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list_in_agency(
     conn: &mut PgConnection,
     agency: AgencyId,
@@ -132,6 +137,7 @@ pub struct NewUser<'a> {
 }
 
 /// Fails with the unique constraint `users_email_lower_key` when the e-mail is taken.
+#[tracing::instrument(skip_all)]
 pub async fn insert(conn: &mut PgConnection, u: &NewUser<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO users (id, agency_id, email, display_name, password_hash, preferred_language) \
@@ -149,6 +155,7 @@ pub async fn insert(conn: &mut PgConnection, u: &NewUser<'_>) -> Result<(), sqlx
 }
 
 /// Replaces the user's roles with `roles`; the user must belong to `agency`.
+#[tracing::instrument(skip_all)]
 pub async fn set_roles(
     conn: &mut PgConnection,
     agency: AgencyId,
@@ -179,6 +186,7 @@ pub async fn set_roles(
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn set_disabled(
     conn: &mut PgConnection,
     agency: AgencyId,
@@ -194,6 +202,7 @@ pub async fn set_disabled(
     Ok(done.rows_affected() == 1)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn set_language(
     conn: &mut PgConnection,
     user: Uuid,
@@ -207,6 +216,7 @@ pub async fn set_language(
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn count(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT count(*) FROM users")
         .fetch_one(conn)

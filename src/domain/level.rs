@@ -18,7 +18,19 @@ use thiserror::Error;
 use crate::i18n::Text;
 
 /// What an impact did: the three security properties.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ImpactKind {
     /// 洩漏: confidentiality.
@@ -55,7 +67,19 @@ impl ImpactKind {
 
 /// The asset class an impact concerns, in ascending order of gravity
 /// (the derived `Ord` follows declaration order, which the table relies on).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AssetClass {
     /// 非核心業務資訊或非核心資通系統.
@@ -113,7 +137,7 @@ impl AssetClass {
 
 /// One effect of the incident. For a disruption, `severe` means the system
 /// was NOT restored within its tolerable downtime (無法於可容忍中斷時間內回復).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub struct Impact {
     pub kind: ImpactKind,

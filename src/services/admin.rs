@@ -41,11 +41,13 @@ fn require_user_admin(actor: &User) -> Result<(), AppError> {
 }
 
 /// Registering agencies belongs to the competent authority's administrator.
+#[tracing::instrument(skip_all)]
 pub async fn require_agency_registrar(pool: &PgPool, user: &User) -> Result<(), AppError> {
     let me = actor(pool, user).await?;
     domain::may_manage(&me, Action::ManageAgencies, user.agency_id).map_err(denied)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list_users(
     pool: &PgPool,
     actor: &User,
@@ -59,6 +61,7 @@ pub async fn list_users(
     Ok((users, total))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn user_of_own_agency(pool: &PgPool, actor: &User, id: Uuid) -> Result<User, AppError> {
     require_user_admin(actor)?;
     let mut conn = pool.acquire().await?;
@@ -132,6 +135,7 @@ async fn insert_user(
     Ok(id)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create_user(
     pool: &PgPool,
     actor: &User,
@@ -146,6 +150,7 @@ pub async fn create_user(
     Ok(id)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn set_roles(
     pool: &PgPool,
     actor: &User,
@@ -163,6 +168,7 @@ pub async fn set_roles(
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn set_disabled(
     pool: &PgPool,
     actor: &User,
@@ -247,6 +253,7 @@ fn check_agency(id: AgencyId, input: &AgencyInput, all: &[Agency]) -> FieldError
     errors
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list_agencies(
     pool: &PgPool,
     actor: &User,
@@ -259,6 +266,7 @@ pub async fn list_agencies(
     Ok((list, total))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn create_agency(
     pool: &PgPool,
     actor: &User,
@@ -318,6 +326,7 @@ pub async fn create_agency(
     Ok(id)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn update_agency(
     pool: &PgPool,
     actor: &User,
@@ -358,6 +367,7 @@ pub async fn update_agency(
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn agency(pool: &PgPool, actor: &User, id: AgencyId) -> Result<Agency, AppError> {
     require_agency_registrar(pool, actor).await?;
     let mut conn = pool.acquire().await?;
@@ -366,6 +376,7 @@ pub async fn agency(pool: &PgPool, actor: &User, id: AgencyId) -> Result<Agency,
         .ok_or(AppError::NotFound)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn all_agencies(pool: &PgPool) -> Result<Vec<Agency>, AppError> {
     let mut conn = pool.acquire().await?;
     Ok(db::agencies::all_names(&mut conn).await?)

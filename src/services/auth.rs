@@ -33,6 +33,7 @@ pub enum SignInOutcome {
     },
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn hash_password(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
@@ -61,6 +62,7 @@ async fn verify_password(password: String, hash: String) -> Result<bool, AppErro
 /// address takes as long as a wrong password.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0XbJD3Vrx2qI2ryvyjrAtvbHCpT8kQhhoFnYbX3+JtQ";
 
+#[tracing::instrument(skip_all)]
 pub async fn sign_in(
     pool: &PgPool,
     email: &str,

@@ -211,12 +211,11 @@ pub fn accounts() -> Vec<DemoAccount> {
 }
 
 /// Loads the demo data when the database holds no agency yet. Returns whether it loaded.
+#[tracing::instrument(skip_all)]
 pub async fn load_if_empty(pool: &PgPool) -> Result<bool, AppError> {
     let mut tx = pool.begin().await?;
     // Serialise concurrent first starts: only one of them loads.
-    sqlx::query("LOCK TABLE agencies IN EXCLUSIVE MODE")
-        .execute(&mut *tx)
-        .await?;
+    db::agencies::lock_register(&mut tx).await?;
     if db::agencies::count(&mut tx).await? > 0 {
         return Ok(false);
     }

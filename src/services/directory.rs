@@ -18,6 +18,7 @@ pub struct AgencyStanding {
 
 /// On the caller's connection: a caller inside a transaction must not take a second pooled
 /// connection (under load, every request holding one and waiting for another starves the pool).
+#[tracing::instrument(skip_all)]
 pub async fn standing(conn: &mut PgConnection, id: AgencyId) -> Result<AgencyStanding, AppError> {
     let mut known: HashMap<AgencyId, Agency> = db::agencies::with_ancestors(&mut *conn, id)
         .await?

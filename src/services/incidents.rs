@@ -38,6 +38,7 @@ async fn oversight_of(
 }
 
 /// The incident, if the acting user's transaction may see it, with who oversees it now.
+#[tracing::instrument(skip_all)]
 pub(crate) async fn load(
     conn: &mut PgConnection,
     id: Uuid,
@@ -54,6 +55,7 @@ pub(crate) async fn load(
 }
 
 /// The incident, loaded for `me` and checked: may they do `action` on it?
+#[tracing::instrument(skip_all)]
 pub(crate) async fn load_permitted(
     conn: &mut PgConnection,
     me: Acting<'_>,
@@ -68,6 +70,7 @@ pub(crate) async fn load_permitted(
 
 /// Whether this user may see the incident (else NotFound) and take `action` on it now (else
 /// Forbidden), before anything they sent is read.
+#[tracing::instrument(skip_all)]
 pub async fn may_act(
     pool: &PgPool,
     me: Acting<'_>,

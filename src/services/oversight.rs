@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::services::{denied, Acting};
 
 /// Reviewers act for a supervising agency; the dashboard is theirs.
+#[tracing::instrument(skip_all)]
 pub async fn dashboard(pool: &PgPool, me: Acting<'_>) -> Result<Oversight, AppError> {
     domain::may_portal(&me.actor(), PortalAction::SeeDashboard).map_err(denied)?;
     let mut tx = db::begin_as(pool, me.user.id).await?;

@@ -346,3 +346,74 @@ async fn nul_characters_anywhere_get_422_not_a_server_error() {
         .unwrap();
     assert_eq!(n, 0);
 }
+
+#[tokio::test]
+async fn the_served_description_lists_every_api_route_and_each_stage_actions_own_request() {
+    use portal::domain::StageActionKind;
+    let app = spawn_app().await;
+    let served: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        served,
+        serde_json::to_value(portal::web::api::description()).unwrap()
+    );
+    // The API's routes are registered from the description; a route added beside it (a plain
+    // `.route("/api/v1/…")`) would be served but not described.
+    for (method, path) in crate::matrix::page_routes() {
+        assert!(
+            !path.starts_with("/api/"),
+            "{method} {path} is served but missing from the OpenAPI description"
+        );
+    }
+    let mut requests = std::collections::HashSet::new();
+    for k in StageActionKind::ALL {
+        let path = if k == StageActionKind::Review {
+            "/api/v1/incidents/{id}/review".to_string()
+        } else {
+            format!("/api/v1/incidents/{{id}}/actions/{}", k.name())
+        };
+        let op = &served["paths"][&path]["post"];
+        let schema = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: no request schema"))
+            .trim_start_matches("#/components/schemas/")
+            .to_string();
+        assert!(
+            served["components"]["schemas"][&schema].is_object(),
+            "{path}: {schema} is not described"
+        );
+        if schema != "NoFields" {
+            assert!(
+                requests.insert(schema.clone()),
+                "{schema} serves two actions"
+            );
+        }
+    }
+    assert!(requests.len() >= 12, "{requests:?}");
+    // Fields carry their types: formats, enums, required.
+    let schemas = &served["components"]["schemas"];
+    let notice = &schemas["EscalationNoticeInput"]["properties"];
+    assert!(
+        serde_json::to_string(&notice["at"])
+            .unwrap()
+            .contains("date-time"),
+        "{notice}"
+    );
+    let means = serde_json::to_string(&schemas["NoticeMeansChoice"]).unwrap();
+    assert!(
+        means.contains("phone") && means.contains("other"),
+        "{means}"
+    );
+    let upload = serde_json::to_string(&schemas["EvidenceUpload"]["required"]).unwrap();
+    assert!(
+        upload.contains("source_system"),
+        "the upload requires source_system: {upload}"
+    );
+}

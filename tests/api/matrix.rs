@@ -32,8 +32,30 @@ fn web_sources() -> Vec<std::path::PathBuf> {
     out
 }
 
-/// (method, path) of every `.route(...)` in the web modules' source.
+/// (method, path) of every route: the API's from its OpenAPI description (its routes are
+/// registered from it), the pages' from every `.route(...)` in the web modules' source.
 pub fn routes_in_source() -> BTreeSet<(String, String)> {
+    let mut found = api_routes();
+    found.extend(page_routes());
+    found
+}
+
+/// (method, path) of every operation the API's description lists.
+pub fn api_routes() -> BTreeSet<(String, String)> {
+    let api = serde_json::to_value(portal::web::api::description()).unwrap();
+    let mut found = BTreeSet::new();
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                found.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    found
+}
+
+/// (method, path) of every `.route(...)` in the web modules' source.
+pub fn page_routes() -> BTreeSet<(String, String)> {
     let mut found = BTreeSet::new();
     for path in web_sources() {
         let text = std::fs::read_to_string(path).unwrap();
@@ -597,11 +619,15 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                             } else if method == "GET" {
                                 vec![200]
                             } else {
-                                let action = if incident_path.ends_with("/review") {
-                                    Action::ReviewLevel
+                                // The page's `{action}` name, or the API route's last segment.
+                                let named = if name.is_empty() {
+                                    incident_path.rsplit('/').next().unwrap()
                                 } else {
-                                    domain::StageActionKind::parse(name).unwrap().permission()
+                                    name
                                 };
+                                let action = domain::StageActionKind::parse(named)
+                                    .unwrap_or_else(|| panic!("no stage action {named}"))
+                                    .permission();
                                 match may(&app, p, &ids, t, action).await {
                                     Err(domain::Denied::NotVisible) => vec![404],
                                     Err(domain::Denied::NotPermitted) => vec![403],

@@ -8,6 +8,7 @@
 
 use serde::de::{Deserializer, IgnoredAny};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::super::improvement::ImprovementHorizon;
 use super::super::input::{Day, Flag, Index, Many, When};
@@ -284,7 +285,7 @@ impl StageAction {
 }
 
 /// How the notified agency was told, besides the designated channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeMeansChoice {
     #[default]
@@ -292,7 +293,7 @@ pub enum NoticeMeansChoice {
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct EscalationNoticeInput {
     /// The person (and unit) at the notified agency who was told.
     #[serde(default)]
@@ -303,24 +304,28 @@ pub struct EscalationNoticeInput {
     #[serde(default)]
     pub other_means: String,
     /// When they were told.
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub at: Option<When>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct ResponseMeetingInput {
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub held_at: Option<When>,
     /// Who attended: a list, or one name per line.
     #[serde(default)]
+    #[schema(value_type = Vec<String>)]
     pub attendees: Many<String>,
     #[serde(default)]
     pub minutes: String,
     /// Which of the three agenda items were discussed.
     #[serde(default)]
+    #[schema(value_type = Vec<AgendaItem>)]
     pub agenda: Many<AgendaItem>,
 }
 
 /// One affected system's judgement: back within its tolerable downtime or not, or not judged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DowntimeChoice {
     #[serde(rename = "")]
@@ -330,7 +335,7 @@ pub enum DowntimeChoice {
 }
 
 /// A decision that may still be open: yes, no, or not decided (empty).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum YesNo {
     #[default]
@@ -350,57 +355,64 @@ impl YesNo {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct ContainmentInput {
     /// 確認具體受害範圍.
     #[serde(default)]
+    #[schema(value_type = bool)]
     pub scope_confirmed: Flag,
     /// External services and core systems restored first.
     #[serde(default)]
+    #[schema(value_type = bool)]
     pub priority_restoration_done: Flag,
     /// One judgement per affected system, in the order the incident lists them.
     #[serde(default)]
+    #[schema(value_type = Vec<DowntimeChoice>)]
     pub downtime: Many<DowntimeChoice>,
     /// Whether the incident is announced publicly.
     #[serde(default)]
     pub public_announcement: YesNo,
     /// Notify that damage control or recovery is complete.
     #[serde(default)]
+    #[schema(value_type = bool)]
     pub notify_completion: Flag,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct PersonalDataAssessmentInput {
     #[serde(default)]
     pub assessment: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct RootCauseInput {
     /// 設備故障: needs no root-cause investigation.
     #[serde(default)]
+    #[schema(value_type = bool)]
     pub equipment_failure: Flag,
     #[serde(default)]
     pub root_cause: String,
     #[serde(default)]
+    #[schema(value_type = bool)]
     pub malware_found: Flag,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct MalwareAnalysisInput {
     #[serde(default)]
     pub analysis: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct VirusCheckInput {
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub submitted_at: Option<When>,
     #[serde(default)]
     pub reference: String,
 }
 
 /// The horizon of an improvement item as the form names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HorizonChoice {
     Short,
@@ -418,28 +430,30 @@ impl HorizonChoice {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct ImprovementItemInput {
     #[serde(default)]
     pub description: String,
     pub horizon: Option<HorizonChoice>,
+    #[schema(value_type = Option<String>, format = Date)]
     pub due_on: Option<Day>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct ImprovementItemDoneInput {
     /// The item's position in the strategy (0-based).
+    #[schema(value_type = Option<u32>)]
     pub index: Option<Index>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DecisionChoice {
     Approve,
     Return,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct DecideInput {
     pub decision: Option<DecisionChoice>,
     /// Required with a return (退回須附意見).
@@ -447,10 +461,11 @@ pub struct DecideInput {
     pub comment: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct ClassifiedDocumentInput {
     #[serde(default)]
     pub number: String,
+    #[schema(value_type = Option<String>, format = Date)]
     pub dated: Option<Day>,
 }
 
@@ -496,17 +511,18 @@ impl<'de> Deserialize<'de> for LevelChoice {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct ReviewInput {
     /// The level the reviewer sets; empty keeps the level as reported.
     #[serde(default)]
+    #[schema(value_type = Option<u8>, minimum = 1, maximum = 4)]
     pub level: LevelChoice,
     /// Required when the level changes.
     #[serde(default)]
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct CommentInput {
     #[serde(default)]
     pub comment: String,

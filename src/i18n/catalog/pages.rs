@@ -491,4 +491,5 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("report.classified_document_line", "{number}（{date}）", "{number} ({date})"),
     ("lang.zh", "中文", "中文"),
     ("lang.en", "English", "English"),
+    ("api.description", "資通安全事件通報及應變 API。時間採 RFC 3339；文字以 {zh, en} 兩種語言提供。", "Cybersecurity incident notification and response (資通安全事件通報及應變). Times are RFC 3339; texts come in both languages as {zh, en}."),
 ];

@@ -1,0 +1,152 @@
+//! Who is calling: bearer tokens, the password grant that issues them, and the level
+//! classification anyone may ask for.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::bodies::{ErrorBody, TextBody};
+use crate::db::{self, agencies::Agency, users::User};
+use crate::domain::{self, Impact};
+use crate::error::AppError;
+use crate::services::auth::{self, SignInOutcome};
+use crate::services::Acting;
+use crate::web::error::ApiError;
+use crate::web::extract::ApiJson;
+use crate::web::AppState;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyRequest {
+    impacts: Vec<Impact>,
+}
+
+/// The level the impacts amount to and the regulation's sentence for the deciding one.
+#[derive(Serialize, ToSchema)]
+pub struct ClassificationBody {
+    level: u8,
+    major: bool,
+    /// Index into `impacts` of the first impact that reaches the level.
+    deciding_impact: usize,
+    rule: TextBody,
+}
+
+/// The level the impacts amount to (SPEC 2), for the filing form's live display and for
+/// integrations. Holds no data, so it needs no sign-in.
+#[utoipa::path(post, path = "/api/v1/classify", tag = "incidents",
+    request_body = ClassifyRequest,
+    responses((status = 200, body = ClassificationBody), (status = 422, body = ErrorBody)))]
+pub async fn classify(
+    ApiJson(req): ApiJson<ClassifyRequest>,
+) -> Result<Json<ClassificationBody>, ApiError> {
+    let c = domain::classify(&req.impacts).map_err(|e| {
+        let (zh, en) = e.message().both();
+        ApiError(AppError::Unprocessable(format!("{en} ({zh})")))
+    })?;
+    Ok(Json(ClassificationBody {
+        level: c.level.number(),
+        major: c.major,
+        deciding_impact: c.deciding_impact,
+        rule: TextBody::from(&c.rule),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    email: String,
+    password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenBody {
+    token: String,
+    expires_at: DateTime<Utc>,
+}
+
+/// A bearer token for a user signing in with e-mail and password.
+#[utoipa::path(post, path = "/api/v1/auth/token", tag = "access",
+    request_body = TokenRequest,
+    responses((status = 200, body = TokenBody), (status = 401, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn token(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> Result<Json<TokenBody>, ApiError> {
+    if req.email.len() > 254 || req.password.len() > 1024 {
+        return Err(ApiError(AppError::Unauthenticated));
+    }
+    let outcome = auth::sign_in(
+        &state.pool,
+        &req.email,
+        &req.password,
+        &peer.ip().to_string(),
+    )
+    .await?;
+    let user = match outcome {
+        SignInOutcome::SignedIn(user) => user,
+        SignInOutcome::Throttled {
+            retry_after_minutes,
+        } => return Err(ApiError(AppError::Throttled(retry_after_minutes))),
+        SignInOutcome::InvalidCredentials | SignInOutcome::Disabled => {
+            return Err(ApiError(AppError::Unauthenticated))
+        }
+    };
+    let mut conn = state.pool.acquire().await?;
+    let agency = db::users::get(&mut conn, user)
+        .await?
+        .ok_or(AppError::Unauthenticated)?
+        .agency_id;
+    drop(conn);
+    let (token, expires_at) = auth::issue_token(&state.pool, user, agency).await?;
+    Ok(Json(TokenBody { token, expires_at }))
+}
+
+/// The user behind `Authorization: Bearer <token>`.
+pub struct ApiUser {
+    pub user: User,
+    pub agency: Agency,
+}
+
+impl ApiUser {
+    pub fn acting(&self) -> Acting<'_> {
+        Acting {
+            user: &self.user,
+            agency: &self.agency,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 128)
+            .ok_or(ApiError(AppError::Unauthenticated))?;
+        let mut conn = state.pool.acquire().await?;
+        let user_id = db::tokens::user_of(&mut conn, token)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        let user = db::users::get(&mut conn, user_id)
+            .await?
+            .filter(|u| !u.disabled)
+            .ok_or(AppError::Unauthenticated)?;
+        let agency = db::agencies::get(&mut conn, user.agency_id)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        Ok(ApiUser { user, agency })
+    }
+}
