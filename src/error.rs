@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::i18n::Text;
+
 /// Field name → message key (translated by the page that shows it).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct FieldErrors(pub BTreeMap<String, String>);
@@ -30,7 +32,7 @@ impl FieldErrors {
 }
 
 /// The domain's objections to some input, as one error naming each (or `Ok` when none).
-pub fn reject_if_any(problems: Vec<(String, crate::domain::Bilingual)>) -> Result<(), AppError> {
+pub fn reject_if_any(problems: Vec<(String, Text)>) -> Result<(), AppError> {
     if problems.is_empty() {
         Ok(())
     } else {
@@ -39,7 +41,7 @@ pub fn reject_if_any(problems: Vec<(String, crate::domain::Bilingual)>) -> Resul
 }
 
 /// One objection to one field.
-pub fn rejected_field(field: &str, m: crate::domain::Bilingual) -> AppError {
+pub fn rejected_field(field: &str, m: Text) -> AppError {
     AppError::Rejected(vec![(field.to_string(), m)])
 }
 
@@ -67,10 +69,10 @@ pub enum AppError {
     /// Too many failed sign-ins: minutes until the next try.
     #[error("throttled")]
     Throttled(i64),
-    /// Input the domain refused: (field, what is wrong in both languages), for forms that
-    /// name each problem in the procedure's words.
-    #[error("rejected: {}", .0.iter().map(|(f, m)| format!("{f}: {}", m.en)).collect::<Vec<_>>().join("; "))]
-    Rejected(Vec<(String, crate::domain::Bilingual)>),
+    /// Input the domain refused: (field, what is wrong), for forms that name each problem in
+    /// the procedure's words.
+    #[error("rejected: {}", .0.iter().map(|(f, m)| format!("{f}: {}", crate::i18n::Lang::En.text(m))).collect::<Vec<_>>().join("; "))]
+    Rejected(Vec<(String, Text)>),
     #[error("request body too large")]
     TooLarge,
     #[error("conflict: {0}")]

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{self, IncidentLevel, IncidentStatus};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Text};
 
 pub fn show_time(t: DateTime<Utc>) -> String {
     domain::to_taipei(t).format("%Y-%m-%d %H:%M").to_string()
@@ -35,6 +35,46 @@ pub fn csv_field(raw: &str) -> String {
     } else {
         guarded
     }
+}
+
+// ---- preparedness, evidence, incident team and indicators: how their pages show values ----
+
+/// One member of a roster as the roster table shows it; `position` names a deputy as one.
+#[derive(Clone)]
+pub struct MemberLine {
+    pub position: String,
+    pub name: String,
+    pub organisation: String,
+    pub phone: String,
+    pub email: String,
+    pub after_hours: String,
+}
+
+/// A roster in the order of 表一, each seat's holder before their deputy.
+pub fn member_lines(t: Lang, members: &[crate::domain::team::RosterMember]) -> Vec<MemberLine> {
+    use crate::domain::team::Position;
+    let mut sorted: Vec<_> = members.iter().collect();
+    sorted.sort_by_key(|m| {
+        (
+            Position::ALL.iter().position(|p| *p == m.position),
+            m.deputy,
+        )
+    });
+    sorted
+        .into_iter()
+        .map(|m| MemberLine {
+            position: if m.deputy {
+                t.text(&Text::key("team.seat_deputy").with("position", m.position.label()))
+            } else {
+                t.text(&m.position.label())
+            },
+            name: m.name.clone(),
+            organisation: m.organisation.clone().unwrap_or_default(),
+            phone: m.phone.clone(),
+            email: m.email.clone(),
+            after_hours: m.after_hours.clone(),
+        })
+        .collect()
 }
 
 #[cfg(test)]
