@@ -2,6 +2,7 @@
 //! response (`web::error`). A 5xx says little to the user and everything to the log.
 
 pub use crate::domain::FieldErrors;
+use crate::i18n::Text;
 
 impl From<FieldErrors> for AppError {
     fn from(e: FieldErrors) -> Self {
@@ -10,7 +11,7 @@ impl From<FieldErrors> for AppError {
 }
 
 /// The domain's objections to some input, as one error naming each (or `Ok` when none).
-pub fn reject_if_any(problems: Vec<(String, crate::domain::Bilingual)>) -> Result<(), AppError> {
+pub fn reject_if_any(problems: Vec<(String, Text)>) -> Result<(), AppError> {
     if problems.is_empty() {
         Ok(())
     } else {
@@ -19,7 +20,7 @@ pub fn reject_if_any(problems: Vec<(String, crate::domain::Bilingual)>) -> Resul
 }
 
 /// One objection to one field.
-pub fn rejected_field(field: &str, m: crate::domain::Bilingual) -> AppError {
+pub fn rejected_field(field: &str, m: Text) -> AppError {
     AppError::Rejected(vec![(field.to_string(), m)])
 }
 
@@ -47,10 +48,10 @@ pub enum AppError {
     /// Too many failed sign-ins: minutes until the next try.
     #[error("throttled")]
     Throttled(i64),
-    /// Input the domain refused: (field, what is wrong in both languages), for forms that
-    /// name each problem in the procedure's words.
-    #[error("rejected: {}", .0.iter().map(|(f, m)| format!("{f}: {}", m.en)).collect::<Vec<_>>().join("; "))]
-    Rejected(Vec<(String, crate::domain::Bilingual)>),
+    /// Input the domain refused: (field, what is wrong), for forms that name each problem in
+    /// the procedure's words.
+    #[error("rejected: {}", .0.iter().map(|(f, m)| format!("{f}: {}", crate::i18n::Lang::En.text(m))).collect::<Vec<_>>().join("; "))]
+    Rejected(Vec<(String, Text)>),
     #[error("request body too large")]
     TooLarge,
     #[error("conflict: {0}")]

@@ -129,8 +129,8 @@ pub async fn remind_drills(pool: &PgPool, period_months: u32) -> Result<u64, sql
             {
                 continue;
             }
-            let status = drill_status(kind, last, period, today).message(kind);
-            let (zh, en) = (status.zh, status.en);
+            let status = drill_status(kind, last, period, today).text(kind);
+            let (zh, en) = status.both();
             let subject = format!("{zh} / {en}");
             let body = format!("{zh}\n{en}\n\n{}\n", Lang::ZhTw.get("mail.signature"));
             db::notifications::queue_mail_to_roles(

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::filing::CLOCK_TOLERANCE_MINUTES;
-use super::Bilingual;
+use crate::i18n::Text;
 
 /// The longest description of an evidence item.
 pub const DESCRIPTION_MAX: usize = 2000;
@@ -97,25 +97,18 @@ impl IsolationMeasure {
         IsolationMeasure::ALL.into_iter().find(|m| m.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            IsolationMeasure::PowerOff => "關機",
-            IsolationMeasure::Disconnect => "斷線或隔離網路",
-            IsolationMeasure::StopService => "停止服務",
-            IsolationMeasure::RestrictConnections => "限制連線",
-            IsolationMeasure::RestrictPrivileges => "限制權限",
-            IsolationMeasure::LimitedPatching => "有限度修補",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            IsolationMeasure::PowerOff => "Power off",
-            IsolationMeasure::Disconnect => "Disconnect or isolate the network",
-            IsolationMeasure::StopService => "Stop services",
-            IsolationMeasure::RestrictConnections => "Restrict connections",
-            IsolationMeasure::RestrictPrivileges => "Restrict privileges",
-            IsolationMeasure::LimitedPatching => "Limited patching",
+            IsolationMeasure::PowerOff => Text::key("isolation.measure.power_off"),
+            IsolationMeasure::Disconnect => Text::key("isolation.measure.disconnect"),
+            IsolationMeasure::StopService => Text::key("isolation.measure.stop_service"),
+            IsolationMeasure::RestrictConnections => {
+                Text::key("isolation.measure.restrict_connections")
+            }
+            IsolationMeasure::RestrictPrivileges => {
+                Text::key("isolation.measure.restrict_privileges")
+            }
+            IsolationMeasure::LimitedPatching => Text::key("isolation.measure.limited_patching"),
         }
     }
 }
@@ -149,19 +142,11 @@ impl RecoveryPath {
         RecoveryPath::ALL.into_iter().find(|p| p.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            RecoveryPath::NoRedundancy => "無備援機制",
-            RecoveryPath::FailOver => "有備援機制（切換備援）",
-            RecoveryPath::RedundantAlsoHit => "備援系統亦受害",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            RecoveryPath::NoRedundancy => "No redundancy",
-            RecoveryPath::FailOver => "Redundancy (fail over)",
-            RecoveryPath::RedundantAlsoHit => "The redundant system is also hit",
+            RecoveryPath::NoRedundancy => Text::key("recovery.path.no_redundancy"),
+            RecoveryPath::FailOver => Text::key("recovery.path.fail_over"),
+            RecoveryPath::RedundantAlsoHit => Text::key("recovery.path.redundant_also_hit"),
         }
     }
 
@@ -247,41 +232,22 @@ impl RecoveryStep {
         RecoveryStep::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            RecoveryStep::ImageVictimStorage => {
-                "製作受害主機儲存媒體之映像檔（磁碟映像檔或虛擬機映像檔）"
-            }
-            RecoveryStep::RebuildOnCleanMedia => "以乾淨之儲存媒體重建系統",
-            RecoveryStep::SwitchToRedundant => "切換至備援系統",
-            RecoveryStep::KeepVictimAsIs => "保留受害系統現況",
-            RecoveryStep::RebuildAfterRootCause => "完成根因分析或完整備份後重建受害系統",
-            RecoveryStep::RebuildMinimumOperation => "重建系統並維持最低限度之對外運作",
-            RecoveryStep::KeepEvidence => "保留跡證",
-            RecoveryStep::Test => "測試",
-            RecoveryStep::ResumeService => "恢復提供服務",
-            RecoveryStep::SwitchBack => "切換回原系統",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            RecoveryStep::ImageVictimStorage => {
-                "Image the victim's storage (disk image or VM image)"
-            }
-            RecoveryStep::RebuildOnCleanMedia => "Rebuild the system on clean media",
-            RecoveryStep::SwitchToRedundant => "Switch to the redundant system",
-            RecoveryStep::KeepVictimAsIs => "Keep the victim system as it is",
+            RecoveryStep::ImageVictimStorage => Text::key("recovery.step.image_victim_storage"),
+            RecoveryStep::RebuildOnCleanMedia => Text::key("recovery.step.rebuild_on_clean_media"),
+            RecoveryStep::SwitchToRedundant => Text::key("recovery.step.switch_to_redundant"),
+            RecoveryStep::KeepVictimAsIs => Text::key("recovery.step.keep_victim_as_is"),
             RecoveryStep::RebuildAfterRootCause => {
-                "Rebuild the victim system after root-cause analysis or a full backup"
+                Text::key("recovery.step.rebuild_after_root_cause")
             }
             RecoveryStep::RebuildMinimumOperation => {
-                "Rebuild, keeping the minimum external operation"
+                Text::key("recovery.step.rebuild_minimum_operation")
             }
-            RecoveryStep::KeepEvidence => "Keep the evidence",
-            RecoveryStep::Test => "Test",
-            RecoveryStep::ResumeService => "Resume service",
-            RecoveryStep::SwitchBack => "Switch back to the original system",
+            RecoveryStep::KeepEvidence => Text::key("recovery.step.keep_evidence"),
+            RecoveryStep::Test => Text::key("recovery.step.test"),
+            RecoveryStep::ResumeService => Text::key("recovery.step.resume_service"),
+            RecoveryStep::SwitchBack => Text::key("recovery.step.switch_back"),
         }
     }
 }
@@ -345,27 +311,15 @@ impl EvidenceKind {
         EvidenceKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            EvidenceKind::DiskImage => "磁碟映像檔",
-            EvidenceKind::VmImage => "虛擬機映像檔",
-            EvidenceKind::LogExport => "日誌匯出",
-            EvidenceKind::MemoryDump => "記憶體傾印",
-            EvidenceKind::NetworkCapture => "網路封包",
-            EvidenceKind::MalwareSample => "惡意程式樣本",
-            EvidenceKind::Document => "文件",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            EvidenceKind::DiskImage => "Disk image",
-            EvidenceKind::VmImage => "Virtual machine image",
-            EvidenceKind::LogExport => "Log export",
-            EvidenceKind::MemoryDump => "Memory dump",
-            EvidenceKind::NetworkCapture => "Network capture",
-            EvidenceKind::MalwareSample => "Malware sample",
-            EvidenceKind::Document => "Document",
+            EvidenceKind::DiskImage => Text::key("evidence.kind.disk_image"),
+            EvidenceKind::VmImage => Text::key("evidence.kind.vm_image"),
+            EvidenceKind::LogExport => Text::key("evidence.kind.log_export"),
+            EvidenceKind::MemoryDump => Text::key("evidence.kind.memory_dump"),
+            EvidenceKind::NetworkCapture => Text::key("evidence.kind.network_capture"),
+            EvidenceKind::MalwareSample => Text::key("evidence.kind.malware_sample"),
+            EvidenceKind::Document => Text::key("evidence.kind.document"),
         }
     }
 
@@ -570,39 +524,21 @@ impl EvidenceField {
         EvidenceField::ALL.into_iter().find(|f| f.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            EvidenceField::Description => "跡證說明",
-            EvidenceField::SourceSystem => "來源系統",
-            EvidenceField::CollectedBy => "蒐集人員",
-            EvidenceField::CollectedAt => "蒐集時間",
-            EvidenceField::Sha256 => "SHA-256 雜湊值",
-            EvidenceField::Size => "檔案大小",
-            EvidenceField::KeptAt => "保存位置",
-            EvidenceField::TransferFrom => "移交人",
-            EvidenceField::TransferTo => "接收人",
-            EvidenceField::Note => "備註",
-            EvidenceField::SubmittedOn => "送交日期",
-            EvidenceField::Reference => "案件編號",
-            EvidenceField::Step => "復原步驟",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            EvidenceField::Description => "description",
-            EvidenceField::SourceSystem => "source system",
-            EvidenceField::CollectedBy => "collector",
-            EvidenceField::CollectedAt => "collection time",
-            EvidenceField::Sha256 => "SHA-256",
-            EvidenceField::Size => "size",
-            EvidenceField::KeptAt => "storage location",
-            EvidenceField::TransferFrom => "person handing over",
-            EvidenceField::TransferTo => "person receiving",
-            EvidenceField::Note => "note",
-            EvidenceField::SubmittedOn => "submission date",
-            EvidenceField::Reference => "reference",
-            EvidenceField::Step => "recovery step",
+            EvidenceField::Description => Text::key("evidence.field.description"),
+            EvidenceField::SourceSystem => Text::key("evidence.field.source_system"),
+            EvidenceField::CollectedBy => Text::key("evidence.field.collected_by"),
+            EvidenceField::CollectedAt => Text::key("evidence.field.collected_at"),
+            EvidenceField::Sha256 => Text::key("evidence.field.sha256"),
+            EvidenceField::Size => Text::key("evidence.field.size"),
+            EvidenceField::KeptAt => Text::key("evidence.field.kept_at"),
+            EvidenceField::TransferFrom => Text::key("evidence.field.transfer_from"),
+            EvidenceField::TransferTo => Text::key("evidence.field.transfer_to"),
+            EvidenceField::Note => Text::key("evidence.field.note"),
+            EvidenceField::SubmittedOn => Text::key("evidence.field.submitted_on"),
+            EvidenceField::Reference => Text::key("evidence.field.reference"),
+            EvidenceField::Step => Text::key("evidence.field.step"),
         }
     }
 }
@@ -618,9 +554,9 @@ impl std::fmt::Display for EvidenceField {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error, Serialize, Deserialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum EvidenceError {
-    #[error("the {} is required", .field.label_en())]
+    #[error("the {field} is required")]
     Required { field: EvidenceField },
-    #[error("the {} is longer than {max} characters", .field.label_en())]
+    #[error("the {field} is longer than {max} characters")]
     TooLong { field: EvidenceField, max: usize },
     /// Beyond the clock tolerance of `filing`.
     #[error("the collection time {collected_at} is in the future")]
@@ -639,7 +575,7 @@ pub enum EvidenceError {
         submitted_on: NaiveDate,
         today: NaiveDate,
     },
-    #[error("the step \"{}\" is not part of the path \"{}\"", .step.label_en(), .path.label_en())]
+    #[error("the step \"{}\" is not part of the path \"{}\"", .step.as_str(), .path.as_str())]
     StepNotInPath {
         path: RecoveryPath,
         step: RecoveryStep,
@@ -662,58 +598,37 @@ impl EvidenceError {
         }
     }
 
-    pub fn message(&self) -> Bilingual {
+    pub fn message(&self) -> Text {
         match *self {
-            EvidenceError::Required { field } => Bilingual::new(
-                format!("請填寫{}", field.label_zh()),
-                format!("The {} is required.", field.label_en()),
-            ),
-            EvidenceError::TooLong { field, max } => Bilingual::new(
-                format!("{}不得超過 {max} 字", field.label_zh()),
-                format!("The {} must be at most {max} characters.", field.label_en()),
-            ),
+            EvidenceError::Required { field } => {
+                Text::key("evidence.error.required").with("field", field.label())
+            }
+            EvidenceError::TooLong { field, max } => Text::key("evidence.error.too_long")
+                .with("field", field.label())
+                .with("max", max),
             EvidenceError::CollectedInFuture { collected_at } => {
                 let local = super::deadlines::to_taipei(collected_at).format("%Y-%m-%d %H:%M");
-                Bilingual::new(
-                    format!("蒐集時間 {local} 晚於現在，請確認時間"),
-                    format!("The collection time {local} (Taipei) is in the future; check it."),
-                )
+                Text::key("evidence.error.collected_in_future").with("time", local.to_string())
             }
-            EvidenceError::Sha256WrongLength { given } => Bilingual::new(
-                format!("SHA-256 雜湊值應為 64 個十六進位字元，目前為 {given} 個字元"),
-                format!("A SHA-256 is 64 hexadecimal digits; {given} characters were given."),
-            ),
-            EvidenceError::Sha256NotHex => Bilingual::new(
-                "SHA-256 雜湊值僅能包含十六進位字元（0-9、a-f）",
-                "A SHA-256 has only hexadecimal digits (0-9, a-f).",
-            ),
-            EvidenceError::NegativeSize { size } => Bilingual::new(
-                format!("檔案大小不得為負數（{size}）"),
-                format!("The size cannot be negative ({size})."),
-            ),
-            EvidenceError::TransferToSelf => Bilingual::new(
-                "移交人與接收人不得為同一人",
-                "The person receiving must differ from the person handing over.",
-            ),
+            EvidenceError::Sha256WrongLength { given } => {
+                Text::key("evidence.error.sha256_wrong_length").with("given", given)
+            }
+            EvidenceError::Sha256NotHex => Text::key("evidence.error.sha256_not_hex"),
+            EvidenceError::NegativeSize { size } => {
+                Text::key("evidence.error.negative_size").with("size", size)
+            }
+            EvidenceError::TransferToSelf => Text::key("custody.error.transfer_to_self"),
             EvidenceError::SubmittedInFuture {
                 submitted_on,
                 today,
-            } => Bilingual::new(
-                format!("送交日期 {submitted_on} 晚於今日（{today}）"),
-                format!("The submission date {submitted_on} is after today ({today})."),
-            ),
-            EvidenceError::StepNotInPath { path, step } => Bilingual::new(
-                format!(
-                    "「{}」不屬於「{}」之復原步驟",
-                    step.label_zh(),
-                    path.label_zh()
-                ),
-                format!(
-                    "\"{}\" is not a step of the path \"{}\".",
-                    step.label_en(),
-                    path.label_en()
-                ),
-            ),
+            } => Text::key("evidence.submission.error.in_future")
+                .with("submitted_on", submitted_on.to_string())
+                .with("today", today.to_string()),
+            EvidenceError::StepNotInPath { path, step } => {
+                Text::key("recovery.error.step_not_in_path")
+                    .with("step", step.label())
+                    .with("path", path.label())
+            }
         }
     }
 }
@@ -837,25 +752,14 @@ impl CustodyEvent {
         kind.strip_prefix("custody.").and_then(CustodyEvent::parse)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            CustodyEvent::Uploaded => "上傳",
-            CustodyEvent::Registered => "登錄（未上傳）",
-            CustodyEvent::Transferred => "移交",
-            CustodyEvent::Downloaded => "下載",
-            CustodyEvent::Verified => "雜湊值驗證相符",
-            CustodyEvent::VerificationFailed => "雜湊值驗證不符",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            CustodyEvent::Uploaded => "Uploaded",
-            CustodyEvent::Registered => "Registered (not uploaded)",
-            CustodyEvent::Transferred => "Transferred",
-            CustodyEvent::Downloaded => "Downloaded",
-            CustodyEvent::Verified => "Hash verified",
-            CustodyEvent::VerificationFailed => "Hash verification failed",
+            CustodyEvent::Uploaded => Text::key("custody.event.uploaded"),
+            CustodyEvent::Registered => Text::key("custody.event.registered"),
+            CustodyEvent::Transferred => Text::key("custody.event.transferred"),
+            CustodyEvent::Downloaded => Text::key("custody.event.downloaded"),
+            CustodyEvent::Verified => Text::key("custody.event.verified"),
+            CustodyEvent::VerificationFailed => Text::key("custody.event.verification_failed"),
         }
     }
 }
@@ -906,17 +810,12 @@ impl SubmissionTarget {
         SubmissionTarget::ALL.into_iter().find(|t| t.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            SubmissionTarget::AntivirusVendor => "防毒軟體廠商",
-            SubmissionTarget::VirusCheck => "Virus Check 平台",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            SubmissionTarget::AntivirusVendor => "Anti-virus vendor",
-            SubmissionTarget::VirusCheck => "Virus Check platform",
+            SubmissionTarget::AntivirusVendor => {
+                Text::key("evidence.submission.target.antivirus_vendor")
+            }
+            SubmissionTarget::VirusCheck => Text::key("evidence.submission.target.virus_check"),
         }
     }
 
@@ -932,11 +831,8 @@ impl SubmissionTarget {
 /// The rule shown next to every malware sample: samples leave the agency
 /// only for these two, because a sample on a public scanning site tips off
 /// the attacker and may carry the agency's data.
-pub fn samples_policy() -> Bilingual {
-    Bilingual::new(
-        "惡意程式樣本應送交防毒軟體或資安廠商及 Virus Check 平台（https://viruscheck.tw/）進行分析，不得上傳至其他平台。",
-        "Malware samples go to the anti-virus or security vendor and to Virus Check (https://viruscheck.tw/) for analysis, and to no other platform.",
-    )
+pub fn samples_policy() -> Text {
+    Text::key("evidence.samples_policy")
 }
 
 /// A sample submission as recorded: date not after `today` (Taipei date),
@@ -966,7 +862,21 @@ pub fn check_submission(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
     use chrono::TimeZone;
+
+    /// A text as each language says it.
+    struct Said {
+        zh: String,
+        en: String,
+    }
+
+    fn said(t: &Text) -> Said {
+        Said {
+            zh: Lang::ZhTw.text(t),
+            en: Lang::En.text(t),
+        }
+    }
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 10, h, m, 0).unwrap()
@@ -994,10 +904,10 @@ mod tests {
     fn isolation_measures_round_trip() {
         for m in IsolationMeasure::ALL {
             assert_eq!(IsolationMeasure::parse(m.as_str()), Some(m));
-            assert!(!m.label_en().is_empty());
+            assert!(!said(&m.label()).en.is_empty());
         }
         assert_eq!(
-            IsolationMeasure::ALL.map(IsolationMeasure::label_zh),
+            IsolationMeasure::ALL.map(|x| said(&x.label()).zh),
             [
                 "關機",
                 "斷線或隔離網路",
@@ -1014,15 +924,16 @@ mod tests {
     fn recovery_paths_and_steps_round_trip() {
         for p in RecoveryPath::ALL {
             assert_eq!(RecoveryPath::parse(p.as_str()), Some(p));
-            assert!(!p.label_en().is_empty());
+            assert!(!said(&p.label()).en.is_empty());
         }
         assert_eq!(
-            RecoveryPath::ALL.map(RecoveryPath::label_zh),
+            RecoveryPath::ALL.map(|x| said(&x.label()).zh),
             ["無備援機制", "有備援機制（切換備援）", "備援系統亦受害"]
         );
         for s in RecoveryStep::ALL {
             assert_eq!(RecoveryStep::parse(s.as_str()), Some(s));
-            assert!(!s.label_zh().is_empty() && !s.label_en().is_empty());
+            let l = said(&s.label());
+            assert!(!l.zh.is_empty() && !l.en.is_empty());
             // Every step belongs to some path.
             assert!(RecoveryPath::ALL.iter().any(|p| p.steps().contains(&s)));
         }
@@ -1085,7 +996,7 @@ mod tests {
                 step: RecoveryStep::SwitchBack
             }
         );
-        let m = e.message();
+        let m = said(&e.message());
         assert!(m.zh.contains("切換回原系統") && m.zh.contains("無備援機制"));
         assert!(m.en.contains("Switch back") && m.en.contains("No redundancy"));
         assert_eq!(e.field(), EvidenceField::Step);
@@ -1095,11 +1006,11 @@ mod tests {
     fn evidence_kinds_round_trip_and_only_malware_is_dangerous() {
         for k in EvidenceKind::ALL {
             assert_eq!(EvidenceKind::parse(k.as_str()), Some(k));
-            assert!(!k.label_en().is_empty());
+            assert!(!said(&k.label()).en.is_empty());
             assert_eq!(k.is_dangerous(), k == EvidenceKind::MalwareSample);
         }
         assert_eq!(
-            EvidenceKind::ALL.map(EvidenceKind::label_zh),
+            EvidenceKind::ALL.map(|x| said(&x.label()).zh),
             [
                 "磁碟映像檔",
                 "虛擬機映像檔",
@@ -1125,7 +1036,8 @@ mod tests {
                 CustodyEvent::from_timeline_kind(&e.timeline_kind()),
                 Some(e)
             );
-            assert!(!e.label_zh().is_empty() && !e.label_en().is_empty());
+            let l = said(&e.label());
+            assert!(!l.zh.is_empty() && !l.en.is_empty());
         }
         assert_eq!(
             CustodyEvent::Downloaded.timeline_kind(),
@@ -1144,17 +1056,23 @@ mod tests {
     fn submission_targets_round_trip() {
         for t in SubmissionTarget::ALL {
             assert_eq!(SubmissionTarget::parse(t.as_str()), Some(t));
-            assert!(!t.label_en().is_empty());
+            assert!(!said(&t.label()).en.is_empty());
         }
-        assert_eq!(SubmissionTarget::AntivirusVendor.label_zh(), "防毒軟體廠商");
-        assert_eq!(SubmissionTarget::VirusCheck.label_zh(), "Virus Check 平台");
+        assert_eq!(
+            said(&SubmissionTarget::AntivirusVendor.label()).zh,
+            "防毒軟體廠商"
+        );
+        assert_eq!(
+            said(&SubmissionTarget::VirusCheck.label()).zh,
+            "Virus Check 平臺"
+        );
         assert_eq!(
             SubmissionTarget::VirusCheck.url(),
             Some("https://viruscheck.tw/")
         );
         assert_eq!(SubmissionTarget::AntivirusVendor.url(), None);
         assert_eq!(SubmissionTarget::parse("virustotal"), None);
-        let p = samples_policy();
+        let p = said(&samples_policy());
         assert!(p.zh.contains("Virus Check") && p.zh.contains("不得"));
         assert!(p.en.contains("no other platform"));
     }
@@ -1164,7 +1082,8 @@ mod tests {
         for f in EvidenceField::ALL {
             assert_eq!(EvidenceField::parse(f.as_str()), Some(f));
             assert_eq!(f.to_string(), f.as_str());
-            assert!(!f.label_zh().is_empty() && !f.label_en().is_empty());
+            let l = said(&f.label());
+            assert!(!l.zh.is_empty() && !l.en.is_empty());
         }
         assert_eq!(EvidenceField::parse("x"), None);
     }
@@ -1340,11 +1259,10 @@ mod tests {
             parse_sha256(&"雜".repeat(64)),
             Err(EvidenceError::Sha256NotHex)
         );
-        let m = EvidenceError::Sha256WrongLength { given: 63 }.message();
+        let m = said(&EvidenceError::Sha256WrongLength { given: 63 }.message());
         assert!(m.zh.contains("64") && m.zh.contains("63"));
         assert!(m.en.contains("64") && m.en.contains("63"));
-        assert!(EvidenceError::Sha256NotHex
-            .message()
+        assert!(said(&EvidenceError::Sha256NotHex.message())
             .zh
             .contains("十六進位"));
     }
@@ -1431,7 +1349,7 @@ mod tests {
             [EvidenceError::CollectedInFuture { collected_at: late }]
         );
         // Shown in Taipei time.
-        assert!(errors[0].message().zh.contains("2026-03-10 18:05"));
+        assert!(said(&errors[0].message()).zh.contains("2026-03-10 18:05"));
         assert_eq!(errors[0].field(), EvidenceField::CollectedAt);
     }
 
@@ -1462,7 +1380,7 @@ mod tests {
                 max: KEPT_AT_MAX
             }]
         );
-        let m = EvidenceError::NegativeSize { size: -1 }.message();
+        let m = said(&EvidenceError::NegativeSize { size: -1 }.message());
         assert!(m.zh.contains("-1") && m.en.contains("negative"));
     }
 
@@ -1532,7 +1450,7 @@ mod tests {
                 today
             }]
         );
-        assert!(errors[0].message().zh.contains("2026-03-11"));
+        assert!(said(&errors[0].message()).zh.contains("2026-03-11"));
         assert_eq!(
             check_submission(today, &"R".repeat(REFERENCE_MAX), today),
             []
@@ -1573,11 +1491,11 @@ mod tests {
             },
         ];
         for e in all {
-            let m = e.message();
-            assert!(m.zh.contains(e.field().label_zh()), "{}", m.zh);
+            let m = said(&e.message());
+            let field = said(&e.field().label());
+            assert!(m.zh.contains(&field.zh), "{}", m.zh);
             assert!(
-                m.en.to_lowercase()
-                    .contains(&e.field().label_en().to_lowercase())
+                m.en.to_lowercase().contains(&field.en.to_lowercase())
                     || matches!(e, EvidenceError::StepNotInPath { .. }),
                 "{}",
                 m.en

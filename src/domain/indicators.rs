@@ -23,7 +23,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::Bilingual;
+use crate::i18n::Text;
 
 /// The longest value accepted, in characters (after trimming). Long enough for
 /// any real URL an attacker uses, short enough to keep one row readable.
@@ -100,31 +100,17 @@ impl IndicatorType {
         }
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            IndicatorType::Ipv4 => "IPv4 位址",
-            IndicatorType::Ipv6 => "IPv6 位址",
-            IndicatorType::Domain => "網域名稱",
-            IndicatorType::Url => "網址",
-            IndicatorType::Md5 => "MD5 雜湊值",
-            IndicatorType::Sha1 => "SHA-1 雜湊值",
-            IndicatorType::Sha256 => "SHA-256 雜湊值",
-            IndicatorType::Email => "電子郵件地址",
-            IndicatorType::FileName => "檔案名稱",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            IndicatorType::Ipv4 => "IPv4 address",
-            IndicatorType::Ipv6 => "IPv6 address",
-            IndicatorType::Domain => "Domain name",
-            IndicatorType::Url => "URL",
-            IndicatorType::Md5 => "MD5 hash",
-            IndicatorType::Sha1 => "SHA-1 hash",
-            IndicatorType::Sha256 => "SHA-256 hash",
-            IndicatorType::Email => "Email address",
-            IndicatorType::FileName => "File name",
+            IndicatorType::Ipv4 => Text::key("ioc.type.ipv4"),
+            IndicatorType::Ipv6 => Text::key("ioc.type.ipv6"),
+            IndicatorType::Domain => Text::key("ioc.type.domain"),
+            IndicatorType::Url => Text::key("ioc.type.url"),
+            IndicatorType::Md5 => Text::key("ioc.type.md5"),
+            IndicatorType::Sha1 => Text::key("ioc.type.sha1"),
+            IndicatorType::Sha256 => Text::key("ioc.type.sha256"),
+            IndicatorType::Email => Text::key("ioc.type.email"),
+            IndicatorType::FileName => Text::key("ioc.type.file_name"),
         }
     }
 
@@ -164,8 +150,7 @@ pub enum IndicatorError {
     #[error("'{value}' is not a valid IPv6 address")]
     InvalidIpv6 { value: String },
     #[error(
-        "the CIDR prefix length '/{given}' of an {} must be a whole number from 0 to {max}",
-        .kind.label_en()
+        "the CIDR prefix length '/{given}' of an {kind} must be a whole number from 0 to {max}"
     )]
     InvalidPrefix {
         kind: IndicatorType,
@@ -212,19 +197,13 @@ pub enum IndicatorError {
     UrlInvalidPort { port: String },
     #[error("invalid URL host: {0}")]
     UrlHost(Box<IndicatorError>),
-    #[error(
-        "{} must be {expected} hexadecimal characters; got {got}",
-        .kind.label_en()
-    )]
+    #[error("{kind} must be {expected} hexadecimal characters; got {got}")]
     HashLength {
         kind: IndicatorType,
         expected: usize,
         got: usize,
     },
-    #[error(
-        "{} may contain only hexadecimal characters 0-9 and a-f; found '{ch}'",
-        .kind.label_en()
-    )]
+    #[error("{kind} may contain only hexadecimal characters 0-9 and a-f; found '{ch}'")]
     HashNotHex { kind: IndicatorType, ch: char },
     #[error("an email address must contain exactly one '@'; found {count}")]
     EmailAtSign { count: usize },
@@ -249,93 +228,84 @@ pub enum IndicatorError {
 }
 
 impl IndicatorError {
-    /// The problem in both languages, for the form and the import report.
-    pub fn message(&self) -> Bilingual {
-        Bilingual::new(self.zh(), self.to_string())
-    }
-
-    fn zh(&self) -> String {
+    /// The problem, for the form and the import report.
+    pub fn message(&self) -> Text {
         use IndicatorError::*;
         match self {
-            Empty => "未填寫指標值".to_owned(),
-            TooLong { max, got } => {
-                format!("指標值長度為 {got} 個字元，超過上限 {max} 個字元")
-            }
+            Empty => Text::key("ioc.error.empty"),
+            TooLong { max, got } => Text::key("ioc.error.too_long")
+                .with("got", *got)
+                .with("max", *max),
             ControlCharacter { position } => {
-                format!("指標值第 {position} 個字元為控制字元，不可使用")
+                Text::key("ioc.error.control_character").with("position", *position)
             }
-            InvalidIpv4 { value } => format!(
-                "「{value}」不是有效的 IPv4 位址（應為以點分隔的四個 0 至 255 的十進位數字，不可有前導零）"
-            ),
-            InvalidIpv6 { value } => format!("「{value}」不是有效的 IPv6 位址"),
-            InvalidPrefix { kind, max, given } => format!(
-                "{}的 CIDR 前綴長度「/{given}」應為 0 至 {max} 的整數",
-                kind.label_zh()
-            ),
-            NotNetworkAddress { given, network } => {
-                format!("「{given}」不是網段位址（主機位元不為零），該網段應寫為 {network}")
+            InvalidIpv4 { value } => Text::key("ioc.error.invalid_ipv4").with("value", value),
+            InvalidIpv6 { value } => Text::key("ioc.error.invalid_ipv6").with("value", value),
+            InvalidPrefix { kind, max, given } => Text::key("ioc.error.invalid_prefix")
+                .with("kind", kind.label())
+                .with("max", *max)
+                .with("given", given),
+            NotNetworkAddress { given, network } => Text::key("ioc.error.not_network_address")
+                .with("network", network)
+                .with("given", given),
+            NonAsciiDomain { value } => {
+                Text::key("ioc.error.non_ascii_domain").with("value", value)
             }
-            NonAsciiDomain { value } => format!(
-                "「{value}」含有非 ASCII 字元；國際化網域名稱請改以 punycode（xn--）形式輸入"
-            ),
-            DomainTooLong { len } => {
-                format!("網域名稱長度為 {len} 個字元，超過上限 253 個字元")
-            }
+            DomainTooLong { len } => Text::key("ioc.error.domain_too_long").with("len", *len),
             DomainEmptyLabel { value } => {
-                format!("「{value}」含有空的標籤（連續兩個點或以點開頭）")
+                Text::key("ioc.error.domain_empty_label").with("value", value)
             }
-            DomainLabelTooLong { label, len } => {
-                format!("標籤「{label}」長度為 {len} 個字元，每個標籤最多 63 個字元")
+            DomainLabelTooLong { label, len } => Text::key("ioc.error.domain_label_too_long")
+                .with("len", *len)
+                .with("label", label),
+            DomainLabelChar { label, ch } => Text::key("ioc.error.domain_label_char")
+                .with("ch", ch.to_string())
+                .with("label", label),
+            DomainLabelHyphen { label } => {
+                Text::key("ioc.error.domain_label_hyphen").with("label", label)
             }
-            DomainLabelChar { label, ch } => format!(
-                "標籤「{label}」含有不允許的字元「{ch}」；僅可使用英文字母 a-z、數字與連字號"
-            ),
-            DomainLabelHyphen { label } => format!("標籤「{label}」不可以連字號開頭或結尾"),
-            DomainSingleLabel { value } => format!(
-                "「{value}」只有一個標籤；網域名稱至少需有兩個標籤（例如 example.com）"
-            ),
-            DomainNumericTld { value } => format!(
-                "「{value}」最後一個標籤全為數字，不是網域名稱；IP 位址請選擇 IPv4 類型"
-            ),
-            UrlWhitespace => "網址不可包含空白字元；空白請以 %20 表示".to_owned(),
-            MissingScheme => "網址應以 http://、https:// 或 ftp:// 開頭".to_owned(),
+            DomainSingleLabel { value } => {
+                Text::key("ioc.error.domain_single_label").with("value", value)
+            }
+            DomainNumericTld { value } => {
+                Text::key("ioc.error.domain_numeric_tld").with("value", value)
+            }
+            UrlWhitespace => Text::key("ioc.error.url_whitespace"),
+            MissingScheme => Text::key("ioc.error.missing_scheme"),
             UnsupportedScheme { scheme } => {
-                format!("不支援「{scheme}」網址協定，僅接受 http、https 與 ftp")
+                Text::key("ioc.error.unsupported_scheme").with("scheme", scheme)
             }
-            UrlMissingHost => "網址在「://」之後缺少主機名稱".to_owned(),
-            UrlInvalidPort { port } => {
-                format!("網址的連接埠「{port}」應為 1 至 65535 的數字")
-            }
-            UrlHost(inner) => format!("網址的主機名稱無效：{}", inner.zh()),
+            UrlMissingHost => Text::key("ioc.error.url_missing_host"),
+            UrlInvalidPort { port } => Text::key("ioc.error.url_invalid_port").with("port", port),
+            UrlHost(inner) => Text::key("ioc.error.url_host").with("problem", inner.message()),
             HashLength {
                 kind,
                 expected,
                 got,
-            } => format!(
-                "{}應為 {expected} 個十六進位字元，收到 {got} 個",
-                kind.label_zh()
-            ),
-            HashNotHex { kind, ch } => format!(
-                "{}僅可包含十六進位字元（0-9、a-f），但含有「{ch}」",
-                kind.label_zh()
-            ),
-            EmailAtSign { count } => {
-                format!("電子郵件地址應恰含一個「@」，實際有 {count} 個")
+            } => Text::key("ioc.error.hash_length")
+                .with("kind", kind.label())
+                .with("expected", *expected)
+                .with("got", *got),
+            HashNotHex { kind, ch } => Text::key("ioc.error.hash_not_hex")
+                .with("kind", kind.label())
+                .with("ch", ch.to_string()),
+            EmailAtSign { count } => Text::key("ioc.error.email_at_sign").with("count", *count),
+            EmailLocalEmpty => Text::key("ioc.error.email_local_empty"),
+            EmailLocalTooLong { len } => {
+                Text::key("ioc.error.email_local_too_long").with("len", *len)
             }
-            EmailLocalEmpty => "電子郵件地址「@」之前的部分不可為空".to_owned(),
-            EmailLocalTooLong { len } => format!(
-                "電子郵件地址「@」之前的部分長度為 {len} 個字元，超過上限 64 個字元"
-            ),
-            EmailLocalWhitespace => "電子郵件地址「@」之前的部分不可包含空白字元".to_owned(),
-            EmailMissingDomain => "電子郵件地址「@」之後缺少網域名稱".to_owned(),
-            EmailDomain(inner) => format!("電子郵件地址的網域無效：{}", inner.zh()),
+            EmailLocalWhitespace => Text::key("ioc.error.email_local_whitespace"),
+            EmailMissingDomain => Text::key("ioc.error.email_missing_domain"),
+            EmailDomain(inner) => {
+                Text::key("ioc.error.email_domain").with("problem", inner.message())
+            }
             FileNameSeparator { ch } => {
-                format!("檔案名稱不可包含「{ch}」；請只填檔名，不含資料夾路徑")
+                Text::key("ioc.error.file_name_separator").with("ch", ch.to_string())
             }
-            FileNameTooLong { bytes } => format!(
-                "檔案名稱以 UTF-8 編碼為 {bytes} 位元組，超過上限 255 位元組"
-            ),
-            FileNameDots => "「.」與「..」不是檔案名稱".to_owned(),
+            FileNameTooLong { bytes } => {
+                Text::key("ioc.error.file_name_too_long").with("bytes", *bytes)
+            }
+            FileNameDots => Text::key("ioc.error.file_name_dots"),
         }
     }
 }
@@ -700,7 +670,7 @@ pub struct Candidate {
 pub struct Skipped {
     /// `"line 7"` for CSV, the STIX object id (or `"objects[3]"`) for STIX.
     pub at: String,
-    pub reason: Bilingual,
+    pub reason: Text,
 }
 
 /// The outcome of an import: nothing is stored by the parser; the caller
@@ -726,17 +696,11 @@ impl Source {
         }
     }
 
-    fn zh(&self) -> String {
+    /// Where, as a sentence names it ("第 7 行" / "line 7").
+    fn named(&self) -> Text {
         match self {
-            Source::Line(n) => format!("第 {n} 行"),
-            Source::Object(id) => format!("物件 {id}"),
-        }
-    }
-
-    fn en(&self) -> String {
-        match self {
-            Source::Line(n) => format!("line {n}"),
-            Source::Object(id) => format!("object {id}"),
+            Source::Line(n) => Text::key("ioc.source.line").with("n", *n),
+            Source::Object(id) => Text::key("ioc.source.object").with("id", id),
         }
     }
 }
@@ -751,7 +715,7 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
-    pub(crate) fn skip(&mut self, source: &Source, reason: Bilingual) {
+    pub(crate) fn skip(&mut self, source: &Source, reason: Text) {
         self.report.skipped.push(Skipped {
             at: source.at(),
             reason,
@@ -761,20 +725,10 @@ impl Collector {
     pub(crate) fn accept(&mut self, source: &Source, candidate: Candidate) {
         let key = (candidate.kind, candidate.value.clone());
         if let Some(first) = self.first.get(&key) {
-            let reason = Bilingual::new(
-                format!(
-                    "與{}的{}「{}」重複（相同類型與值），已略過",
-                    first.zh(),
-                    candidate.kind.label_zh(),
-                    candidate.value
-                ),
-                format!(
-                    "duplicate of {} ({} '{}', same type and value); skipped",
-                    first.en(),
-                    candidate.kind.label_en(),
-                    candidate.value
-                ),
-            );
+            let reason = Text::key("ioc.import.duplicate")
+                .with("first", first.named())
+                .with("kind", candidate.kind.label())
+                .with("value", &candidate.value);
             self.skip(source, reason);
             return;
         }
@@ -831,16 +785,10 @@ enum QuoteProblem {
 }
 
 impl QuoteProblem {
-    fn message(self) -> Bilingual {
+    fn message(self) -> Text {
         match self {
-            QuoteProblem::Unterminated => Bilingual::new(
-                "引號未閉合：從此行開始的欄位缺少結尾的「\"」",
-                "unterminated quoted field: a field starting on this line has no closing '\"'",
-            ),
-            QuoteProblem::TextAfterQuote => Bilingual::new(
-                "欄位的結尾引號之後、逗號之前還有其他字元",
-                "characters after the closing quote of a field, before the next comma",
-            ),
+            QuoteProblem::Unterminated => Text::key("ioc.csv.unterminated_quote"),
+            QuoteProblem::TextAfterQuote => Text::key("ioc.csv.text_after_quote"),
         }
     }
 }
@@ -997,13 +945,7 @@ pub fn parse_csv(text: &str) -> ImportReport {
     let mut out = Collector::default();
 
     let Some(header) = rows.next() else {
-        out.skip(
-            &Source::Line(1),
-            Bilingual::new(
-                "檔案沒有內容：第一行應為包含 type 與 value 欄位的標題列",
-                "the file is empty: the first line should be a header with type and value columns",
-            ),
-        );
+        out.skip(&Source::Line(1), Text::key("ioc.csv.empty_file"));
         return out.finish();
     };
     let cols = Columns::from_header(&header.fields);
@@ -1016,16 +958,7 @@ pub fn parse_csv(text: &str) -> ImportReport {
             .join(", ");
         out.skip(
             &Source::Line(header.line),
-            Bilingual::new(
-                format!(
-                    "標題列須包含 type 與 value 欄位（可另有 note、first_seen、last_seen），\
-                     實際為：{found}；未匯入任何資料"
-                ),
-                format!(
-                    "the header line must have type and value columns (optionally note, \
-                     first_seen, last_seen); found: {found}; nothing was imported"
-                ),
-            ),
+            Text::key("ioc.csv.bad_header").with("found", found),
         );
         return out.finish();
     }
@@ -1040,67 +973,46 @@ pub fn parse_csv(text: &str) -> ImportReport {
     out.finish()
 }
 
-fn row_candidate(record: &Record, cols: Columns) -> Result<Candidate, Bilingual> {
+fn row_candidate(record: &Record, cols: Columns) -> Result<Candidate, Text> {
     if let Some(p) = record.problem {
         return Err(p.message());
     }
     let f = &record.fields;
     let type_cell = cell(f, cols.kind);
     if type_cell.is_empty() {
-        return Err(Bilingual::new(
-            "未填寫指標類型（type 欄位）",
-            "the type column is empty",
-        ));
+        return Err(Text::key("ioc.csv.type_empty"));
     }
     let kind = IndicatorType::parse(type_cell).ok_or_else(|| {
-        Bilingual::new(
-            format!(
-                "無法辨識的指標類型「{type_cell}」；可用的類型：{}",
-                type_names()
-            ),
-            format!(
-                "unknown indicator type '{type_cell}'; use one of: {}",
-                type_names()
-            ),
-        )
+        Text::key("ioc.csv.type_unknown")
+            .with("types", type_names())
+            .with("given", type_cell)
     })?;
     let value = normalise(kind, cell(f, cols.value)).map_err(|e| e.message())?;
     let note = clean_note(cell(f, cols.note));
     if let Some(n) = &note {
         let len = n.chars().count();
         if len > MAX_NOTE_CHARS {
-            return Err(Bilingual::new(
-                format!("備註長度為 {len} 個字元，超過上限 {MAX_NOTE_CHARS} 個字元"),
-                format!("the note is {len} characters long; at most {MAX_NOTE_CHARS} are allowed"),
-            ));
+            return Err(Text::key("ioc.csv.note_too_long")
+                .with("len", len)
+                .with("max", MAX_NOTE_CHARS));
         }
     }
-    let date = |name: &str, col: Option<usize>| -> Result<Option<DateTime<Utc>>, Bilingual> {
+    let date = |name: &str, col: Option<usize>| -> Result<Option<DateTime<Utc>>, Text> {
         let s = cell(f, col);
         if s.is_empty() {
             return Ok(None);
         }
         parse_date(s).map(Some).ok_or_else(|| {
-            Bilingual::new(
-                format!(
-                    "{name} 欄位的「{s}」不是有效的日期時間；請使用 RFC 3339（例如 \
-                     2026-01-05T08:00:00+08:00）或 YYYY-MM-DD"
-                ),
-                format!(
-                    "'{s}' in the {name} column is not a valid date; use RFC 3339 (for example \
-                     2026-01-05T08:00:00+08:00) or YYYY-MM-DD"
-                ),
-            )
+            Text::key("ioc.csv.date_invalid")
+                .with("column", name)
+                .with("value", s)
         })
     };
     let first_seen = date("first_seen", cols.first_seen)?;
     let last_seen = date("last_seen", cols.last_seen)?;
     if let (Some(a), Some(b)) = (first_seen, last_seen) {
         if b < a {
-            return Err(Bilingual::new(
-                "last_seen（最後發現時間）早於 first_seen（首次發現時間）",
-                "last_seen is earlier than first_seen",
-            ));
+            return Err(Text::key("ioc.csv.last_before_first"));
         }
     }
     Ok(Candidate {
@@ -1115,9 +1027,25 @@ fn row_candidate(record: &Record, cols: Columns) -> Result<Candidate, Bilingual>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
     use chrono::TimeZone;
     use proptest::prelude::*;
     use IndicatorType::*;
+
+    /// A text as each language says it.
+    trait Said {
+        fn zh(&self) -> String;
+        fn en(&self) -> String;
+    }
+
+    impl Said for Text {
+        fn zh(&self) -> String {
+            Lang::ZhTw.text(self)
+        }
+        fn en(&self) -> String {
+            Lang::En.text(self)
+        }
+    }
 
     fn ok(kind: IndicatorType, raw: &str) -> String {
         match normalise(kind, raw) {
@@ -1186,18 +1114,18 @@ mod tests {
     #[test]
     fn labels_are_distinct_and_bilingual() {
         let zh: std::collections::HashSet<_> =
-            IndicatorType::ALL.iter().map(|k| k.label_zh()).collect();
+            IndicatorType::ALL.iter().map(|k| k.label().zh()).collect();
         let en: std::collections::HashSet<_> =
-            IndicatorType::ALL.iter().map(|k| k.label_en()).collect();
+            IndicatorType::ALL.iter().map(|k| k.label().en()).collect();
         assert_eq!(zh.len(), 9);
         assert_eq!(en.len(), 9);
-        assert_eq!(Ipv4.label_zh(), "IPv4 位址");
-        assert_eq!(Domain.label_zh(), "網域名稱");
-        assert_eq!(Url.label_zh(), "網址");
-        assert_eq!(Md5.label_zh(), "MD5 雜湊值");
-        assert_eq!(Email.label_zh(), "電子郵件地址");
-        assert_eq!(FileName.label_zh(), "檔案名稱");
-        assert_eq!(Sha256.label_en(), "SHA-256 hash");
+        assert_eq!(Ipv4.label().zh(), "IPv4 位址");
+        assert_eq!(Domain.label().zh(), "網域名稱");
+        assert_eq!(Url.label().zh(), "網址");
+        assert_eq!(Md5.label().zh(), "MD5 雜湊值");
+        assert_eq!(Email.label().zh(), "電子郵件地址");
+        assert_eq!(FileName.label().zh(), "檔案名稱");
+        assert_eq!(Sha256.label().en(), "SHA-256 hash");
     }
 
     #[test]
@@ -1333,9 +1261,9 @@ mod tests {
             }
         );
         let m = err(Ipv4, "1.2.3.5/24").message();
-        assert!(m.zh.contains("不是網段位址") && m.zh.contains("1.2.3.0/24"));
-        assert!(m.en.contains("not a network address") && m.en.contains("1.2.3.0/24"));
-        assert!(err(Ipv4, "1.2.3.4/33").message().zh.contains("0 至 32"));
+        assert!(m.zh().contains("不是網段位址") && m.zh().contains("1.2.3.0/24"));
+        assert!(m.en().contains("not a network address") && m.en().contains("1.2.3.0/24"));
+        assert!(err(Ipv4, "1.2.3.4/33").message().zh().contains("0 至 32"));
     }
 
     // ---- IPv6 ------------------------------------------------------------
@@ -1449,8 +1377,8 @@ mod tests {
                 value: "bücher.de".into()
             }
         );
-        assert!(err(Domain, "bücher.de").message().en.contains("xn--"));
-        assert!(err(Domain, "bücher.de").message().zh.contains("punycode"));
+        assert!(err(Domain, "bücher.de").message().en().contains("xn--"));
+        assert!(err(Domain, "bücher.de").message().zh().contains("punycode"));
         assert_eq!(
             err(Domain, "localhost"),
             IndicatorError::DomainSingleLabel {
@@ -1608,14 +1536,14 @@ mod tests {
         ));
         let m = err(Url, "http://exa_mple.com/").message();
         assert!(
-            m.zh.starts_with("網址的主機名稱無效：標籤「exa_mple」"),
+            m.zh().starts_with("網址的主機名稱無效：標籤「exa_mple」"),
             "{}",
-            m.zh
+            m.zh()
         );
         assert!(
-            m.en.starts_with("invalid URL host: the label 'exa_mple'"),
+            m.en().starts_with("invalid URL host: the label 'exa_mple'"),
             "{}",
-            m.en
+            m.en()
         );
     }
 
@@ -1659,13 +1587,13 @@ mod tests {
             ));
         }
         let m = err(Sha256, &"a".repeat(63)).message();
-        assert_eq!(m.zh, "SHA-256 雜湊值應為 64 個十六進位字元，收到 63 個");
+        assert_eq!(m.zh(), "SHA-256 雜湊值應為 64 個十六進位字元，收到 63 個");
         assert_eq!(
-            m.en,
+            m.en(),
             "SHA-256 hash must be 64 hexadecimal characters; got 63"
         );
         let m = err(Md5, &format!("{}z", "0".repeat(31))).message();
-        assert!(m.zh.contains("「z」") && m.en.contains("'z'"));
+        assert!(m.zh().contains("「z」") && m.en().contains("'z'"));
         // Characters, not bytes: 32 CJK characters have the right length.
         assert_eq!(
             err(Md5, &"中".repeat(32)),
@@ -1734,7 +1662,7 @@ mod tests {
         ));
         assert!(err(Email, "alice@bücher.de")
             .message()
-            .zh
+            .zh()
             .starts_with("電子郵件地址的網域無效"));
     }
 
@@ -1825,12 +1753,24 @@ mod tests {
         let mut zh_seen = std::collections::HashSet::new();
         for e in &errors {
             let m = e.message();
-            assert!(!m.zh.is_empty() && !m.en.is_empty(), "{e:?}");
-            assert_eq!(m.en, e.to_string());
+            assert!(!m.zh().is_empty() && !m.en().is_empty(), "{e:?}");
+            // The English is what the error says of itself, with the kind named as people
+            // read it ("MD5 hash", not "md5").
+            let display = match e {
+                IndicatorError::InvalidPrefix { kind, .. }
+                | IndicatorError::HashLength { kind, .. }
+                | IndicatorError::HashNotHex { kind, .. } => {
+                    e.to_string().replacen(kind.as_str(), &kind.label().en(), 1)
+                }
+                _ => e.to_string(),
+            };
+            assert_eq!(m.en(), display);
             assert!(
-                m.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                m.zh()
+                    .chars()
+                    .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
                 "no Chinese in {}",
-                m.zh
+                m.zh()
             );
             zh_seen.insert(std::mem::discriminant(e));
         }
@@ -1983,7 +1923,7 @@ mod tests {
         let r = parse_csv(text);
         assert_eq!(r.accepted.len(), 1);
         assert_eq!(skipped_at(&r), vec!["line 7", "line 9"]);
-        assert!(r.skipped[0].reason.zh.contains("256.0.0.1"));
+        assert!(r.skipped[0].reason.zh().contains("256.0.0.1"));
     }
 
     #[test]
@@ -2004,12 +1944,12 @@ mod tests {
             assert!(r.accepted.is_empty(), "{text}");
             assert_eq!(r.skipped.len(), 1, "{text}");
             assert_eq!(r.skipped[0].at, "line 1");
-            assert!(r.skipped[0].reason.zh.contains("type 與 value"));
-            assert!(r.skipped[0].reason.en.contains("type and value"));
+            assert!(r.skipped[0].reason.zh().contains("type 與 value"));
+            assert!(r.skipped[0].reason.en().contains("type and value"));
         }
         let r = parse_csv("\n\n  \nfoo,bar\n");
         assert_eq!(skipped_at(&r), vec!["line 4"]);
-        assert!(r.skipped[0].reason.en.contains("found: foo, bar"));
+        assert!(r.skipped[0].reason.en().contains("found: foo, bar"));
     }
 
     #[test]
@@ -2018,7 +1958,7 @@ mod tests {
             let r = parse_csv(text);
             assert!(r.accepted.is_empty());
             assert_eq!(r.skipped.len(), 1);
-            assert!(r.skipped[0].reason.en.contains("empty"));
+            assert!(r.skipped[0].reason.en().contains("empty"));
         }
     }
 
@@ -2034,9 +1974,9 @@ mod tests {
         assert_eq!(r.accepted.len(), 3);
         assert_eq!(r.accepted[0].note.as_deref(), Some("first"));
         assert_eq!(skipped_at(&r), vec!["line 3", "line 6"]);
-        assert!(r.skipped[0].reason.zh.contains("第 2 行"));
-        assert!(r.skipped[0].reason.en.contains("duplicate of line 2"));
-        assert!(r.skipped[1].reason.en.contains("duplicate of line 5"));
+        assert!(r.skipped[0].reason.zh().contains("第 2 行"));
+        assert!(r.skipped[0].reason.en().contains("duplicate of line 2"));
+        assert!(r.skipped[1].reason.en().contains("duplicate of line 5"));
     }
 
     #[test]
@@ -2056,20 +1996,20 @@ mod tests {
             skipped_at(&r),
             vec!["line 2", "line 3", "line 4", "line 5", "line 6", "line 7", "line 8"]
         );
-        let reasons: Vec<&Bilingual> = r.skipped.iter().map(|s| &s.reason).collect();
-        assert!(reasons[0].en.contains("type column is empty"));
-        assert!(reasons[1].en.contains("unknown indicator type 'ipv5'"));
-        assert!(reasons[1].zh.contains("file_name"));
+        let reasons: Vec<&Text> = r.skipped.iter().map(|s| &s.reason).collect();
+        assert!(reasons[0].en().contains("type column is empty"));
+        assert!(reasons[1].en().contains("unknown indicator type 'ipv5'"));
+        assert!(reasons[1].zh().contains("file_name"));
         assert_eq!(reasons[2], &IndicatorError::Empty.message());
         assert_eq!(
-            reasons[3].zh,
+            reasons[3].zh(),
             "SHA-256 雜湊值應為 64 個十六進位字元，收到 3 個"
         );
         assert!(reasons[4]
-            .en
+            .en()
             .contains("'2026-13-01' in the first_seen column"));
-        assert!(reasons[5].zh.contains("last_seen 欄位的「05/01/2026」"));
-        assert!(reasons[6].en.contains("earlier than first_seen"));
+        assert!(reasons[5].zh().contains("last_seen 欄位的「05/01/2026」"));
+        assert!(reasons[6].en().contains("earlier than first_seen"));
     }
 
     #[test]
@@ -2081,7 +2021,7 @@ mod tests {
         assert_eq!(r.accepted.len(), 1);
         assert_eq!(r.accepted[0].note.as_deref(), Some(ok_note.as_str()));
         assert_eq!(skipped_at(&r), vec!["line 3"]);
-        assert!(r.skipped[0].reason.en.contains("2001 characters"));
+        assert!(r.skipped[0].reason.en().contains("2001 characters"));
     }
 
     #[test]
@@ -2089,13 +2029,13 @@ mod tests {
         let r = parse_csv("type,value\nipv4,\"1.2.3.4\"x,\nipv4,5.6.7.8\n");
         assert_eq!(r.accepted, vec![cand(Ipv4, "5.6.7.8")]);
         assert_eq!(skipped_at(&r), vec!["line 2"]);
-        assert!(r.skipped[0].reason.en.contains("after the closing quote"));
+        assert!(r.skipped[0].reason.en().contains("after the closing quote"));
 
         let r = parse_csv("type,value\nipv4,1.2.3.4\nipv4,\"5.6.7.8\nipv4,9.9.9.9\n");
         assert_eq!(r.accepted, vec![cand(Ipv4, "1.2.3.4")]);
         assert_eq!(skipped_at(&r), vec!["line 3"]);
-        assert!(r.skipped[0].reason.en.contains("unterminated"));
-        assert!(r.skipped[0].reason.zh.contains("引號未閉合"));
+        assert!(r.skipped[0].reason.en().contains("unterminated"));
+        assert!(r.skipped[0].reason.zh().contains("引號未閉合"));
 
         // A broken header is a broken header.
         let r = parse_csv("\"type,value\nipv4,1.2.3.4\n");

@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Bilingual;
+use crate::i18n::Text;
 
 /// A system's protection level (防護需求等級). `Ord` follows the level:
 /// normal < medium < high.
@@ -44,19 +44,11 @@ impl ProtectionLevel {
         ProtectionLevel::ALL.into_iter().find(|l| l.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            ProtectionLevel::Normal => "普",
-            ProtectionLevel::Medium => "中",
-            ProtectionLevel::High => "高",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ProtectionLevel::Normal => "Normal",
-            ProtectionLevel::Medium => "Medium",
-            ProtectionLevel::High => "High",
+            ProtectionLevel::Normal => Text::key("logduty.level.normal"),
+            ProtectionLevel::Medium => Text::key("logduty.level.medium"),
+            ProtectionLevel::High => Text::key("logduty.level.high"),
         }
     }
 }
@@ -122,35 +114,18 @@ impl LogDuty {
         LogDuty::ALL.into_iter().find(|d| d.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            LogDuty::RetentionPolicy => "訂定日誌之記錄時間週期及留存政策",
-            LogDuty::RetainSixMonths => "日誌至少保留六個月",
-            LogDuty::RecordContent => "日誌記錄事件類型、發生時間、發生位置及相關使用者身分",
-            LogDuty::UtcTimeSource => "系統時戳可追溯至世界協調時間（UTC）",
-            LogDuty::RestrictAccess => "限制日誌之存取僅限有權限之人員",
-            LogDuty::RegularReview => "定期審查日誌",
-            LogDuty::IntegrityProtection => "以雜湊或其他適當方式保護日誌之完整性",
-            LogDuty::BackupToOtherSystem => "定期將日誌備份至原系統外之其他實體系統",
-            LogDuty::AlertOnFailure => "日誌處理失效時發出警示",
-            LogDuty::OutsourcingContract => "委外契約載明日誌留存及備份要求",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            LogDuty::RetentionPolicy => "A log retention policy is set",
-            LogDuty::RetainSixMonths => "Logs are kept for at least 6 months",
-            LogDuty::RecordContent => "Logs record the event type, time, place and user identity",
-            LogDuty::UtcTimeSource => "Time stamps are traceable to UTC",
-            LogDuty::RestrictAccess => "Access to logs is restricted to authorised staff",
-            LogDuty::RegularReview => "Logs are reviewed regularly",
-            LogDuty::IntegrityProtection => "Log integrity is protected (a hash or similar)",
-            LogDuty::BackupToOtherSystem => {
-                "Logs are backed up regularly to another physical system"
-            }
-            LogDuty::AlertOnFailure => "An alert is raised when logging fails",
-            LogDuty::OutsourcingContract => "Outsourcing contracts state log retention and backup",
+            LogDuty::RetentionPolicy => Text::key("logduty.duty.retention_policy"),
+            LogDuty::RetainSixMonths => Text::key("logduty.duty.retain_six_months"),
+            LogDuty::RecordContent => Text::key("logduty.duty.record_content"),
+            LogDuty::UtcTimeSource => Text::key("logduty.duty.utc_time_source"),
+            LogDuty::RestrictAccess => Text::key("logduty.duty.restrict_access"),
+            LogDuty::RegularReview => Text::key("logduty.duty.regular_review"),
+            LogDuty::IntegrityProtection => Text::key("logduty.duty.integrity_protection"),
+            LogDuty::BackupToOtherSystem => Text::key("logduty.duty.backup_to_other_system"),
+            LogDuty::AlertOnFailure => Text::key("logduty.duty.alert_on_failure"),
+            LogDuty::OutsourcingContract => Text::key("logduty.duty.outsourcing_contract"),
         }
     }
 
@@ -169,16 +144,10 @@ impl LogDuty {
     }
 
     /// Where the item comes from, for the page's footnote.
-    pub fn basis(self) -> Bilingual {
+    pub fn basis(self) -> Text {
         match self {
-            LogDuty::OutsourcingContract => Bilingual::new(
-                "各機關資通安全事件通報及應變處理作業程序 第四點",
-                "The response procedure, point 4",
-            ),
-            _ => Bilingual::new(
-                "資通安全責任等級分級辦法 附表十（資通系統防護基準）",
-                "Regulations on security responsibility levels, annex 10 (system protection baseline)",
-            ),
+            LogDuty::OutsourcingContract => Text::key("logduty.basis.procedure_point_4"),
+            _ => Text::key("logduty.basis.annex_10"),
         }
     }
 }
@@ -204,6 +173,7 @@ pub fn outstanding(level: ProtectionLevel, done: &[LogDuty]) -> Vec<LogDuty> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
     use LogDuty::*;
     use ProtectionLevel::*;
 
@@ -217,11 +187,11 @@ mod tests {
             ["normal", "medium", "high"]
         );
         assert_eq!(
-            ProtectionLevel::ALL.map(ProtectionLevel::label_zh),
+            ProtectionLevel::ALL.map(|l| Lang::ZhTw.text(&l.label())),
             ["普", "中", "高"]
         );
         assert_eq!(
-            ProtectionLevel::ALL.map(ProtectionLevel::label_en),
+            ProtectionLevel::ALL.map(|l| Lang::En.text(&l.label())),
             ["Normal", "Medium", "High"]
         );
         assert!(Normal < Medium && Medium < High);
@@ -238,15 +208,23 @@ mod tests {
     fn duties_round_trip_and_are_labelled() {
         for d in LogDuty::ALL {
             assert_eq!(LogDuty::parse(d.as_str()), Some(d));
-            assert!(!d.label_zh().is_empty() && !d.label_en().is_empty());
-            assert!(!d.basis().zh.is_empty() && !d.basis().en.is_empty());
+            for t in Lang::ALL {
+                assert!(!t.text(&d.label()).is_empty() && !t.text(&d.basis()).is_empty());
+                assert_ne!(
+                    t.text(&d.label()),
+                    d.label().catalog_key(),
+                    "{d:?} is in the catalog"
+                );
+            }
         }
         assert_eq!(LogDuty::parse("retention"), None);
-        assert!(RetainSixMonths.label_zh().contains("六個月"));
-        assert!(RetainSixMonths.label_en().contains("6 months"));
-        assert!(UtcTimeSource.label_en().contains("UTC"));
-        assert!(OutsourcingContract.basis().zh.contains("第四點"));
-        assert!(AlertOnFailure.basis().zh.contains("附表十"));
+        assert!(Lang::ZhTw.text(&RetainSixMonths.label()).contains("六個月"));
+        assert!(Lang::En.text(&RetainSixMonths.label()).contains("6 months"));
+        assert!(Lang::En.text(&UtcTimeSource.label()).contains("UTC"));
+        assert!(Lang::ZhTw
+            .text(&OutsourcingContract.basis())
+            .contains("第四點"));
+        assert!(Lang::ZhTw.text(&AlertOnFailure.basis()).contains("附表十"));
     }
 
     #[test]

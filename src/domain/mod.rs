@@ -6,8 +6,6 @@
 //! this module. Sources: the amended 各機關資通安全事件通報及應變作業程序
 //! and the current 資通安全事件通報應變及演練辦法 (see `SPEC.md`).
 
-use serde::{Deserialize, Serialize};
-
 pub mod agency;
 pub mod deadlines;
 pub mod escalation;
@@ -64,20 +62,3 @@ pub use team::{
     DecisionError, DrillInput, DrillKind, DrillProblem, DrillStatus, MemberField, MemberProblem,
     Position, ProposalStatus, RosterChange, RosterMember, RosterProblem,
 };
-
-/// A text shown to users in both languages the portal speaks:
-/// Traditional Chinese (what users see first) and English.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Bilingual {
-    pub zh: String,
-    pub en: String,
-}
-
-impl Bilingual {
-    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
-        Bilingual {
-            zh: zh.into(),
-            en: en.into(),
-        }
-    }
-}

@@ -34,7 +34,7 @@ use super::indicators::{
     clean_note, normalise, Candidate, Collector, ImportReport, IndicatorType, Source,
     MAX_NOTE_CHARS,
 };
-use super::Bilingual;
+use crate::i18n::{Lang, Text};
 
 /// The namespace of every UUID v5 this portal mints for STIX objects.
 /// Never change it: every exported id would change, and receivers would see
@@ -445,10 +445,10 @@ fn base64_decode(s: &str) -> Option<Vec<u8>> {
 /// Why a pattern does not parse. `position` is the 0-based offset, in
 /// characters, of the problem in the pattern text.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("invalid STIX pattern at offset {position}: {}", .message.en)]
+#[error("invalid STIX pattern at offset {position} ({})", .message.catalog_key())]
 pub struct PatternError {
     pub position: usize,
-    pub message: Bilingual,
+    pub message: Text,
 }
 
 type PResult<T> = Result<T, PatternError>;
@@ -486,10 +486,10 @@ impl Parser {
         }
     }
 
-    fn fail<T>(&self, at: usize, zh: impl Into<String>, en: impl Into<String>) -> PResult<T> {
+    fn fail<T>(&self, at: usize, message: Text) -> PResult<T> {
         Err(PatternError {
             position: at,
-            message: Bilingual::new(zh, en),
+            message,
         })
     }
 
@@ -512,32 +512,33 @@ impl Parser {
     }
 
     /// What is at the cursor, for "found …" in messages.
-    fn found(&self) -> (String, String) {
+    fn found(&self) -> Text {
         let w = self.word();
         match self.peek() {
-            None => ("樣式結尾".to_owned(), "the end of the pattern".to_owned()),
-            Some(_) if !w.is_empty() => (format!("「{w}」"), format!("'{w}'")),
-            Some(c) => (format!("「{c}」"), format!("'{c}'")),
+            None => Text::key("stix.found.end"),
+            Some(_) if !w.is_empty() => Text::key("stix.token").with("token", w),
+            Some(c) => Text::key("stix.token").with("token", c.to_string()),
         }
     }
 
     /// "Expected X, found Y" — or, when Y is a keyword in the wrong case,
     /// the hint people need (`and` for `AND`).
-    fn unexpected<T>(&self, zh_expected: &str, en_expected: &str) -> PResult<T> {
+    fn unexpected<T>(&self, expected: Text) -> PResult<T> {
         let w = self.word();
         let upper = w.to_ascii_uppercase();
         if !w.is_empty() && w != upper && KEYWORDS.contains(&upper.as_str()) {
             return self.fail(
                 self.pos,
-                format!("關鍵字須為大寫：請將「{w}」寫為「{upper}」"),
-                format!("keywords are upper-case: write '{upper}' instead of '{w}'"),
+                Text::key("stix.pattern.keyword_case")
+                    .with("upper", upper)
+                    .with("word", w),
             );
         }
-        let (fz, fe) = self.found();
         self.fail(
             self.pos,
-            format!("此處應為{zh_expected}，但遇到{fz}"),
-            format!("expected {en_expected}, found {fe}"),
+            Text::key("stix.pattern.unexpected")
+                .with("expected", expected)
+                .with("found", self.found()),
         )
     }
 
@@ -546,17 +547,16 @@ impl Parser {
         if self.depth > MAX_DEPTH {
             return self.fail(
                 at,
-                format!("括號巢狀超過 {MAX_DEPTH} 層"),
-                format!("brackets and parentheses are nested more than {MAX_DEPTH} deep"),
+                Text::key("stix.pattern.too_deep").with("max", MAX_DEPTH),
             );
         }
         Ok(())
     }
 
-    fn close(&mut self, c: char, zh: &str, en: &str) -> PResult<()> {
+    fn close(&mut self, c: char, expected: Text) -> PResult<()> {
         self.skip_ws();
         if self.peek() != Some(c) {
-            return self.unexpected(zh, en);
+            return self.unexpected(expected);
         }
         self.pos += 1;
         self.depth -= 1;
@@ -566,27 +566,15 @@ impl Parser {
     fn pattern(&mut self) -> PResult<Pattern> {
         self.skip_ws();
         if self.peek().is_none() {
-            return self.fail(self.pos, "樣式為空", "the pattern is empty");
+            return self.fail(self.pos, Text::key("stix.pattern.empty"));
         }
         let p = self.followed_by()?;
         self.skip_ws();
         match self.peek() {
             None => Ok(p),
-            Some(']') => self.fail(
-                self.pos,
-                "多出的「]」，沒有對應的「[」",
-                "unexpected ']' without a matching '['",
-            ),
-            Some(')') => self.fail(
-                self.pos,
-                "多出的「)」，沒有對應的「(」",
-                "unexpected ')' without a matching '('",
-            ),
-            Some(_) => self.unexpected(
-                "樣式結尾、AND、OR、FOLLOWEDBY 或限定詞（WITHIN、REPEATS、START）",
-                "the end of the pattern, AND, OR, FOLLOWEDBY or a qualifier \
-                 (WITHIN, REPEATS, START)",
-            ),
+            Some(']') => self.fail(self.pos, Text::key("stix.pattern.unmatched_bracket")),
+            Some(')') => self.fail(self.pos, Text::key("stix.pattern.unmatched_parenthesis")),
+            Some(_) => self.unexpected(Text::key("stix.expected.end_or_operator")),
         }
     }
 
@@ -641,24 +629,17 @@ impl Parser {
                 self.pos += 1;
                 self.enter(open)?;
                 let e = self.comp_or()?;
-                self.close(
-                    ']',
-                    "「]」以結束觀察運算式",
-                    "']' to close the observation expression",
-                )?;
+                self.close(']', Text::key("stix.expected.close_observation"))?;
                 Ok(Pattern::Observation(e))
             }
             Some('(') => {
                 self.pos += 1;
                 self.enter(open)?;
                 let p = self.followed_by()?;
-                self.close(')', "「)」", "')'")?;
+                self.close(')', token(")"))?;
                 Ok(p)
             }
-            _ => self.unexpected(
-                "以「[」或「(」開始的觀察運算式",
-                "an observation expression starting with '[' or '('",
-            ),
+            _ => self.unexpected(Text::key("stix.expected.observation")),
         }
     }
 
@@ -666,21 +647,15 @@ impl Parser {
         self.skip_ws();
         let at = self.pos;
         if !self.at_number() {
-            return self.unexpected("WITHIN 之後的秒數", "a number of seconds after WITHIN");
+            return self.unexpected(Text::key("stix.expected.within_seconds"));
         }
         let seconds = match self.number()? {
             Literal::Int(n) if n > 0 => n as f64,
             Literal::Float(x) if x > 0.0 => x,
-            _ => {
-                return self.fail(
-                    at,
-                    "WITHIN 之後的秒數必須為正數",
-                    "the number of seconds after WITHIN must be positive",
-                )
-            }
+            _ => return self.fail(at, Text::key("stix.pattern.within_not_positive")),
         };
         if !self.eat_keyword("SECONDS") {
-            return self.unexpected("「SECONDS」", "'SECONDS'");
+            return self.unexpected(token("SECONDS"));
         }
         Ok(Qualifier::Within { seconds })
     }
@@ -689,20 +664,14 @@ impl Parser {
         self.skip_ws();
         let at = self.pos;
         if !self.at_number() {
-            return self.unexpected("REPEATS 之後的次數", "a count after REPEATS");
+            return self.unexpected(Text::key("stix.expected.repeats_count"));
         }
         let times = match self.number()? {
             Literal::Int(n) if n > 0 => n as u64,
-            _ => {
-                return self.fail(
-                    at,
-                    "REPEATS 之後的次數必須為正整數",
-                    "the count after REPEATS must be a positive integer",
-                )
-            }
+            _ => return self.fail(at, Text::key("stix.pattern.repeats_not_positive")),
         };
         if !self.eat_keyword("TIMES") {
-            return self.unexpected("「TIMES」", "'TIMES'");
+            return self.unexpected(token("TIMES"));
         }
         Ok(Qualifier::Repeats { times })
     }
@@ -710,17 +679,13 @@ impl Parser {
     fn start_stop(&mut self) -> PResult<Qualifier> {
         let start = self.qualifier_time("START")?;
         if !self.eat_keyword("STOP") {
-            return self.unexpected("「STOP」", "'STOP'");
+            return self.unexpected(token("STOP"));
         }
         self.skip_ws();
         let at = self.pos;
         let stop = self.qualifier_time("STOP")?;
         if stop <= start {
-            return self.fail(
-                at,
-                "STOP 的時間必須晚於 START 的時間",
-                "the STOP time must be later than the START time",
-            );
+            return self.fail(at, Text::key("stix.pattern.stop_not_after_start"));
         }
         Ok(Qualifier::StartStop { start, stop })
     }
@@ -730,10 +695,7 @@ impl Parser {
         if self.peek() == Some('t') && self.peek_at(1) == Some('\'') {
             self.timestamp_literal()
         } else {
-            self.unexpected(
-                &format!("{keyword} 之後的時間戳記 t'…'"),
-                &format!("a timestamp t'…' after {keyword}"),
-            )
+            self.unexpected(Text::key("stix.expected.timestamp_after").with("keyword", keyword))
         }
     }
 
@@ -760,7 +722,7 @@ impl Parser {
             self.pos += 1;
             self.enter(open)?;
             let e = self.comp_or()?;
-            self.close(')', "「)」", "')'")?;
+            self.close(')', token(")"))?;
             return Ok(e);
         }
         if self.eat_keyword("EXISTS") {
@@ -786,10 +748,7 @@ impl Parser {
             .take_while(|c| c.is_ascii_alphanumeric() || **c == '-' || **c == '_')
             .collect();
         if ty.is_empty() {
-            return self.unexpected(
-                "比較運算式（例如 file:name = 'a.exe'）",
-                "a comparison such as file:name = 'a.exe'",
-            );
+            return self.unexpected(Text::key("stix.expected.comparison"));
         }
         let valid = ty
             .chars()
@@ -798,38 +757,25 @@ impl Parser {
             && !ty.ends_with('-');
         if !valid {
             if KEYWORDS.contains(&ty.as_str()) {
-                return self.unexpected(
-                    "物件路徑（例如 file:name）",
-                    "an object path such as file:name",
-                );
+                return self.unexpected(Text::key("stix.expected.object_path"));
             }
             return self.fail(
                 start,
-                format!(
-                    "物件類型「{ty}」只能包含小寫英文字母、數字與連字號，且不可以連字號開頭或結尾"
-                ),
-                format!(
-                    "the object type '{ty}' may contain only lower-case letters, digits and \
-                     hyphens, and may not start or end with a hyphen"
-                ),
+                Text::key("stix.pattern.object_type").with("type", ty),
             );
         }
         self.pos += ty.len();
         if self.peek() != Some(':') {
-            return self.unexpected(
-                &format!("物件類型「{ty}」之後的「:」"),
-                &format!("':' after the object type '{ty}'"),
-            );
+            return self.unexpected(Text::key("stix.expected.colon_after_type").with("type", ty));
         }
         self.pos += 1;
-        let property = self.path_component("「:」之後的屬性名稱", "a property name after ':'")?;
+        let property = self.path_component(":")?;
         let mut steps = Vec::new();
         loop {
             match self.peek() {
                 Some('.') => {
                     self.pos += 1;
-                    let key =
-                        self.path_component("「.」之後的屬性名稱", "a property name after '.'")?;
+                    let key = self.path_component(".")?;
                     steps.push(PathStep::Key(key));
                 }
                 Some('[') => {
@@ -846,17 +792,14 @@ impl Parser {
         })
     }
 
-    fn path_component(&mut self, zh: &str, en: &str) -> PResult<String> {
+    /// A property name after `separator` (`:` or `.`).
+    fn path_component(&mut self, separator: &str) -> PResult<String> {
         match self.peek() {
             Some('\'') => {
                 let at = self.pos;
                 let s = self.string_literal()?;
                 if s.is_empty() {
-                    return self.fail(
-                        at,
-                        "屬性名稱不可為空字串",
-                        "a property name may not be empty",
-                    );
+                    return self.fail(at, Text::key("stix.pattern.property_empty"));
                 }
                 Ok(s)
             }
@@ -865,7 +808,7 @@ impl Parser {
                 self.pos += w.len();
                 Ok(w)
             }
-            _ => self.unexpected(zh, en),
+            _ => self.unexpected(Text::key("stix.expected.property").with("separator", separator)),
         }
     }
 
@@ -877,19 +820,13 @@ impl Parser {
         } else if self.at_number() {
             match self.number()? {
                 Literal::Int(n) => PathStep::Index(n),
-                _ => {
-                    return self.fail(
-                        at,
-                        "清單索引必須為整數或 *",
-                        "a list index must be an integer or *",
-                    )
-                }
+                _ => return self.fail(at, Text::key("stix.pattern.index_not_integer")),
             }
         } else {
-            return self.unexpected("清單索引（整數或 *）", "a list index (an integer or *)");
+            return self.unexpected(Text::key("stix.expected.list_index"));
         };
         if self.peek() != Some(']') {
-            return self.unexpected("「]」以結束清單索引", "']' to close the list index");
+            return self.unexpected(Text::key("stix.expected.close_list_index"));
         }
         self.pos += 1;
         Ok(step)
@@ -915,8 +852,7 @@ impl Parser {
                 _ => {
                     return self.fail(
                         at,
-                        format!("無法辨識的比較運算子「{sym}」"),
-                        format!("unknown comparison operator '{sym}'"),
+                        Text::key("stix.pattern.unknown_operator").with("op", sym),
                     )
                 }
             });
@@ -926,10 +862,8 @@ impl Parser {
             p.pos += name.len();
             p.skip_ws();
             if p.peek() != Some('\'') {
-                return p.unexpected(
-                    &format!("{name} 之後的字串常值"),
-                    &format!("a quoted string after {name}"),
-                );
+                return p
+                    .unexpected(Text::key("stix.expected.string_after").with("operator", name));
             }
             p.string_literal()
         };
@@ -942,32 +876,20 @@ impl Parser {
             "MATCHES" => Ok(Operator::Matches(string_op(self, "MATCHES")?)),
             "ISSUBSET" => Ok(Operator::IsSubset(string_op(self, "ISSUBSET")?)),
             "ISSUPERSET" => Ok(Operator::IsSuperset(string_op(self, "ISSUPERSET")?)),
-            "" if self.peek() == Some('-') => self.fail(
-                at,
-                "含連字號的屬性名稱須加單引號，例如 hashes.'SHA-256'",
-                "a property name with a hyphen must be quoted, for example hashes.'SHA-256'",
-            ),
-            _ if w.is_empty() || KEYWORDS.contains(&w.to_ascii_uppercase().as_str()) => self
-                .unexpected(
-                    "比較運算子（=、!=、<、<=、>、>=、IN、LIKE、MATCHES、ISSUBSET、ISSUPERSET）",
-                    "a comparison operator (=, !=, <, <=, >, >=, IN, LIKE, MATCHES, ISSUBSET, \
-                     ISSUPERSET)",
-                ),
-            _ => self.fail(
-                at,
-                format!("無法辨識的比較運算子「{w}」"),
-                format!("unknown comparison operator '{w}'"),
-            ),
+            "" if self.peek() == Some('-') => {
+                self.fail(at, Text::key("stix.pattern.hyphen_unquoted"))
+            }
+            _ if w.is_empty() || KEYWORDS.contains(&w.to_ascii_uppercase().as_str()) => {
+                self.unexpected(Text::key("stix.expected.operator"))
+            }
+            _ => self.fail(at, Text::key("stix.pattern.unknown_operator").with("op", w)),
         }
     }
 
     fn set(&mut self) -> PResult<Vec<Literal>> {
         self.skip_ws();
         if self.peek() != Some('(') {
-            return self.unexpected(
-                "IN 之後以括號括住的集合，例如 ('a', 'b')",
-                "a set in parentheses after IN, such as ('a', 'b')",
-            );
+            return self.unexpected(Text::key("stix.expected.set"));
         }
         self.pos += 1;
         let mut items = Vec::new();
@@ -985,7 +907,7 @@ impl Parser {
                     self.pos += 1;
                     return Ok(items);
                 }
-                _ => return self.unexpected("集合中的「,」或「)」", "',' or ')' in the set"),
+                _ => return self.unexpected(Text::key("stix.expected.set_separator")),
             }
         }
     }
@@ -999,11 +921,7 @@ impl Parser {
         self.skip_ws();
         let at = self.pos;
         match self.literal()? {
-            Literal::Bool(_) => self.fail(
-                at,
-                "true 與 false 不可用於 <、<=、>、>= 比較",
-                "true and false cannot be compared with <, <=, > or >=",
-            ),
+            Literal::Bool(_) => self.fail(at, Text::key("stix.pattern.bool_not_orderable")),
             l => Ok(l),
         }
     }
@@ -1019,14 +937,9 @@ impl Parser {
                 let body = self.raw_quoted()?;
                 match hex::decode(&body) {
                     Ok(bytes) => Ok(Literal::Hex(bytes)),
-                    Err(_) => self.fail(
-                        at,
-                        format!("十六進位常值 h'{body}' 須為偶數個十六進位字元"),
-                        format!(
-                            "the hex literal h'{body}' must contain an even number of \
-                             hexadecimal digits"
-                        ),
-                    ),
+                    Err(_) => {
+                        self.fail(at, Text::key("stix.pattern.hex_literal").with("body", body))
+                    }
                 }
             }
             (Some('b'), Some('\'')) => {
@@ -1037,11 +950,7 @@ impl Parser {
                     Some(bytes) => Ok(Literal::Binary(bytes)),
                     None => self.fail(
                         at,
-                        format!("二進位常值 b'{body}' 不是有效的 Base64（每四個字元一組，必要時以 = 補齊）"),
-                        format!(
-                            "the binary literal b'{body}' is not valid base64 (groups of four \
-                             characters A-Z, a-z, 0-9, + and /, padded with =)"
-                        ),
+                        Text::key("stix.pattern.binary_literal").with("body", body),
                     ),
                 }
             }
@@ -1055,10 +964,7 @@ impl Parser {
                     self.pos += 5;
                     Ok(Literal::Bool(false))
                 }
-                _ => self.unexpected(
-                    "常值（'字串'、數字、true、false、t'…'、h'…' 或 b'…'）",
-                    "a literal ('string', number, true, false, t'…', h'…' or b'…')",
-                ),
+                _ => self.unexpected(Text::key("stix.expected.literal")),
             },
         }
     }
@@ -1070,13 +976,7 @@ impl Parser {
         let mut s = String::new();
         loop {
             match self.peek() {
-                None => {
-                    return self.fail(
-                        open,
-                        "字串常值缺少結尾的單引號「'」",
-                        "unterminated string literal: no closing quote",
-                    )
-                }
+                None => return self.fail(open, Text::key("stix.pattern.unterminated_string")),
                 Some('\'') => {
                     self.pos += 1;
                     return Ok(s);
@@ -1086,13 +986,7 @@ impl Parser {
                         s.push(c);
                         self.pos += 2;
                     }
-                    _ => {
-                        return self.fail(
-                            self.pos,
-                            "字串常值中只允許 \\' 與 \\\\ 兩種跳脫序列",
-                            "only the escapes \\' and \\\\ are allowed in a string literal",
-                        )
-                    }
+                    _ => return self.fail(self.pos, Text::key("stix.pattern.bad_escape")),
                 },
                 Some(c) => {
                     s.push(c);
@@ -1115,11 +1009,7 @@ impl Parser {
             }
             self.pos += 1;
         }
-        self.fail(
-            open,
-            "常值缺少結尾的單引號「'」",
-            "unterminated literal: no closing quote",
-        )
+        self.fail(open, Text::key("stix.pattern.unterminated_literal"))
     }
 
     fn timestamp_literal(&mut self) -> PResult<DateTime<Utc>> {
@@ -1129,21 +1019,14 @@ impl Parser {
         if !timestamp_shape(&body) {
             return self.fail(
                 at,
-                format!(
-                    "時間戳記 t'{body}' 格式錯誤：應為 UTC 的 RFC 3339 格式，例如 t'2016-01-01T00:00:00Z'"
-                ),
-                format!(
-                    "the timestamp t'{body}' must be RFC 3339 in UTC, such as \
-                     t'2016-01-01T00:00:00Z'"
-                ),
+                Text::key("stix.pattern.timestamp_shape").with("body", body),
             );
         }
         match DateTime::parse_from_rfc3339(&body) {
             Ok(t) => Ok(t.with_timezone(&Utc)),
             Err(_) => self.fail(
                 at,
-                format!("時間戳記 t'{body}' 不是存在的日期時間"),
-                format!("the timestamp t'{body}' is not a real date and time"),
+                Text::key("stix.pattern.timestamp_not_real").with("body", body),
             ),
         }
     }
@@ -1170,34 +1053,26 @@ impl Parser {
             self.pos += 1;
             let frac = digits(self);
             if frac.is_empty() {
-                return self.fail(
-                    self.pos,
-                    "小數點之後須有數字",
-                    "a decimal point must be followed by digits",
-                );
+                return self.fail(self.pos, Text::key("stix.pattern.no_digits_after_point"));
             }
             let int = if int.is_empty() { "0" } else { int.as_str() };
             let x: f64 = format!("{text}{int}.{frac}")
                 .parse()
                 .unwrap_or(f64::INFINITY);
             if !x.is_finite() {
-                return self.fail(at, "數字超出範圍", "the number is out of range");
+                return self.fail(at, Text::key("stix.pattern.number_out_of_range"));
             }
             return Ok(Literal::Float(x));
         }
         if int.is_empty() {
-            return self.unexpected("數字", "a number");
+            return self.unexpected(Text::key("stix.expected.number"));
         }
         if int.len() > 1 && int.starts_with('0') {
-            return self.fail(
-                at,
-                "整數不可有前導零",
-                "an integer may not have leading zeros",
-            );
+            return self.fail(at, Text::key("stix.pattern.leading_zero"));
         }
         match format!("{text}{int}").parse::<i64>() {
             Ok(n) => Ok(Literal::Int(n)),
-            Err(_) => self.fail(at, "整數超出範圍", "the integer is out of range"),
+            Err(_) => self.fail(at, Text::key("stix.pattern.integer_out_of_range")),
         }
     }
 }
@@ -1229,6 +1104,11 @@ fn timestamp_shape(s: &str) -> bool {
     let frac = &b[19..b.len() - 1];
     head && (frac.is_empty()
         || (frac.len() >= 2 && frac[0] == b'.' && frac[1..].iter().all(u8::is_ascii_digit)))
+}
+
+/// A keyword or character of the language, quoted as each language quotes it.
+fn token(t: &str) -> Text {
+    Text::key("stix.token").with("token", t)
 }
 
 fn collapse<T>(mut items: Vec<T>, make: fn(Vec<T>) -> T) -> T {
@@ -1439,7 +1319,8 @@ pub fn bundle(producer: &Producer, scope: &str, items: &[ExportItem]) -> String 
             created_by_ref: identity.clone(),
             created: stamp(item.created),
             modified: stamp(item.modified),
-            name: format!("{}: {}", item.kind.label_en(), item.value),
+            // Bundles are exchanged in English, whoever exports them.
+            name: format!("{}: {}", Lang::En.text(&item.kind.label()), item.value),
             description: item.note.map(str::to_owned),
             indicator_types: ["malicious-activity"],
             pattern: pattern_for(item.kind, item.value),
@@ -1489,21 +1370,18 @@ fn describe_type(found: &Option<String>) -> String {
 }
 
 impl StixError {
-    pub fn message(&self) -> Bilingual {
-        let zh = match self {
-            StixError::NotJson { detail } => format!("檔案不是有效的 JSON：{detail}"),
-            StixError::NotAnObject => {
-                "JSON 內容不是物件；STIX 套件應為含有 \"type\": \"bundle\" 的物件".to_owned()
+    pub fn message(&self) -> Text {
+        match self {
+            StixError::NotJson { detail } => {
+                Text::key("stix.error.not_json").with("detail", detail)
             }
+            StixError::NotAnObject => Text::key("stix.error.not_an_object"),
             StixError::NotABundle { found: Some(t) } => {
-                format!("JSON 物件不是 STIX 套件：其 \"type\" 為「{t}」而非「bundle」")
+                Text::key("stix.error.not_a_bundle").with("type", t)
             }
-            StixError::NotABundle { found: None } => {
-                "JSON 物件不是 STIX 套件：缺少 \"type\": \"bundle\"".to_owned()
-            }
-            StixError::NoObjects => "STIX 套件缺少 \"objects\" 陣列".to_owned(),
-        };
-        Bilingual::new(zh, self.to_string())
+            StixError::NotABundle { found: None } => Text::key("stix.error.bundle_type_missing"),
+            StixError::NoObjects => Text::key("stix.error.no_objects"),
+        }
     }
 }
 
@@ -1519,7 +1397,7 @@ fn string_field<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     o.get(key).and_then(Value::as_str)
 }
 
-fn time_field(o: &Map<String, Value>, key: &str) -> Result<Option<DateTime<Utc>>, Bilingual> {
+fn time_field(o: &Map<String, Value>, key: &str) -> Result<Option<DateTime<Utc>>, Text> {
     match o.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v
@@ -1527,73 +1405,38 @@ fn time_field(o: &Map<String, Value>, key: &str) -> Result<Option<DateTime<Utc>>
             .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
             .map(|t| Some(t.with_timezone(&Utc)))
             .ok_or_else(|| {
-                Bilingual::new(
-                    format!("{key} 不是有效的 RFC 3339 時間戳記：{v}"),
-                    format!("{key} is not a valid RFC 3339 timestamp: {v}"),
-                )
+                Text::key("stix.import.time_invalid")
+                    .with("field", key)
+                    .with("value", v.to_string())
             }),
     }
 }
 
-fn read_indicator(o: &Map<String, Value>) -> Result<IndicatorObject, Bilingual> {
+fn read_indicator(o: &Map<String, Value>) -> Result<IndicatorObject, Text> {
     if o.get("revoked").and_then(Value::as_bool) == Some(true) {
-        return Err(Bilingual::new(
-            "此指標已被發布者撤銷（revoked），不匯入",
-            "the indicator is revoked by its producer; not imported",
-        ));
+        return Err(Text::key("stix.import.revoked"));
     }
     match string_field(o, "spec_version") {
         Some("2.1") => {}
-        Some(v) => {
-            return Err(Bilingual::new(
-                format!("spec_version 為「{v}」，僅支援 STIX 2.1"),
-                format!("spec_version is '{v}'; only STIX 2.1 is supported"),
-            ))
-        }
-        None => {
-            return Err(Bilingual::new(
-                "缺少 spec_version（可能為 STIX 2.0），僅支援 STIX 2.1",
-                "spec_version is missing (STIX 2.0?); only STIX 2.1 is supported",
-            ))
-        }
+        Some(v) => return Err(Text::key("stix.import.spec_version").with("version", v)),
+        None => return Err(Text::key("stix.import.spec_version_missing")),
     }
     match string_field(o, "pattern_type") {
         Some("stix") => {}
-        other => {
-            let t = other.unwrap_or("（未填）");
-            let te = other.unwrap_or("missing");
-            return Err(Bilingual::new(
-                format!("pattern_type 為「{t}」，僅支援 STIX 樣式（stix）"),
-                format!("pattern_type is '{te}'; only STIX patterns (stix) are supported"),
-            ));
-        }
+        Some(t) => return Err(Text::key("stix.import.pattern_type").with("type", t)),
+        None => return Err(Text::key("stix.import.pattern_type_missing")),
     }
     let Some(text) = string_field(o, "pattern") else {
-        return Err(Bilingual::new(
-            "缺少 pattern 欄位",
-            "the pattern is missing",
-        ));
+        return Err(Text::key("stix.import.pattern_missing"));
     };
     let pattern = parse_pattern(text).map_err(|e| {
-        Bilingual::new(
-            format!(
-                "STIX 樣式無法解析（第 {} 個字元）：{}",
-                e.position + 1,
-                e.message.zh
-            ),
-            format!(
-                "the STIX pattern does not parse (at offset {}): {}",
-                e.position, e.message.en
-            ),
-        )
+        Text::key("stix.import.pattern_invalid")
+            .with("at", e.position + 1)
+            .with("problem", e.message)
     })?;
     let found = simple_indicators(&pattern);
     if found.is_empty() {
-        return Err(Bilingual::new(
-            "樣式中沒有可匯入的指標（須為 IP、網域、網址、電子郵件、檔名或 MD5/SHA-1/SHA-256 的「=」比較）",
-            "the pattern has no indicator this portal stores (an '=' comparison on an IP \
-             address, domain, URL, email address, file name or MD5/SHA-1/SHA-256 hash)",
-        ));
+        return Err(Text::key("stix.import.nothing_to_import"));
     }
     let first_seen = time_field(o, "valid_from")?;
     let last_seen = time_field(o, "valid_until")?;
@@ -1638,7 +1481,7 @@ pub fn parse_bundle(json: &str) -> Result<ImportReport, StixError> {
         let Some(o) = o.as_object() else {
             out.skip(
                 &Source::Object(format!("objects[{i}]")),
-                Bilingual::new("此項目不是 JSON 物件", "this entry is not a JSON object"),
+                Text::key("stix.import.not_an_object"),
             );
             continue;
         };
@@ -1670,20 +1513,13 @@ pub fn parse_bundle(json: &str) -> Result<ImportReport, StixError> {
                         last_seen: ind.last_seen,
                     },
                 ),
-                Err(e) => {
-                    let m = e.message();
-                    out.skip(
-                        &source,
-                        Bilingual::new(
-                            format!("樣式中的{}「{raw}」無效：{}", kind.label_zh(), m.zh),
-                            format!(
-                                "the {} '{raw}' in the pattern is invalid: {}",
-                                kind.label_en(),
-                                m.en
-                            ),
-                        ),
-                    );
-                }
+                Err(e) => out.skip(
+                    &source,
+                    Text::key("stix.import.value_invalid")
+                        .with("kind", kind.label())
+                        .with("problem", e.message())
+                        .with("value", raw),
+                ),
             }
         }
     }
@@ -1696,6 +1532,21 @@ mod tests {
     use chrono::{Duration, TimeZone};
     use proptest::prelude::*;
     use IndicatorType::*;
+
+    /// A text as each language says it.
+    trait Said {
+        fn zh(&self) -> String;
+        fn en(&self) -> String;
+    }
+
+    impl Said for Text {
+        fn zh(&self) -> String {
+            Lang::ZhTw.text(self)
+        }
+        fn en(&self) -> String {
+            Lang::En.text(self)
+        }
+    }
 
     fn parse(s: &str) -> Pattern {
         match parse_pattern(s) {
@@ -1912,12 +1763,12 @@ mod tests {
         for (s, needle, at) in INVALID {
             let e = parse_err(s);
             assert!(
-                e.message.en.contains(needle),
+                e.message.en().contains(needle),
                 "{s}\n  message {:?} lacks {needle:?}",
-                e.message.en
+                e.message.en()
             );
-            assert_eq!(e.position, *at, "{s}\n  {}", e.message.en);
-            assert!(!e.message.zh.is_empty());
+            assert_eq!(e.position, *at, "{s}\n  {}", e.message.en());
+            assert!(!e.message.zh().is_empty());
             assert!(e.to_string().starts_with("invalid STIX pattern at offset "));
         }
     }
@@ -1925,9 +1776,9 @@ mod tests {
     #[test]
     fn nesting_is_bounded() {
         let deep = format!("{}[a:b = 1]{}", "(".repeat(1000), ")".repeat(1000));
-        assert!(parse_err(&deep).message.en.contains("nested"));
+        assert!(parse_err(&deep).message.en().contains("nested"));
         let deep = format!("[{}a:b = 1{}]", "(".repeat(1000), ")".repeat(1000));
-        assert!(parse_err(&deep).message.en.contains("nested"));
+        assert!(parse_err(&deep).message.en().contains("nested"));
         let ok = format!("{}[a:b = 1]{}", "(".repeat(30), ")".repeat(30));
         assert_eq!(parse(&ok), eq_int("a", "b", 1));
     }
@@ -2158,14 +2009,15 @@ mod tests {
     #[test]
     fn error_messages_are_bilingual() {
         let e = parse_err("[file:name = 'a'] and [file:name = 'b']");
-        assert!(e.message.zh.contains("關鍵字須為大寫"));
+        assert!(e.message.zh().contains("關鍵字須為大寫"));
         let e = parse_err("[file:name = 'a'");
-        assert!(e.message.zh.contains("「]」"), "{}", e.message.zh);
-        assert!(e.message.zh.contains("樣式結尾"));
+        assert!(e.message.zh().contains("「]」"), "{}", e.message.zh());
+        assert!(e.message.zh().contains("樣式結尾"));
         let e = parse_err("");
+        assert_eq!(e.message, Text::key("stix.pattern.empty"));
         assert_eq!(
-            e.message,
-            Bilingual::new("樣式為空", "the pattern is empty")
+            (e.message.zh(), e.message.en()),
+            ("樣式為空".to_owned(), "the pattern is empty".to_owned())
         );
     }
 
@@ -2387,7 +2239,7 @@ mod tests {
             assert_eq!(found.len(), 1);
             let (kind, value) = found[0].clone();
             assert_eq!(o["id"], indicator_id("incident:42", kind, &value));
-            assert_eq!(o["name"], format!("{}: {value}", kind.label_en()));
+            assert_eq!(o["name"], format!("{}: {value}", kind.label().en()));
             let item = items()
                 .into_iter()
                 .find(|i| i.kind == kind && i.value == value)
@@ -2470,7 +2322,7 @@ mod tests {
                 note: Some(
                     i.note
                         .map(str::to_owned)
-                        .unwrap_or_else(|| format!("{}: {}", i.kind.label_en(), i.value)),
+                        .unwrap_or_else(|| format!("{}: {}", i.kind.label().en(), i.value)),
                 ),
                 first_seen: Some(i.valid_from),
                 last_seen: None,
@@ -2523,10 +2375,13 @@ mod tests {
             StixError::NoObjects,
         ] {
             let m = e.message();
-            assert_eq!(m.en, e.to_string());
-            assert!(m.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+            assert_eq!(m.en(), e.to_string());
+            assert!(m
+                .zh()
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
         }
-        assert!(StixError::NoObjects.message().zh.contains("objects"));
+        assert!(StixError::NoObjects.message().zh().contains("objects"));
     }
 
     fn indicator(id: &str, pattern: &str) -> Value {
@@ -2647,10 +2502,10 @@ mod tests {
                 },
             ]
         );
-        let skipped: Vec<(&str, &str)> = r
+        let skipped: Vec<(&str, String)> = r
             .skipped
             .iter()
-            .map(|s| (s.at.as_str(), s.reason.en.as_str()))
+            .map(|s| (s.at.as_str(), s.reason.en()))
             .collect();
         let expect = [
             ("indicator--v20", "spec_version is missing"),
@@ -2659,7 +2514,7 @@ mod tests {
             ("indicator--nopattern", "pattern is missing"),
             (
                 "indicator--bad",
-                "does not parse (at offset 28): expected ']'",
+                "does not parse (at character 29): expected ']'",
             ),
             ("indicator--unsupported", "no indicator this portal stores"),
             ("indicator--negated", "no indicator this portal stores"),
@@ -2684,15 +2539,15 @@ mod tests {
         for s in &r.skipped {
             assert!(
                 s.reason
-                    .zh
+                    .zh()
                     .chars()
                     .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
                 "{:?}",
                 s.reason
             );
         }
-        assert!(r.skipped[4].reason.zh.contains("第 29 個字元"));
-        assert!(r.skipped[8].reason.zh.contains("物件 indicator--ok"));
+        assert!(r.skipped[4].reason.zh().contains("第 29 個字元"));
+        assert!(r.skipped[8].reason.zh().contains("物件 indicator--ok"));
     }
 
     #[test]

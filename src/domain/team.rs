@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::level::AssetClass;
 use super::roles::Role;
-use super::Bilingual;
+use crate::i18n::Text;
 
 /// The longest member name we keep.
 pub const NAME_MAX: usize = 100;
@@ -96,74 +96,28 @@ impl Position {
         Position::ALL.into_iter().find(|p| p.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            Position::Commander => "事件指揮官",
-            Position::PressOfficer => "新聞官",
-            Position::ExecutiveSecretary => "執行秘書",
-            Position::IntelPlanning => "情資及計畫組",
-            Position::ResponseExecution => "應變執行組",
-            Position::Logistics => "後勤調度組",
-            Position::FinanceAdmin => "財務行政組",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Position::Commander => "Incident commander",
-            Position::PressOfficer => "Press officer",
-            Position::ExecutiveSecretary => "Executive secretary",
-            Position::IntelPlanning => "Intelligence and planning",
-            Position::ResponseExecution => "Response execution",
-            Position::Logistics => "Logistics",
-            Position::FinanceAdmin => "Finance and administration",
+            Position::Commander => Text::key("team.position.commander"),
+            Position::PressOfficer => Text::key("team.position.press_officer"),
+            Position::ExecutiveSecretary => Text::key("team.position.executive_secretary"),
+            Position::IntelPlanning => Text::key("team.position.intel_planning"),
+            Position::ResponseExecution => Text::key("team.position.response_execution"),
+            Position::Logistics => Text::key("team.position.logistics"),
+            Position::FinanceAdmin => Text::key("team.position.finance_admin"),
         }
     }
 
     /// What the seat does, in one sentence (SPEC 4, from 表一).
-    pub fn duty_zh(self) -> &'static str {
+    pub fn duty(self) -> Text {
         match self {
-            Position::Commander => "召集通報應變小組，綜理全般應變作業，並核定事件根因分析報告。",
-            Position::PressOfficer => "統一對外發言窗口；由事件指揮官視需要指派。",
-            Position::ExecutiveSecretary => {
-                "擔任事件指揮官幕僚，陳報事件根因及改善策略，並報告改善措施執行進度。"
-            }
-            Position::IntelPlanning => {
-                "依各階段辦理通報，透過資安監控中心及防毒軟體釐清影響範圍、分享惡意程式情資，並研擬重大事件之損害控制、復原及跡證保存計畫。"
-            }
-            Position::ResponseExecution => {
-                "執行損害控制及復原作業（系統重建、弱點掃描、修補），並保存受害及相關系統與網路設備之日誌等跡證。"
-            }
-            Position::Logistics => {
-                "辦理事件根因調查（鑑識、阻斷惡意中繼站）、提出短中長期改善建議、撰寫調查、處理及改善報告並追蹤管考。"
-            }
-            Position::FinanceAdmin => "視需要提供應變所需之經費及行政支援。",
-        }
-    }
-
-    pub fn duty_en(self) -> &'static str {
-        match self {
-            Position::Commander => {
-                "Convenes the team, directs the whole response and approves the root-cause report."
-            }
-            Position::PressOfficer => {
-                "The single voice to the public, appointed by the commander as needed."
-            }
-            Position::ExecutiveSecretary => {
-                "The commander's staff: submits the root cause and improvement strategy and reports the progress of improvements."
-            }
-            Position::IntelPlanning => {
-                "Files the stage notifications, clears the impact through the SOC and anti-virus, shares malware indicators and drafts the damage-control, recovery and evidence plans for major incidents."
-            }
-            Position::ResponseExecution => {
-                "Carries out damage control and recovery (rebuild, vulnerability scans, patches) and preserves evidence such as logs of the victim and related systems and network devices."
-            }
-            Position::Logistics => {
-                "Finds the root cause (forensics, blocking malicious relays), proposes short, mid and long-term improvements, writes the investigation, handling and improvement report and tracks open items."
-            }
-            Position::FinanceAdmin => {
-                "Provides budget and administrative support for the response, as needed."
-            }
+            Position::Commander => Text::key("team.duty.commander"),
+            Position::PressOfficer => Text::key("team.duty.press_officer"),
+            Position::ExecutiveSecretary => Text::key("team.duty.executive_secretary"),
+            Position::IntelPlanning => Text::key("team.duty.intel_planning"),
+            Position::ResponseExecution => Text::key("team.duty.response_execution"),
+            Position::Logistics => Text::key("team.duty.logistics"),
+            Position::FinanceAdmin => Text::key("team.duty.finance_admin"),
         }
     }
 
@@ -246,32 +200,21 @@ impl MemberField {
         MemberField::ALL.into_iter().find(|f| f.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    /// The field's name as a sentence names it ("The phone is required.").
+    pub fn label(self) -> Text {
         match self {
-            MemberField::Name => "姓名",
-            MemberField::UserAccount => "入口網站帳號",
-            MemberField::Organisation => "所屬單位",
-            MemberField::Phone => "電話",
-            MemberField::Email => "電子郵件",
-            MemberField::AfterHours => "非上班時間聯絡電話",
-            MemberField::Deputy => "代理人",
+            MemberField::Name => Text::key("team.member_field.name"),
+            MemberField::UserAccount => Text::key("team.member_field.user_id"),
+            MemberField::Organisation => Text::key("team.member_field.organisation"),
+            MemberField::Phone => Text::key("team.member_field.phone"),
+            MemberField::Email => Text::key("team.member_field.email"),
+            MemberField::AfterHours => Text::key("team.member_field.after_hours"),
+            MemberField::Deputy => Text::key("team.member_field.deputy"),
         }
     }
 
-    pub fn label_en(self) -> &'static str {
-        match self {
-            MemberField::Name => "name",
-            MemberField::UserAccount => "portal account",
-            MemberField::Organisation => "organisation",
-            MemberField::Phone => "phone",
-            MemberField::Email => "e-mail",
-            MemberField::AfterHours => "after-hours phone",
-            MemberField::Deputy => "deputy",
-        }
-    }
-
-    /// What a well-formed value of a contact field is, for messages.
-    fn format_en(self) -> &'static str {
+    /// What a well-formed value of a contact field is, for [`MemberProblem`]'s `Display`.
+    fn format_name(self) -> &'static str {
         if self == MemberField::Email {
             "e-mail address"
         } else {
@@ -291,11 +234,11 @@ impl std::fmt::Display for MemberField {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error, Serialize, Deserialize)]
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum MemberProblem {
-    #[error("the {} is required", .field.label_en())]
+    #[error("the {field} is required")]
     Required { field: MemberField },
-    #[error("the {} is longer than {max} characters", .field.label_en())]
+    #[error("the {field} is longer than {max} characters")]
     TooLong { field: MemberField, max: usize },
-    #[error("the {} is not a well-formed {}", .field.label_en(), .field.format_en())]
+    #[error("the {field} is not a well-formed {}", .field.format_name())]
     Malformed { field: MemberField },
     /// None of phone, e-mail and after-hours is usable: the member could not
     /// be reached during an incident.
@@ -326,56 +269,31 @@ impl MemberProblem {
         }
     }
 
-    pub fn message(&self) -> Bilingual {
+    pub fn message(&self) -> Text {
         match *self {
-            MemberProblem::Required { field } => Bilingual::new(
-                format!("請填寫{}", field.label_zh()),
-                format!("The {} is required.", field.label_en()),
-            ),
-            MemberProblem::TooLong { field, max } => Bilingual::new(
-                format!("{}不得超過 {max} 字", field.label_zh()),
-                format!(
-                    "The {} must be at most {max} characters.",
-                    field.label_en()
-                ),
-            ),
+            MemberProblem::Required { field } => {
+                Text::key("team.member.required").with("field", field.label())
+            }
+            MemberProblem::TooLong { field, max } => Text::key("team.member.too_long")
+                .with("field", field.label())
+                .with("max", max),
             MemberProblem::Malformed { field } => {
                 if field == MemberField::Email {
-                    Bilingual::new(
-                        format!("{}格式不正確（例如 name@agency.gov.tw）", field.label_zh()),
-                        format!(
-                            "The {} is not a well-formed address (e.g. name@agency.gov.tw).",
-                            field.label_en()
-                        ),
-                    )
+                    Text::key("team.member.malformed_email").with("field", field.label())
                 } else {
-                    Bilingual::new(
-                        format!(
-                            "{}格式不正確：請填寫 {PHONE_DIGITS_MIN} 至 {PHONE_DIGITS_MAX} 位數字，可含 +、空格、-、括號及 # 分機",
-                            field.label_zh()
-                        ),
-                        format!(
-                            "The {} is not a well-formed phone number: {PHONE_DIGITS_MIN} to {PHONE_DIGITS_MAX} digits, with optional +, spaces, hyphens, parentheses and a # extension.",
-                            field.label_en()
-                        ),
-                    )
+                    Text::key("team.member.malformed_phone")
+                        .with("field", field.label())
+                        .with("min", PHONE_DIGITS_MIN)
+                        .with("max", PHONE_DIGITS_MAX)
                 }
             }
-            MemberProblem::NoReachableContact => Bilingual::new(
-                "請至少填寫一項可用之聯絡方式（電話、電子郵件或非上班時間聯絡電話）",
-                "Give at least one usable contact: phone, e-mail or after-hours phone.",
-            ),
-            MemberProblem::OutsideWithoutOrganisation => Bilingual::new(
-                "非本機關帳號之成員（如廠商、外部專家、上級機關人員）請填寫所屬單位",
-                "A member without a portal account (a vendor, outside expert or person of the superior agency) must name their organisation.",
-            ),
-            MemberProblem::Duplicate { first } => Bilingual::new(
-                format!("與第 {} 位成員之職務及姓名相同", first + 1),
-                format!(
-                    "Same position and name as member {}.",
-                    first + 1
-                ),
-            ),
+            MemberProblem::NoReachableContact => Text::key("team.member.no_reachable_contact"),
+            MemberProblem::OutsideWithoutOrganisation => {
+                Text::key("team.member.outside_without_organisation")
+            }
+            MemberProblem::Duplicate { first } => {
+                Text::key("team.member.duplicate").with("first", first + 1)
+            }
         }
     }
 }
@@ -536,19 +454,12 @@ pub enum RosterProblem {
 
 impl RosterProblem {
     /// Members are numbered from 1 in messages, as on the page.
-    pub fn message(&self) -> Bilingual {
+    pub fn message(&self) -> Text {
         match self {
-            RosterProblem::Empty => Bilingual::new(
-                "通報應變小組至少須有一位成員",
-                "The response team needs at least one member.",
-            ),
-            RosterProblem::Member { index, problem } => {
-                let m = problem.message();
-                Bilingual::new(
-                    format!("第 {} 位成員：{}", index + 1, m.zh),
-                    format!("Member {}: {}", index + 1, m.en),
-                )
-            }
+            RosterProblem::Empty => Text::key("team.roster.empty"),
+            RosterProblem::Member { index, problem } => Text::key("team.roster.member_problem")
+                .with("index", index + 1)
+                .with("problem", problem.message()),
         }
     }
 }
@@ -604,19 +515,11 @@ impl ProposalStatus {
         ProposalStatus::ALL.into_iter().find(|p| p.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            ProposalStatus::Proposed => "待資通安全長核定",
-            ProposalStatus::Approved => "已核定",
-            ProposalStatus::Rejected => "未核定（退回）",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            ProposalStatus::Proposed => "Awaiting the CISO's approval",
-            ProposalStatus::Approved => "Approved",
-            ProposalStatus::Rejected => "Rejected",
+            ProposalStatus::Proposed => Text::key("team.proposal.proposed"),
+            ProposalStatus::Approved => Text::key("team.proposal.approved"),
+            ProposalStatus::Rejected => Text::key("team.proposal.rejected"),
         }
     }
 }
@@ -626,7 +529,7 @@ impl ProposalStatus {
 #[serde(tag = "error", rename_all = "snake_case")]
 pub enum DecisionError {
     /// Decisions are final; a new proposal is the way to change course.
-    #[error("the proposal was already decided ({})", .status.label_en())]
+    #[error("the proposal was already decided ({})", .status.as_str())]
     AlreadyDecided { status: ProposalStatus },
     /// The proposer must learn why, to propose something better.
     #[error("a rejection needs a reason")]
@@ -638,29 +541,18 @@ pub enum DecisionError {
 }
 
 impl DecisionError {
-    pub fn message(&self) -> Bilingual {
+    pub fn message(&self) -> Text {
         match *self {
-            DecisionError::AlreadyDecided { status } => Bilingual::new(
-                format!(
-                    "此提案已有決定（{}），不得再次核定；如需調整請另提新案",
-                    status.label_zh()
-                ),
-                format!(
-                    "This proposal was already decided ({}); propose a new version to change it.",
-                    status.label_en()
-                ),
-            ),
-            DecisionError::ReasonRequired => {
-                Bilingual::new("退回時請填寫理由", "Give a reason for the rejection.")
+            DecisionError::AlreadyDecided { status } => {
+                Text::key("team.decision.already_decided").with("status", status.label())
             }
-            DecisionError::ReasonTooLong { max } => Bilingual::new(
-                format!("退回理由不得超過 {max} 字"),
-                format!("The reason must be at most {max} characters."),
-            ),
-            DecisionError::RemarkTooLong { max } => Bilingual::new(
-                format!("核定意見不得超過 {max} 字"),
-                format!("The remark must be at most {max} characters."),
-            ),
+            DecisionError::ReasonRequired => Text::key("team.decision.reason_required"),
+            DecisionError::ReasonTooLong { max } => {
+                Text::key("team.decision.reason_too_long").with("max", max)
+            }
+            DecisionError::RemarkTooLong { max } => {
+                Text::key("team.decision.remark_too_long").with("max", max)
+            }
         }
     }
 }
@@ -727,39 +619,41 @@ impl RosterChange {
     }
 
     /// One line for the version's diff, e.g. "新增 事件指揮官 王小明（代理人）".
-    pub fn description(&self) -> Bilingual {
-        fn who(m: &RosterMember) -> (String, String) {
-            let (dz, de) = if m.deputy {
-                ("（代理人）", " (deputy)")
+    pub fn description(&self) -> Text {
+        fn who(m: &RosterMember) -> Text {
+            let key = if m.deputy {
+                "team.change.who_deputy"
             } else {
-                ("", "")
+                "team.change.who"
             };
-            let name = m.name.trim();
-            (
-                format!("{} {name}{dz}", m.position.label_zh()),
-                format!("{} {name}{de}", m.position.label_en()),
-            )
+            Text::key(key)
+                .with("position", m.position.label())
+                .with("name", m.name.trim())
         }
         match self {
             RosterChange::Added { member } => {
-                let (zh, en) = who(member);
-                Bilingual::new(format!("新增 {zh}"), format!("Added {en}"))
+                Text::key("team.change.added").with("who", who(member))
             }
             RosterChange::Removed { member } => {
-                let (zh, en) = who(member);
-                Bilingual::new(format!("移除 {zh}"), format!("Removed {en}"))
+                Text::key("team.change.removed").with("who", who(member))
             }
-            RosterChange::Changed { before, fields, .. } => {
-                let (zh, en) = who(before);
-                let fz: Vec<&str> = fields.iter().map(|f| f.label_zh()).collect();
-                let fe: Vec<&str> = fields.iter().map(|f| f.label_en()).collect();
-                Bilingual::new(
-                    format!("修改 {zh}：{}", fz.join("、")),
-                    format!("Changed {en}: {}", fe.join(", ")),
-                )
-            }
+            RosterChange::Changed { before, fields, .. } => Text::key("team.change.changed")
+                .with("who", who(before))
+                .with("fields", list(fields.iter().map(|f| f.label()).collect())),
         }
     }
+}
+
+/// Texts as one list, "電話、代理人" / "phone, deputy" (an empty list is empty).
+fn list(mut items: Vec<Text>) -> Text {
+    let Some(last) = items.pop() else {
+        return Text::key("agency.none");
+    };
+    items.into_iter().rev().fold(last, |rest, first| {
+        Text::key("team.list.pair")
+            .with("first", first)
+            .with("rest", rest)
+    })
 }
 
 /// Which fields differ between two versions of the same member.
@@ -853,17 +747,20 @@ impl DrillKind {
         DrillKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    pub fn label_zh(self) -> &'static str {
+    pub fn label(self) -> Text {
         match self {
-            DrillKind::NotificationResponse => "通報應變演練",
-            DrillKind::SocialEngineering => "社交工程演練",
+            DrillKind::NotificationResponse => Text::key("drill.kind.notification_response"),
+            DrillKind::SocialEngineering => Text::key("drill.kind.social_engineering"),
         }
     }
 
-    pub fn label_en(self) -> &'static str {
+    /// The name inside a sentence ("The next social-engineering drill is due by …").
+    fn in_sentence(self) -> Text {
         match self {
-            DrillKind::NotificationResponse => "Notification and response drill",
-            DrillKind::SocialEngineering => "Social-engineering drill",
+            DrillKind::NotificationResponse => {
+                Text::key("drill.kind_in_sentence.notification_response")
+            }
+            DrillKind::SocialEngineering => Text::key("drill.kind_in_sentence.social_engineering"),
         }
     }
 
@@ -954,54 +851,43 @@ impl DrillProblem {
         }
     }
 
-    pub fn message(&self) -> Bilingual {
+    pub fn message(&self) -> Text {
         match *self {
-            DrillProblem::InFuture { held_on, today } => Bilingual::new(
-                format!("演練日期 {held_on} 晚於今日（{today}）：請於演練辦理後再登錄"),
-                format!(
-                    "The drill date {held_on} is after today ({today}): record a drill once it has been held."
-                ),
-            ),
-            DrillProblem::TooEarly { held_on, earliest } => Bilingual::new(
-                format!("演練日期 {held_on} 早於 {earliest}，請確認日期"),
-                format!("The drill date {held_on} is before {earliest}; check the date."),
-            ),
-            DrillProblem::ScenarioMissing => Bilingual::new(
-                "請填寫演練情境",
-                "Describe the drill scenario.",
-            ),
-            DrillProblem::ScenarioTooLong { max } => Bilingual::new(
-                format!("演練情境不得超過 {max} 字"),
-                format!("The scenario must be at most {max} characters."),
-            ),
-            DrillProblem::NoParticipants => Bilingual::new(
-                "請至少填寫一位參與人員",
-                "Name at least one participant.",
-            ),
-            DrillProblem::ParticipantBlank { index } => Bilingual::new(
-                format!("第 {} 位參與人員空白", index + 1),
-                format!("Participant {} is blank.", index + 1),
-            ),
-            DrillProblem::ParticipantTooLong { index, max } => Bilingual::new(
-                format!("第 {} 位參與人員不得超過 {max} 字", index + 1),
-                format!("Participant {} must be at most {max} characters.", index + 1),
-            ),
-            DrillProblem::FindingsTooLong { max } => Bilingual::new(
-                format!("演練發現不得超過 {max} 字"),
-                format!("The findings must be at most {max} characters."),
-            ),
-            DrillProblem::FollowUpBlank { index } => Bilingual::new(
-                format!("第 {} 項後續改善事項空白", index + 1),
-                format!("Follow-up item {} is blank.", index + 1),
-            ),
-            DrillProblem::FollowUpTooLong { index, max } => Bilingual::new(
-                format!("第 {} 項後續改善事項不得超過 {max} 字", index + 1),
-                format!("Follow-up item {} must be at most {max} characters.", index + 1),
-            ),
-            DrillProblem::TooManyFollowUps { given, max } => Bilingual::new(
-                format!("後續改善事項共 {given} 項，至多 {max} 項"),
-                format!("{given} follow-up items given; at most {max}."),
-            ),
+            DrillProblem::InFuture { held_on, today } => Text::key("drill.problem.in_future")
+                .with("held_on", held_on.to_string())
+                .with("today", today.to_string()),
+            DrillProblem::TooEarly { held_on, earliest } => Text::key("drill.problem.too_early")
+                .with("held_on", held_on.to_string())
+                .with("earliest", earliest.to_string()),
+            DrillProblem::ScenarioMissing => Text::key("drill.problem.scenario_missing"),
+            DrillProblem::ScenarioTooLong { max } => {
+                Text::key("drill.problem.scenario_too_long").with("max", max)
+            }
+            DrillProblem::NoParticipants => Text::key("drill.problem.no_participants"),
+            DrillProblem::ParticipantBlank { index } => {
+                Text::key("drill.problem.participant_blank").with("n", index + 1)
+            }
+            DrillProblem::ParticipantTooLong { index, max } => {
+                Text::key("drill.problem.participant_too_long")
+                    .with("n", index + 1)
+                    .with("max", max)
+            }
+            DrillProblem::FindingsTooLong { max } => {
+                Text::key("drill.problem.findings_too_long").with("max", max)
+            }
+            DrillProblem::FollowUpBlank { index } => {
+                Text::key("drill.problem.follow_up_blank").with("n", index + 1)
+            }
+            DrillProblem::FollowUpTooLong { index, max } => {
+                Text::key("drill.problem.follow_up_too_long")
+                    .with("n", index + 1)
+                    .with("max", max)
+            }
+            DrillProblem::TooManyFollowUps { given, max } => {
+                Text::key("drill.problem.too_many_follow_ups")
+                    .with("given", given)
+                    .with("max", max)
+            }
         }
     }
 }
@@ -1086,26 +972,19 @@ impl DrillStatus {
         matches!(self, DrillStatus::Overdue { .. })
     }
 
-    pub fn message(&self, kind: DrillKind) -> Bilingual {
+    /// Where drills of `kind` stand, in one sentence (the reminder e-mail's).
+    pub fn text(&self, kind: DrillKind) -> Text {
         match *self {
-            DrillStatus::NeverHeld => Bilingual::new(
-                format!("尚無{}紀錄", kind.label_zh()),
-                format!("No {} on record.", kind.label_en().to_lowercase()),
-            ),
-            DrillStatus::DueOn(due) => Bilingual::new(
-                format!("下次{}應於 {due} 前辦理", kind.label_zh()),
-                format!(
-                    "The next {} is due by {due}.",
-                    kind.label_en().to_lowercase()
-                ),
-            ),
-            DrillStatus::Overdue { due, days } => Bilingual::new(
-                format!("{}已逾期 {days} 日（應於 {due} 前辦理）", kind.label_zh()),
-                format!(
-                    "The {} is {days} day(s) overdue (due by {due}).",
-                    kind.label_en().to_lowercase()
-                ),
-            ),
+            DrillStatus::NeverHeld => {
+                Text::key("drill.status.never_held").with("kind", kind.in_sentence())
+            }
+            DrillStatus::DueOn(due) => Text::key("drill.status.due_on")
+                .with("kind", kind.in_sentence())
+                .with("due", due.to_string()),
+            DrillStatus::Overdue { due, days } => Text::key("drill.status.overdue")
+                .with("kind", kind.in_sentence())
+                .with("days", days)
+                .with("due", due.to_string()),
         }
     }
 }
@@ -1163,16 +1042,27 @@ pub fn ethics_unit_may_join(asset_classes_hit: &[AssetClass]) -> bool {
 }
 
 /// The reminder shown when [`ethics_unit_may_join`] holds.
-pub fn ethics_unit_reminder() -> Bilingual {
-    Bilingual::new(
-        "本事件涉及國家機密、一般公務機密或敏感資料，得請上級機關（或中央目的事業主管機關）之政風單位參與情資及計畫組。",
-        "This incident involves national secrets, general official secrets or sensitive data: the ethics unit (政風) of the superior agency (or sector authority) may be asked to join the intelligence and planning group.",
-    )
+pub fn ethics_unit_reminder() -> Text {
+    Text::key("team.ethics_reminder")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
+
+    /// A text as each language says it.
+    struct Said {
+        zh: String,
+        en: String,
+    }
+
+    fn said(t: &Text) -> Said {
+        Said {
+            zh: Lang::ZhTw.text(t),
+            en: Lang::En.text(t),
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -1209,18 +1099,15 @@ mod tests {
         for p in Position::ALL {
             assert_eq!(Position::parse(p.as_str()), Some(p));
             assert_eq!(p.as_str(), p.role().as_str());
-            assert_eq!(
-                p.label_zh(),
-                crate::i18n::Lang::ZhTw.text(&p.role().label())
-            );
-            assert!(!p.label_en().is_empty());
-            assert!(p.duty_zh().ends_with('。'));
-            assert!(p.duty_en().ends_with('.'));
+            assert_eq!(said(&p.label()).zh, said(&p.role().label()).zh);
+            assert!(!said(&p.label()).en.is_empty());
+            assert!(said(&p.duty()).zh.ends_with('。'));
+            assert!(said(&p.duty()).en.ends_with('.'));
         }
         assert_eq!(Position::parse("Commander"), None);
         assert_eq!(Position::parse(""), None);
         assert_eq!(
-            Position::ALL.map(Position::label_zh),
+            Position::ALL.map(|p| said(&p.label()).zh),
             [
                 "事件指揮官",
                 "新聞官",
@@ -1262,7 +1149,9 @@ mod tests {
         for f in MemberField::ALL {
             assert_eq!(MemberField::parse(f.as_str()), Some(f));
             assert_eq!(f.to_string(), f.as_str());
-            assert!(!f.label_zh().is_empty() && !f.label_en().is_empty());
+            let l = said(&f.label());
+            assert!(!l.zh.is_empty() && !l.en.is_empty());
+            assert_ne!(l.en, f.label().catalog_key());
         }
         assert_eq!(MemberField::parse("nope"), None);
     }
@@ -1553,16 +1442,18 @@ mod tests {
             ),
         ];
         for (p, zh, en) in cases {
-            let m = p.message();
+            let m = said(&p.message());
             assert!(m.zh.contains(zh), "{}", m.zh);
             assert!(m.en.contains(en), "{}", m.en);
             assert!(p.to_string().contains(en), "{p}");
         }
-        assert!(MemberProblem::TooLong {
-            field: MemberField::Name,
-            max: 100
-        }
-        .message()
+        assert!(said(
+            &MemberProblem::TooLong {
+                field: MemberField::Name,
+                max: 100
+            }
+            .message()
+        )
         .zh
         .contains("100"));
         assert_eq!(
@@ -1588,7 +1479,7 @@ mod tests {
     fn empty_roster_is_blocking() {
         assert_eq!(check_roster(&[]), []);
         assert_eq!(roster_problems(&[]), [RosterProblem::Empty]);
-        let m = RosterProblem::Empty.message();
+        let m = said(&RosterProblem::Empty.message());
         assert!(m.zh.contains("至少") && m.en.contains("at least one member"));
         assert_eq!(
             roster_problems(&[insider(Position::Commander, "王小明")]),
@@ -1615,7 +1506,7 @@ mod tests {
                 problem: MemberProblem::NoReachableContact
             }]
         );
-        let m = problems[0].message();
+        let m = said(&problems[0].message());
         assert!(m.zh.starts_with("第 2 位成員："), "{}", m.zh);
         assert!(m.en.starts_with("Member 2: "), "{}", m.en);
         assert!(problems[0].to_string().starts_with("member 2:"));
@@ -1630,12 +1521,11 @@ mod tests {
         ];
         let problems = check_roster(&roster);
         assert_eq!(problems, [(2, MemberProblem::Duplicate { first: 0 })]);
-        let m = problems[0].1.message();
+        let m = said(&problems[0].1.message());
         assert!(m.zh.contains("第 1 位成員"), "{}", m.zh);
         assert!(m.en.contains("member 1"), "{}", m.en);
         assert_eq!(problems[0].1.field(), MemberField::Name);
-        assert!(roster_problems(&roster)[0]
-            .message()
+        assert!(said(&roster_problems(&roster)[0].message())
             .zh
             .starts_with("第 3 位成員：與第 1 位成員"));
         // Blank names are reported as blank, not as duplicates.
@@ -1699,7 +1589,8 @@ mod tests {
     fn proposal_status_round_trips() {
         for s in ProposalStatus::ALL {
             assert_eq!(ProposalStatus::parse(s.as_str()), Some(s));
-            assert!(!s.label_zh().is_empty() && !s.label_en().is_empty());
+            let l = said(&s.label());
+            assert!(!l.zh.is_empty() && !l.en.is_empty());
         }
         assert_eq!(ProposalStatus::parse("pending"), None);
     }
@@ -1742,10 +1633,12 @@ mod tests {
                 );
             }
         }
-        let m = DecisionError::AlreadyDecided {
-            status: ProposalStatus::Approved,
-        }
-        .message();
+        let m = said(
+            &DecisionError::AlreadyDecided {
+                status: ProposalStatus::Approved,
+            }
+            .message(),
+        );
         assert!(m.zh.contains("已核定"));
         assert!(m.en.contains("Approved"));
         for e in [
@@ -1753,11 +1646,10 @@ mod tests {
             DecisionError::ReasonTooLong { max: 2000 },
             DecisionError::RemarkTooLong { max: 2000 },
         ] {
-            assert!(!e.message().zh.is_empty());
+            assert!(!said(&e.message()).zh.is_empty());
             assert!(!e.to_string().is_empty());
         }
-        assert!(DecisionError::ReasonTooLong { max: 2000 }
-            .message()
+        assert!(said(&DecisionError::ReasonTooLong { max: 2000 }.message())
             .en
             .contains("2000"));
     }
@@ -1796,7 +1688,7 @@ mod tests {
                 },
             ]
         );
-        let text: Vec<Bilingual> = changes.iter().map(RosterChange::description).collect();
+        let text: Vec<Said> = changes.iter().map(|c| said(&c.description())).collect();
         assert_eq!(text[0].zh, "修改 事件指揮官 王小明：電話、代理人");
         assert_eq!(
             text[0].en,
@@ -1866,11 +1758,11 @@ mod tests {
         let changes = roster_changes(std::slice::from_ref(&a), &[a.clone(), b.clone()]);
         assert_eq!(changes, [RosterChange::Added { member: b.clone() }]);
         assert_eq!(
-            changes[0].description().zh,
+            said(&changes[0].description()).zh,
             "新增 事件指揮官 王小明（代理人）"
         );
         assert_eq!(
-            changes[0].description().en,
+            said(&changes[0].description()).en,
             "Added Incident commander 王小明 (deputy)"
         );
     }
@@ -1883,12 +1775,18 @@ mod tests {
             assert_eq!(DrillKind::parse(k.as_str()), Some(k));
         }
         assert_eq!(DrillKind::parse("phishing"), None);
-        assert_eq!(DrillKind::NotificationResponse.label_zh(), "通報應變演練");
-        assert_eq!(DrillKind::SocialEngineering.label_zh(), "社交工程演練");
+        assert_eq!(
+            said(&DrillKind::NotificationResponse.label()).zh,
+            "通報應變演練"
+        );
+        assert_eq!(
+            said(&DrillKind::SocialEngineering.label()).zh,
+            "社交工程演練"
+        );
         assert_eq!(DrillKind::NotificationResponse.default_period_months(), 12);
         assert_eq!(DrillKind::SocialEngineering.default_period_months(), 6);
         for k in DrillKind::ALL {
-            assert!(!k.label_en().is_empty());
+            assert!(!said(&k.label()).en.is_empty());
         }
     }
 
@@ -1916,7 +1814,7 @@ mod tests {
                 today
             }]
         );
-        let m = problems[0].message();
+        let m = said(&problems[0].message());
         assert!(m.zh.contains("2026-03-10") && m.zh.contains("2026-03-09"));
         assert!(m.en.contains("2026-03-10"));
         assert_eq!(problems[0].field(), "held_on");
@@ -1936,7 +1834,7 @@ mod tests {
                 earliest: d(2000, 1, 1)
             }]
         );
-        assert!(problems[0].message().zh.contains("1999-12-31"));
+        assert!(said(&problems[0].message()).zh.contains("1999-12-31"));
     }
 
     #[test]
@@ -2046,18 +1944,18 @@ mod tests {
             ]
         );
         for p in all {
-            let m = p.message();
+            let m = said(&p.message());
             assert!(!m.zh.is_empty() && !m.en.is_empty());
             assert!(!p.to_string().is_empty());
         }
-        assert!(DrillProblem::ParticipantBlank { index: 0 }
-            .message()
+        assert!(said(&DrillProblem::ParticipantBlank { index: 0 }.message())
             .zh
             .contains("第 1 位"));
-        assert!(DrillProblem::TooManyFollowUps { given: 51, max: 50 }
-            .message()
-            .en
-            .contains("51"));
+        assert!(
+            said(&DrillProblem::TooManyFollowUps { given: 51, max: 50 }.message())
+                .en
+                .contains("51")
+        );
     }
 
     #[test]
@@ -2149,17 +2047,16 @@ mod tests {
     #[test]
     fn drill_status_messages() {
         let k = DrillKind::SocialEngineering;
-        assert!(DrillStatus::NeverHeld
-            .message(k)
-            .zh
-            .contains("尚無社交工程演練"));
-        let due = DrillStatus::DueOn(d(2026, 2, 28)).message(k);
+        let never = said(&DrillStatus::NeverHeld.text(k));
+        assert!(never.zh.contains("尚無社交工程演練"));
+        assert_eq!(never.en, "No social-engineering drill on record.");
+        let due = said(&DrillStatus::DueOn(d(2026, 2, 28)).text(k));
         assert!(due.zh.contains("2026-02-28") && due.en.contains("2026-02-28"));
         let late = DrillStatus::Overdue {
             due: d(2026, 2, 28),
             days: 3,
-        }
-        .message(k);
+        };
+        let late = said(&late.text(k));
         assert!(late.zh.contains("逾期 3 日") && late.en.contains("3 day"));
     }
 
@@ -2198,7 +2095,7 @@ mod tests {
                 "{c:?}"
             );
         }
-        let r = ethics_unit_reminder();
+        let r = said(&ethics_unit_reminder());
         assert!(r.zh.contains("政風") && r.zh.contains("得"));
         assert!(r.en.contains("ethics unit"));
     }

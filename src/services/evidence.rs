@@ -14,8 +14,9 @@ use crate::domain::evidence::{
     RecoveryStep, SubmissionTarget,
 };
 use crate::domain::Incident;
-use crate::domain::{self, Action, Bilingual};
+use crate::domain::{self, Action};
 use crate::error::{reject_if_any as rejected, rejected_field as one, AppError};
+use crate::i18n::Text;
 use crate::services::incidents::{load, load_permitted};
 use crate::services::Acting;
 
@@ -112,29 +113,20 @@ pub async fn record_isolation(
     if taken_by.is_empty() || taken_by.chars().count() > 100 {
         problems.push((
             "taken_by".to_string(),
-            Bilingual::new(
-                "請填寫執行人員（100 字以內）。",
-                "Name who took the measure (100 characters at most).",
-            ),
+            Text::key("isolation.error.taken_by"),
         ));
     }
     if taken_at > Utc::now() + chrono::Duration::minutes(5) {
         problems.push((
             "taken_at".to_string(),
-            Bilingual::new(
-                "執行時間不可晚於現在。",
-                "The time taken cannot be in the future.",
-            ),
+            Text::key("isolation.error.taken_in_future"),
         ));
     }
     let note = crate::domain::input::clean_text(note, 2000);
     if note.is_none() {
         problems.push((
             "note".to_string(),
-            Bilingual::new(
-                "說明過長（上限 2000 字）。",
-                "The note is too long (2,000 characters at most).",
-            ),
+            Text::key("isolation.error.note_too_long"),
         ));
     }
     rejected(problems)?;
@@ -201,12 +193,8 @@ pub struct ItemFields {
 }
 
 fn check_fields(f: &ItemFields, me: Acting<'_>) -> Result<(EvidenceKind, EvidenceInput), AppError> {
-    let kind = EvidenceKind::parse(f.kind.trim()).ok_or_else(|| {
-        one(
-            "kind",
-            Bilingual::new("請選擇跡證類型。", "Choose the kind of evidence."),
-        )
-    })?;
+    let kind = EvidenceKind::parse(f.kind.trim())
+        .ok_or_else(|| one("kind", Text::key("evidence.error.kind_missing")))?;
     let collected_at = f.collected_at.unwrap_or_else(Utc::now);
     let collected_by = if f.collected_by.trim().is_empty() {
         me.user.display_name.clone()
@@ -314,13 +302,7 @@ impl Upload {
     pub async fn finish(mut self, me: Acting<'_>, fields: &ItemFields) -> Result<Stored, AppError> {
         let (kind, input) = check_fields(fields, me)?;
         if self.size == 0 {
-            return Err(one(
-                "file",
-                Bilingual::new(
-                    "請選擇要上傳的檔案（不可為空檔）。",
-                    "Choose a file to upload (it cannot be empty).",
-                ),
-            ));
+            return Err(one("file", Text::key("evidence.error.file_empty")));
         }
         self.flush().await?;
         let sha256 = hex::encode(self.hasher.clone().finalize());
@@ -580,10 +562,7 @@ pub async fn record_submission(
         if store::item(&mut tx, incident, e).await?.is_none() {
             return Err(one(
                 "evidence",
-                Bilingual::new(
-                    "所選的跡證不屬於本事件。",
-                    "The chosen evidence item is not of this incident.",
-                ),
+                Text::key("evidence.error.item_not_of_incident"),
             ));
         }
     }

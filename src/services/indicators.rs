@@ -10,9 +10,10 @@ use uuid::Uuid;
 use crate::db::{self, agencies::Agency, indicators as store, timeline};
 use crate::domain::indicators::{self as ioc, ImportReport, IndicatorType};
 use crate::domain::stix;
+use crate::domain::Action;
 use crate::domain::Incident;
-use crate::domain::{Action, Bilingual};
 use crate::error::{rejected_field as one, AppError};
+use crate::i18n::{Lang, Text};
 use crate::services::incidents::load_permitted;
 use crate::services::Acting;
 
@@ -51,34 +52,14 @@ pub struct IndicatorInput {
 
 /// Validates one indicator: its type, its value for that type, the note and the seen-window.
 pub fn check(input: &IndicatorInput) -> Result<ioc::Candidate, AppError> {
-    let kind = IndicatorType::parse(input.kind.trim()).ok_or_else(|| {
-        one(
-            "type",
-            Bilingual::new(
-                "不支援的指標類型（可用 ipv4、ipv6、domain、url、md5、sha1、sha256、email、file_name）。",
-                "Unsupported indicator type (use ipv4, ipv6, domain, url, md5, sha1, sha256, email or file_name).",
-            ),
-        )
-    })?;
+    let kind = IndicatorType::parse(input.kind.trim())
+        .ok_or_else(|| one("type", Text::key("ioc.error.type_unsupported")))?;
     let value = ioc::normalise(kind, &input.value).map_err(|e| one("value", e.message()))?;
-    let note = crate::domain::input::clean_text(&input.note, 2000).ok_or_else(|| {
-        one(
-            "note",
-            Bilingual::new(
-                "備註過長（上限 2000 字）。",
-                "The note is too long (2,000 characters at most).",
-            ),
-        )
-    })?;
+    let note = crate::domain::input::clean_text(&input.note, 2000)
+        .ok_or_else(|| one("note", Text::key("ioc.error.note_too_long")))?;
     if let (Some(f), Some(l)) = (input.first_seen, input.last_seen) {
         if l < f {
-            return Err(one(
-                "last_seen",
-                Bilingual::new(
-                    "最後發現時間不可早於首次發現時間。",
-                    "Last seen cannot be before first seen.",
-                ),
-            ));
+            return Err(one("last_seen", Text::key("ioc.error.last_before_first")));
         }
     }
     Ok(ioc::Candidate {
@@ -171,12 +152,7 @@ pub async fn import(
     let report: ImportReport = match format {
         "stix" => stix::parse_bundle(text).map_err(|e| one("text", e.message()))?,
         "csv" => ioc::parse_csv(text),
-        _ => {
-            return Err(one(
-                "format",
-                Bilingual::new("請選擇 STIX 或 CSV 格式。", "Choose STIX or CSV."),
-            ))
-        }
+        _ => return Err(one("format", Text::key("ioc.import.format_missing"))),
     };
     let stored = if report.accepted.is_empty() {
         Vec::new()
@@ -271,9 +247,11 @@ pub async fn correlated_stix(pool: &PgPool, me: Acting<'_>) -> Result<String, Ap
             incident_id: Uuid::nil(),
             kind: c.kind.clone(),
             value: c.value.clone(),
-            note: format!(
-                "seen in {} incidents of {} agencies",
-                c.incidents, c.agencies
+            // Bundles are exchanged in English.
+            note: Lang::En.text(
+                &Text::key("stix.correlated_note")
+                    .with("incidents", c.incidents)
+                    .with("agencies", c.agencies),
             ),
             first_seen: c.first_seen,
             last_seen: c.last_seen,

@@ -12,8 +12,9 @@ use crate::db::{self, agencies::Agency, preparedness as store, timeline};
 use crate::domain::log_duty::{LogDuty, ProtectionLevel};
 use crate::domain::team::{self, DrillInput, DrillKind, DrillStatus, ProposalStatus, RosterMember};
 use crate::domain::Incident;
-use crate::domain::{self, AgencyAction, AgencyId, Bilingual};
+use crate::domain::{self, AgencyAction, AgencyId};
 use crate::error::{reject_if_any as rejected, AppError};
+use crate::i18n::{Lang, Text};
 use crate::services::directory;
 use crate::services::incidents::load_permitted;
 use crate::services::{denied, Acting};
@@ -57,7 +58,7 @@ pub struct Version {
     pub members: Vec<RosterMember>,
     pub status: ProposalStatus,
     /// What this version changed against the version in force before it.
-    pub changes: Vec<Bilingual>,
+    pub changes: Vec<Text>,
 }
 
 pub struct TeamView {
@@ -91,67 +92,12 @@ pub async fn team(
         .iter()
         .map(|a| a.id)
         .collect();
-    let rows = store::team_versions(&mut tx, agency.id.0).await?;
-    // Oldest first, to tell what each version changed against the one in force before it.
-    let mut in_force: Vec<RosterMember> = Vec::new();
-    let mut versions = Vec::new();
-    for row in rows.into_iter().rev() {
-        let members = members_of(&row.members.0);
-        let status = ProposalStatus::parse(&row.status).unwrap_or(ProposalStatus::Rejected);
-        let changes = team::roster_changes(&in_force, &members)
-            .into_iter()
-            .map(|c| c.description())
-            .collect();
-        if status == ProposalStatus::Approved {
-            in_force = members.clone();
-        }
-        versions.push(Version {
-            row,
-            members,
-            status,
-            changes,
-        });
-    }
-    versions.reverse();
-    let current_no = versions
-        .iter()
-        .find(|v| v.status == ProposalStatus::Approved)
-        .map(|v| v.row.version);
-    let proposal_no = versions
-        .iter()
-        .find(|v| v.status == ProposalStatus::Proposed)
-        .map(|v| v.row.version);
-    let pick = |n: Option<i32>, vs: &[Version]| {
-        n.and_then(|n| vs.iter().find(|v| v.row.version == n))
-            .map(|v| Version {
-                row: v.row.clone(),
-                members: v.members.clone(),
-                status: v.status,
-                changes: v.changes.clone(),
-            })
-    };
-    let current = pick(current_no, &versions);
-    let proposal = pick(proposal_no, &versions);
+    let versions = versions(store::team_versions(&mut tx, agency.id.0).await?);
+    let current = latest(&versions, ProposalStatus::Approved);
+    let proposal = latest(&versions, ProposalStatus::Proposed);
     let unfilled = team::unfilled_positions(current.as_ref().map_or(&[][..], |c| &c.members));
     let last = store::last_drills(&mut tx, agency.id.0).await?;
-    let today = domain::to_taipei(Utc::now()).date_naive();
-    let drills = [
-        DrillKind::NotificationResponse,
-        DrillKind::SocialEngineering,
-    ]
-    .into_iter()
-    .map(|k| {
-        let held = last
-            .iter()
-            .find(|(kind, _)| kind == k.as_str())
-            .map(|(_, d)| *d);
-        (
-            k,
-            held,
-            team::drill_status(k, held, period_for(k, drill_period_months), today),
-        )
-    })
-    .collect();
+    let drills = drill_statuses(&last, drill_period_months);
     let users = if agency.id == me.user.agency_id {
         db::users::list_in_agency(&mut tx, agency.id, 0, 500)
             .await?
@@ -177,6 +123,71 @@ pub async fn team(
     })
 }
 
+/// The stored versions (newest first), each with what it changed against the version in force
+/// before it.
+fn versions(rows: Vec<store::TeamVersion>) -> Vec<Version> {
+    // Oldest first, to tell what each version changed against the one in force before it.
+    let mut in_force: Vec<RosterMember> = Vec::new();
+    let mut versions = Vec::new();
+    for row in rows.into_iter().rev() {
+        let members = members_of(&row.members.0);
+        let status = ProposalStatus::parse(&row.status).unwrap_or(ProposalStatus::Rejected);
+        let changes = team::roster_changes(&in_force, &members)
+            .into_iter()
+            .map(|c| c.description())
+            .collect();
+        if status == ProposalStatus::Approved {
+            in_force = members.clone();
+        }
+        versions.push(Version {
+            row,
+            members,
+            status,
+            changes,
+        });
+    }
+    versions.reverse();
+    versions
+}
+
+/// A copy of the newest version with `status`.
+fn latest(versions: &[Version], status: ProposalStatus) -> Option<Version> {
+    versions
+        .iter()
+        .find(|v| v.status == status)
+        .map(|v| Version {
+            row: v.row.clone(),
+            members: v.members.clone(),
+            status: v.status,
+            changes: v.changes.clone(),
+        })
+}
+
+/// Each kind of drill with its last date (from `last`, as stored) and where it stands today.
+fn drill_statuses(
+    last: &[(String, NaiveDate)],
+    drill_period_months: u32,
+) -> Vec<(DrillKind, Option<NaiveDate>, DrillStatus)> {
+    let today = domain::to_taipei(Utc::now()).date_naive();
+    [
+        DrillKind::NotificationResponse,
+        DrillKind::SocialEngineering,
+    ]
+    .into_iter()
+    .map(|k| {
+        let held = last
+            .iter()
+            .find(|(kind, _)| kind == k.as_str())
+            .map(|(_, d)| *d);
+        (
+            k,
+            held,
+            team::drill_status(k, held, period_for(k, drill_period_months), today),
+        )
+    })
+    .collect()
+}
+
 /// The reminder period of a drill kind: the configured one for the yearly
 /// notification-and-response drill, the Regulations' six months for social engineering.
 pub fn period_for(kind: DrillKind, configured: u32) -> u32 {
@@ -195,19 +206,7 @@ pub async fn propose(
 ) -> Result<i32, AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
     let agency = agency_for(&mut tx, me, None, AgencyAction::ProposeTeamChange).await?;
-    let mut problems: Vec<(String, Bilingual)> = team::check_roster(&members)
-        .into_iter()
-        .map(|(i, p)| (format!("member_{i}"), p.message()))
-        .collect();
-    if members.is_empty() {
-        problems.push((
-            "members".into(),
-            Bilingual::new(
-                "名單至少要有一位成員。",
-                "The roster needs at least one member.",
-            ),
-        ));
-    }
+    let mut problems = roster_problems(&members);
     // A linked user must be one of the agency's own.
     for (i, m) in members.iter().enumerate() {
         if let Some(u) = m.user_id {
@@ -217,22 +216,13 @@ pub async fn propose(
             {
                 problems.push((
                     format!("member_{i}"),
-                    Bilingual::new(
-                        "所選的使用者不屬於本機關。",
-                        "The chosen user is not of this agency.",
-                    ),
+                    Text::key("team.error.user_not_of_agency"),
                 ));
             }
         }
     }
     let note = crate::domain::input::clean_text(note, 2000).ok_or_else(|| {
-        AppError::Rejected(vec![(
-            "note".into(),
-            Bilingual::new(
-                "說明過長（上限 2000 字）。",
-                "The note is too long (2,000 characters at most).",
-            ),
-        )])
+        AppError::Rejected(vec![("note".into(), Text::key("team.error.note_too_long"))])
     })?;
     rejected(problems)?;
     let members_json = serde_json::to_value(&members).map_err(anyhow::Error::from)?;
@@ -248,6 +238,19 @@ pub async fn propose(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// What blocks a roster of the team or of an incident: each member's problems (by form row)
+/// and an empty roster.
+fn roster_problems(members: &[RosterMember]) -> Vec<(String, Text)> {
+    let mut problems: Vec<(String, Text)> = team::check_roster(members)
+        .into_iter()
+        .map(|(i, p)| (format!("member_{i}"), p.message()))
+        .collect();
+    if members.is_empty() {
+        problems.push(("members".into(), Text::key("team.error.roster_empty")));
+    }
+    problems
 }
 
 /// The CISO approves or rejects a proposed version (a rejection keeps its reason).
@@ -359,7 +362,7 @@ pub struct IncidentTeamView {
     pub members: Vec<RosterMember>,
     pub may_adjust: bool,
     /// SPEC 4: the superior agency's ethics unit may join where secrets or sensitive data are hit.
-    pub ethics_reminder: Option<Bilingual>,
+    pub ethics_reminder: Option<Text>,
 }
 
 pub async fn incident_team(
@@ -393,26 +396,14 @@ pub async fn adjust_incident_team(
 ) -> Result<(), AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
     let i = load_permitted(&mut tx, me, incident, domain::Action::ActivateTeam, true).await?;
-    let mut problems: Vec<(String, Bilingual)> = team::check_roster(&members)
-        .into_iter()
-        .map(|(n, p)| (format!("member_{n}"), p.message()))
-        .collect();
-    if members.is_empty() {
-        problems.push((
-            "members".into(),
-            Bilingual::new(
-                "名單至少要有一位成員。",
-                "The roster needs at least one member.",
-            ),
-        ));
-    }
-    rejected(problems)?;
+    rejected(roster_problems(&members))?;
     let before = store::incident_team(&mut tx, incident)
         .await?
         .ok_or(AppError::Conflict("team.not_activated".into()))?;
+    // The timeline keeps the changes as the Chinese record says them.
     let changes: Vec<String> = team::roster_changes(&members_of(&before.members.0), &members)
         .into_iter()
-        .map(|c| c.description().zh)
+        .map(|c| Lang::ZhTw.text(&c.description()))
         .collect();
     let members_json = serde_json::to_value(&members).map_err(anyhow::Error::from)?;
     store::adjust_incident_team(&mut tx, incident, &members_json, me.user.id).await?;
@@ -483,10 +474,7 @@ pub async fn save_log_duty(
     let note = crate::domain::input::clean_text(note, 4000).ok_or_else(|| {
         AppError::Rejected(vec![(
             "note".into(),
-            Bilingual::new(
-                "說明過長（上限 4000 字）。",
-                "The note is too long (4,000 characters at most).",
-            ),
+            Text::key("logduty.error.note_too_long"),
         )])
     })?;
     // Only the duties of the declared level count; others are not asked of it.

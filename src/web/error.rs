@@ -79,9 +79,12 @@ impl IntoResponse for AppError {
             AppError::Rejected(items) => Some(
                 items
                     .iter()
-                    .map(|(_, b)| format!("{} · {}", b.zh, b.en))
+                    .map(|(_, text)| {
+                        let (zh, en) = text.both();
+                        format!("{zh} · {en}")
+                    })
                     .collect::<Vec<_>>()
-                    .join("；"),
+                    .join(Lang::ZhTw.get("report.field_separator")),
             ),
             AppError::StageIncomplete(items) => Some(
                 items
@@ -142,8 +145,11 @@ impl IntoResponse for ApiError {
             }),
             AppError::Conflict(msg) => json!({ "error": msg }),
             AppError::Rejected(items) => json!({
-                "error": items.iter().map(|(_, b)| b.en.as_str()).collect::<Vec<_>>().join("; "),
-                "problems": items.iter().map(|(f, b)| json!({"field": f, "zh": b.zh, "en": b.en})).collect::<Vec<_>>(),
+                "error": items.iter().map(|(_, text)| crate::i18n::Lang::En.text(text)).collect::<Vec<_>>().join("; "),
+                "problems": items.iter().map(|(f, text)| {
+                    let (zh, en) = text.both();
+                    json!({"field": f, "zh": zh, "en": en})
+                }).collect::<Vec<_>>(),
             }),
             AppError::StageIncomplete(items) => json!({
                 "error": "the current stage is not complete",

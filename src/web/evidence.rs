@@ -1,7 +1,7 @@
-//! Pages of an incident's evidence (跡證保存), its team (the activated roster) and its
-//! indicators of compromise, and the correlation page of supervising agencies. The API twins
-//! (`/api/v1/incidents/{id}/evidence`, `/indicators`, `/stix`) share `receive_upload` and
-//! `download_response` with the pages.
+//! Pages of an incident's evidence (跡證保存): isolation measures, the recovery path, evidence
+//! items and their chain of custody, malware sample submissions. The API twins
+//! (`/api/v1/incidents/{id}/evidence`) share `receive_upload` and `download_response` with the
+//! pages.
 
 use askama::Template;
 use axum::body::Body;
@@ -19,23 +19,16 @@ use uuid::Uuid;
 use crate::domain::evidence::{
     self as rules, EvidenceKind, IsolationMeasure, RecoveryPath, RecoveryStep, SubmissionTarget,
 };
-use crate::domain::indicators::IndicatorType;
-use crate::domain::{Action, Bilingual};
-use crate::error::AppError;
-use crate::i18n::Lang;
-use crate::services::evidence::{self as svc, ItemFields, Stored, Upload};
+use crate::domain::Action;
+use crate::error::{rejected_field as rejected, AppError};
+use crate::i18n::{Lang, Text};
+use crate::services::evidence::{self as svc, EvidenceView, ItemFields, Stored, Upload};
 use crate::services::incidents;
-use crate::services::indicators::{self as ioc, IndicatorInput};
-use crate::services::preparedness as prep;
 use crate::services::Acting;
-use crate::web::extract::{CsrfForm, Nav, PageQuery, SignedIn};
-use crate::web::format::{csv_field, show_time};
-use crate::web::forms::{parse_id, parse_local_time};
-use crate::web::preparedness::{
-    member_lines, member_rows, members_of, messages, position_options, MemberLine, MemberRow,
-    PositionOption,
-};
-use crate::web::{render, render_form, AppState, Pager};
+use crate::web::extract::{CsrfForm, Nav, SignedIn};
+use crate::web::format::show_time;
+use crate::web::forms::{acting, messages, parse_id, parse_local_time};
+use crate::web::{render_form, AppState};
 
 /// Routes without the upload, which carries its own body limit (see `upload_router`).
 pub fn router() -> Router<AppState> {
@@ -51,32 +44,11 @@ pub fn router() -> Router<AppState> {
             "/incidents/{id}/malware-submissions",
             post(record_submission),
         )
-        .route("/incidents/{id}/team", get(team_page).post(adjust_team))
-        .route(
-            "/incidents/{id}/indicators",
-            get(indicators_page).post(add_indicator),
-        )
-        .route("/incidents/{id}/indicators/import", post(import_indicators))
-        .route("/incidents/{id}/indicators.stix", get(indicators_stix))
-        .route("/incidents/{id}/indicators.csv", get(indicators_csv))
-        .route("/indicators/correlation", get(correlation_page))
-        .route("/indicators/correlation.stix", get(correlation_stix))
 }
 
 /// The evidence upload: its body may be as large as the evidence limit.
 pub fn upload_router() -> Router<AppState> {
     Router::new().route("/incidents/{id}/evidence", post(upload))
-}
-
-fn acting(me: &SignedIn) -> Acting<'_> {
-    Acting {
-        user: &me.user,
-        agency: &me.agency,
-    }
-}
-
-fn rejected(field: &str, zh: &str, en: &str) -> AppError {
-    crate::error::rejected_field(field, Bilingual::new(zh, en))
 }
 
 // ---- uploads and downloads (shared with the API) -----------------------------------------
@@ -106,11 +78,7 @@ pub async fn receive_upload(
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             if upload.is_some() {
-                return Err(rejected(
-                    "file",
-                    "每個跡證項目只能上傳一個檔案。",
-                    "One file per evidence item.",
-                ));
+                return Err(rejected("file", Text::key("evidence.error.one_file")));
             }
             let mut up =
                 Upload::begin(&state.pool, me, incident, state.settings.evidence_limit).await?;
@@ -124,11 +92,7 @@ pub async fn receive_upload(
         }
         let text = field.text().await.map_err(multipart_error)?;
         if text.contains('\0') || text.chars().count() > 10_000 {
-            return Err(rejected(
-                &name,
-                "欄位內容過長或含有不允許的字元。",
-                "A field is too long or holds characters that are not allowed.",
-            ));
+            return Err(rejected(&name, Text::key("evidence.error.field_invalid")));
         }
         match name.as_str() {
             "kind" => typed.kind = text,
@@ -146,12 +110,10 @@ pub async fn receive_upload(
     if bad_time {
         return Err(rejected(
             "collected_at",
-            "蒐集時間格式不正確。",
-            "The collection time is not a valid date and time.",
+            Text::key("evidence.error.collected_at_invalid"),
         ));
     }
-    let up = upload
-        .ok_or_else(|| rejected("file", "請選擇要上傳的檔案。", "Choose a file to upload."))?;
+    let up = upload.ok_or_else(|| rejected("file", Text::key("evidence.error.file_missing")))?;
     up.finish(me, typed).await
 }
 
@@ -245,6 +207,7 @@ struct ItemLine {
     sha256: String,
     size: String,
     stored: bool,
+    /// Where an item that was not uploaded is kept, as a sentence.
     kept_at: String,
     file_name: String,
     holder: String,
@@ -279,7 +242,7 @@ struct EvidencePage {
     paths: Vec<(&'static str, String)>,
     path: String,
     steps: Vec<StepLine>,
-    remaining: usize,
+    remaining: String,
     items: Vec<ItemLine>,
     kinds: Vec<(&'static str, String)>,
     submissions: Vec<SubmissionLine>,
@@ -287,7 +250,7 @@ struct EvidencePage {
     samples_policy: String,
     may_record: bool,
     may_submit: bool,
-    limit_mb: u64,
+    file_label: String,
     typed: EvidenceTyped,
     errors: Vec<String>,
     notice: String,
@@ -296,6 +259,65 @@ struct EvidencePage {
 #[derive(Deserialize, Default)]
 struct NoticeQuery {
     verified: Option<String>,
+}
+
+fn measure_lines(t: Lang, v: &EvidenceView) -> Vec<MeasureLine> {
+    IsolationMeasure::ALL
+        .iter()
+        .map(|m| MeasureLine {
+            code: m.as_str(),
+            label: t.text(&m.label()),
+            taken: v
+                .isolation
+                .iter()
+                .find(|x| x.measure == m.as_str())
+                .map(|x| (show_time(x.taken_at), x.taken_by.clone(), x.note.clone())),
+        })
+        .collect()
+}
+
+fn step_lines(t: Lang, path: Option<RecoveryPath>, done: &[RecoveryStep]) -> Vec<StepLine> {
+    let Some(p) = path else {
+        return Vec::new();
+    };
+    p.steps()
+        .iter()
+        .map(|s| StepLine {
+            code: s.as_str(),
+            label: t.text(&s.label()),
+            done: done.contains(s),
+        })
+        .collect()
+}
+
+fn item_line(t: Lang, i: &crate::db::evidence::Item) -> ItemLine {
+    let kind = EvidenceKind::parse(&i.kind);
+    ItemLine {
+        id: i.id,
+        kind: kind
+            .map(|k| t.text(&k.label()))
+            .unwrap_or_else(|| i.kind.clone()),
+        dangerous: kind.is_none_or(|k| k.is_dangerous()),
+        description: i.description.clone(),
+        source_system: i.source_system.clone(),
+        collected: format!("{} · {}", i.collected_by, show_time(i.collected_at)),
+        sha256: i.sha256.clone(),
+        size: i.size.map(|s| s.to_string()).unwrap_or_else(|| "—".into()),
+        stored: i.stored,
+        kept_at: t.text(&Text::key("evidence.kept_at_line").with("place", &i.kept_at)),
+        file_name: i.file_name.clone(),
+        holder: i.holder.clone(),
+    }
+}
+
+fn submission_line(t: Lang, s: &crate::db::evidence::Submission) -> SubmissionLine {
+    SubmissionLine {
+        target: SubmissionTarget::parse(&s.target)
+            .map(|x| t.text(&x.label()))
+            .unwrap_or_else(|| s.target.clone()),
+        submitted_on: s.submitted_on.to_string(),
+        reference: s.reference.clone(),
+    }
 }
 
 async fn render_evidence(
@@ -312,6 +334,7 @@ async fn render_evidence(
         Some((p, d)) => (Some(*p), d.clone()),
         None => (None, Vec::new()),
     };
+    let remaining = path.map_or(0, |p| rules::remaining_steps(p, &done).len());
     let failed = !errors.is_empty();
     let page = EvidencePage {
         t,
@@ -321,85 +344,35 @@ async fn render_evidence(
         id,
         number: v.incident.number.clone(),
         title: v.incident.report.title.clone(),
-        measures: IsolationMeasure::ALL
-            .iter()
-            .map(|m| MeasureLine {
-                code: m.as_str(),
-                label: t.pick(m.label_zh(), m.label_en()).to_string(),
-                taken: v
-                    .isolation
-                    .iter()
-                    .find(|x| x.measure == m.as_str())
-                    .map(|x| (show_time(x.taken_at), x.taken_by.clone(), x.note.clone())),
-            })
-            .collect(),
+        measures: measure_lines(t, &v),
         paths: RecoveryPath::ALL
             .iter()
-            .map(|p| (p.as_str(), t.pick(p.label_zh(), p.label_en()).to_string()))
+            .map(|p| (p.as_str(), t.text(&p.label())))
             .collect(),
         path: path.map(|p| p.as_str().to_string()).unwrap_or_default(),
-        steps: path
-            .map(|p| {
-                p.steps()
-                    .iter()
-                    .map(|s| StepLine {
-                        code: s.as_str(),
-                        label: t.pick(s.label_zh(), s.label_en()).to_string(),
-                        done: done.contains(s),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        remaining: path.map_or(0, |p| rules::remaining_steps(p, &done).len()),
-        items: v
-            .items
-            .iter()
-            .map(|i| {
-                let kind = EvidenceKind::parse(&i.kind);
-                ItemLine {
-                    id: i.id,
-                    kind: kind
-                        .map(|k| t.pick(k.label_zh(), k.label_en()).to_string())
-                        .unwrap_or_else(|| i.kind.clone()),
-                    dangerous: kind.is_none_or(|k| k.is_dangerous()),
-                    description: i.description.clone(),
-                    source_system: i.source_system.clone(),
-                    collected: format!("{} · {}", i.collected_by, show_time(i.collected_at)),
-                    sha256: i.sha256.clone(),
-                    size: i.size.map(|s| s.to_string()).unwrap_or_else(|| "—".into()),
-                    stored: i.stored,
-                    kept_at: i.kept_at.clone(),
-                    file_name: i.file_name.clone(),
-                    holder: i.holder.clone(),
-                }
-            })
-            .collect(),
+        steps: step_lines(t, path, &done),
+        remaining: t.text(&Text::key("recovery.remaining").with("count", remaining)),
+        items: v.items.iter().map(|i| item_line(t, i)).collect(),
         kinds: EvidenceKind::ALL
             .iter()
-            .map(|k| (k.as_str(), t.pick(k.label_zh(), k.label_en()).to_string()))
+            .map(|k| (k.as_str(), t.text(&k.label())))
             .collect(),
         submissions: v
             .submissions
             .iter()
-            .map(|s| SubmissionLine {
-                target: SubmissionTarget::parse(&s.target)
-                    .map(|x| t.pick(x.label_zh(), x.label_en()).to_string())
-                    .unwrap_or_else(|| s.target.clone()),
-                submitted_on: s.submitted_on.to_string(),
-                reference: s.reference.clone(),
-            })
+            .map(|s| submission_line(t, s))
             .collect(),
         targets: SubmissionTarget::ALL
             .iter()
-            .map(|x| (x.as_str(), t.pick(x.label_zh(), x.label_en()).to_string()))
+            .map(|x| (x.as_str(), t.text(&x.label())))
             .collect(),
-        samples_policy: {
-            let p = rules::samples_policy();
-            t.pick(&p.zh, &p.en).to_string()
-        },
+        samples_policy: t.text(&rules::samples_policy()),
         may_record: v.may_record,
         may_submit: v.may_submit,
-        limit_mb: state.settings.evidence_limit / (1024 * 1024),
+        file_label: t.text(
+            &Text::key("evidence.form.file")
+                .with("mb", state.settings.evidence_limit / (1024 * 1024)),
+        ),
         typed,
         errors,
         notice,
@@ -415,14 +388,8 @@ async fn evidence_page(
 ) -> Result<Response, AppError> {
     let t = me.ctx.t;
     let notice = match q.verified.as_deref() {
-        Some("ok") => t.pick(
-            "雜湊值驗證相符。",
-            "The hash verified: the stored file is unchanged.",
-        ),
-        Some("failed") => t.pick(
-            "雜湊值驗證不符！已記錄於時間軸。",
-            "The hash did NOT verify; this is recorded on the timeline.",
-        ),
+        Some("ok") => t.get("custody.notice.verified"),
+        Some("failed") => t.get("custody.notice.verification_failed"),
         _ => "",
     };
     render_evidence(
@@ -480,20 +447,10 @@ async fn record_isolation(
     incidents::may_act(&state.pool, acting(&me), id, Action::RecordEvidence).await?;
     let f = &form.data;
     let result = async {
-        let measure = IsolationMeasure::parse(f.measure.trim()).ok_or_else(|| {
-            rejected(
-                "measure",
-                "請選擇隔離措施。",
-                "Choose an isolation measure.",
-            )
-        })?;
-        let taken_at = parse_local_time(&f.taken_at).ok_or_else(|| {
-            rejected(
-                "taken_at",
-                "執行時間格式不正確。",
-                "The time taken is not a valid date and time.",
-            )
-        })?;
+        let measure = IsolationMeasure::parse(f.measure.trim())
+            .ok_or_else(|| rejected("measure", Text::key("isolation.error.measure_missing")))?;
+        let taken_at = parse_local_time(&f.taken_at)
+            .ok_or_else(|| rejected("taken_at", Text::key("isolation.error.taken_at_invalid")))?;
         svc::record_isolation(
             &state.pool,
             acting(&me),
@@ -526,19 +483,19 @@ async fn save_recovery(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     incidents::may_act(&state.pool, acting(&me), id, Action::RecordEvidence).await?;
-    let result =
-        async {
-            let path = RecoveryPath::parse(form.data.path.trim())
-                .ok_or_else(|| rejected("path", "請選擇復原方式。", "Choose the recovery path."))?;
-            let mut done = Vec::new();
-            for s in form.all("done") {
-                done.push(RecoveryStep::parse(s).ok_or_else(|| {
-                    rejected("done", "未知的復原步驟。", "Unknown recovery step.")
-                })?);
-            }
-            svc::save_recovery(&state.pool, acting(&me), id, path, done).await
+    let result = async {
+        let path = RecoveryPath::parse(form.data.path.trim())
+            .ok_or_else(|| rejected("path", Text::key("recovery.error.path_missing")))?;
+        let mut done = Vec::new();
+        for s in form.all("done") {
+            done.push(
+                RecoveryStep::parse(s)
+                    .ok_or_else(|| rejected("done", Text::key("recovery.error.step_unknown")))?,
+            );
         }
-        .await;
+        svc::save_recovery(&state.pool, acting(&me), id, path, done).await
+    }
+    .await;
     match result {
         Ok(()) => Ok(back_to(id)),
         Err(e) => again(&state, &me, id, EvidenceTyped::default(), e).await,
@@ -621,20 +578,16 @@ async fn register(
             s => Some(parse_local_time(s).ok_or_else(|| {
                 rejected(
                     "collected_at",
-                    "蒐集時間格式不正確。",
-                    "The collection time is not a valid date and time.",
+                    Text::key("evidence.error.collected_at_invalid"),
                 )
             })?),
         };
         let size = match f.size.trim() {
             "" => None,
-            s => Some(s.parse::<i64>().map_err(|_| {
-                rejected(
-                    "size",
-                    "檔案大小應為位元組數（整數）。",
-                    "The size must be a whole number of bytes.",
-                )
-            })?),
+            s => Some(
+                s.parse::<i64>()
+                    .map_err(|_| rejected("size", Text::key("evidence.error.size_invalid")))?,
+            ),
         };
         let fields = ItemFields {
             kind: f.kind.clone(),
@@ -750,26 +703,21 @@ async fn record_submission(
         let target = SubmissionTarget::parse(f.target.trim()).ok_or_else(|| {
             rejected(
                 "target",
-                "請選擇送交對象。",
-                "Choose where the sample went.",
+                Text::key("evidence.submission.error.target_missing"),
             )
         })?;
         let on = NaiveDate::parse_from_str(f.submitted_on.trim(), "%Y-%m-%d").map_err(|_| {
             rejected(
                 "submitted_on",
-                "送交日期格式不正確（YYYY-MM-DD）。",
-                "The submission date is not a valid date (YYYY-MM-DD).",
+                Text::key("evidence.submission.error.date_invalid"),
             )
         })?;
         let evidence = match f.evidence.trim() {
             "" => None,
-            s => Some(Uuid::parse_str(s).map_err(|_| {
-                rejected(
-                    "evidence",
-                    "所選的跡證不存在。",
-                    "The chosen evidence item does not exist.",
-                )
-            })?),
+            s => Some(
+                Uuid::parse_str(s)
+                    .map_err(|_| rejected("evidence", Text::key("evidence.error.item_unknown")))?,
+            ),
         };
         svc::record_submission(
             &state.pool,
@@ -787,459 +735,4 @@ async fn record_submission(
         Ok(()) => Ok(back_to(id)),
         Err(e) => again(&state, &me, id, EvidenceTyped::default(), e).await,
     }
-}
-
-// ---- the incident's team -----------------------------------------------------------------
-
-#[derive(Template)]
-#[template(path = "incidents/team.html")]
-struct IncidentTeamPage {
-    t: Lang,
-    nav: Option<Nav>,
-    csrf: String,
-    back: String,
-    id: Uuid,
-    activated: String,
-    from_version: String,
-    members: Vec<MemberLine>,
-    may_adjust: bool,
-    ethics: String,
-    rows: Vec<MemberRow>,
-    positions: Vec<PositionOption>,
-    users: Vec<(Uuid, String)>,
-    errors: Vec<String>,
-}
-
-async fn render_team(
-    state: &AppState,
-    me: &SignedIn,
-    id: Uuid,
-    form: Option<(Vec<MemberRow>, Vec<String>)>,
-) -> Result<Response, AppError> {
-    let t = me.ctx.t;
-    let v = prep::incident_team(&state.pool, acting(me), id).await?;
-    let failed = form.is_some();
-    let (mut rows, errors) =
-        form.unwrap_or_else(|| (v.members.iter().map(MemberRow::of).collect(), Vec::new()));
-    rows.extend((0..2).map(|_| MemberRow::default()));
-    let page = IncidentTeamPage {
-        t,
-        nav: me.ctx.nav(),
-        csrf: me.ctx.csrf.clone(),
-        back: format!("/incidents/{id}/team"),
-        id,
-        activated: v
-            .team
-            .as_ref()
-            .map(|x| show_time(x.activated_at))
-            .unwrap_or_default(),
-        from_version: v
-            .team
-            .as_ref()
-            .and_then(|x| x.from_version)
-            .map(|n| n.to_string())
-            .unwrap_or_default(),
-        members: member_lines(t, &v.members),
-        may_adjust: v.may_adjust,
-        ethics: v
-            .ethics_reminder
-            .map(|b| t.pick(&b.zh, &b.en).to_string())
-            .unwrap_or_default(),
-        rows,
-        positions: position_options(t),
-        users: Vec::new(),
-        errors,
-    };
-    render_form(&page, failed)
-}
-
-async fn team_page(
-    State(state): State<AppState>,
-    me: SignedIn,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_team(&state, &me, parse_id(&id)?, None).await
-}
-
-async fn adjust_team(
-    State(state): State<AppState>,
-    me: SignedIn,
-    Path(id): Path<String>,
-    form: CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    incidents::may_act(&state.pool, acting(&me), id, Action::ActivateTeam).await?;
-    let rows = member_rows(&form);
-    let result = match members_of(&rows) {
-        Ok(members) => prep::adjust_incident_team(&state.pool, acting(&me), id, members).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/incidents/{id}/team")).into_response()),
-        Err(e @ (AppError::Rejected(_) | AppError::Conflict(_))) => {
-            let errors = messages(me.ctx.t, &e);
-            render_team(&state, &me, id, Some((rows, errors))).await
-        }
-        Err(e) => Err(e),
-    }
-}
-
-// ---- indicators --------------------------------------------------------------------------
-
-struct IndicatorLine {
-    kind: String,
-    value: String,
-    note: String,
-    seen: String,
-}
-
-#[derive(Default, Clone)]
-struct IndicatorTyped {
-    kind: String,
-    value: String,
-    note: String,
-    format: String,
-    text: String,
-}
-
-#[derive(Template)]
-#[template(path = "incidents/indicators.html")]
-struct IndicatorsPage {
-    t: Lang,
-    nav: Option<Nav>,
-    csrf: String,
-    back: String,
-    id: Uuid,
-    number: String,
-    title: String,
-    indicators: Vec<IndicatorLine>,
-    types: Vec<(&'static str, String)>,
-    may_record: bool,
-    typed: IndicatorTyped,
-    errors: Vec<String>,
-    report: Vec<String>,
-}
-
-fn seen(
-    first: Option<chrono::DateTime<chrono::Utc>>,
-    last: Option<chrono::DateTime<chrono::Utc>>,
-) -> String {
-    match (first, last) {
-        (None, None) => String::new(),
-        (f, l) => format!(
-            "{} – {}",
-            f.map(show_time).unwrap_or_default(),
-            l.map(show_time).unwrap_or_default()
-        ),
-    }
-}
-
-async fn render_indicators(
-    state: &AppState,
-    me: &SignedIn,
-    id: Uuid,
-    typed: IndicatorTyped,
-    errors: Vec<String>,
-    report: Vec<String>,
-) -> Result<Response, AppError> {
-    let t = me.ctx.t;
-    let v = ioc::view(&state.pool, acting(me), id).await?;
-    let failed = !errors.is_empty();
-    let page = IndicatorsPage {
-        t,
-        nav: me.ctx.nav(),
-        csrf: me.ctx.csrf.clone(),
-        back: format!("/incidents/{id}/indicators"),
-        id,
-        number: v.incident.number.clone(),
-        title: v.incident.report.title.clone(),
-        indicators: v
-            .indicators
-            .iter()
-            .map(|i| IndicatorLine {
-                kind: IndicatorType::parse(&i.kind)
-                    .map(|k| t.pick(k.label_zh(), k.label_en()).to_string())
-                    .unwrap_or_else(|| i.kind.clone()),
-                value: i.value.clone(),
-                note: i.note.clone(),
-                seen: seen(i.first_seen, i.last_seen),
-            })
-            .collect(),
-        types: IndicatorType::ALL
-            .iter()
-            .map(|k| (k.as_str(), t.pick(k.label_zh(), k.label_en()).to_string()))
-            .collect(),
-        may_record: v.may_record,
-        typed,
-        errors,
-        report,
-    };
-    render_form(&page, failed)
-}
-
-async fn indicators_page(
-    State(state): State<AppState>,
-    me: SignedIn,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_indicators(
-        &state,
-        &me,
-        parse_id(&id)?,
-        IndicatorTyped::default(),
-        Vec::new(),
-        Vec::new(),
-    )
-    .await
-}
-
-#[derive(Deserialize)]
-struct IndicatorForm {
-    #[serde(default, rename = "type")]
-    kind: String,
-    #[serde(default)]
-    value: String,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    first_seen: String,
-    #[serde(default)]
-    last_seen: String,
-}
-
-async fn add_indicator(
-    State(state): State<AppState>,
-    me: SignedIn,
-    Path(id): Path<String>,
-    form: CsrfForm<IndicatorForm>,
-) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    let f = &form.data;
-    let typed = IndicatorTyped {
-        kind: f.kind.clone(),
-        value: f.value.clone(),
-        note: f.note.clone(),
-        ..IndicatorTyped::default()
-    };
-    let when =
-        |raw: &str, field: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
-            match raw.trim() {
-                "" => Ok(None),
-                s => parse_local_time(s).map(Some).ok_or_else(|| {
-                    rejected(field, "時間格式不正確。", "Not a valid date and time.")
-                }),
-            }
-        };
-    let result = async {
-        incidents::may_act(&state.pool, acting(&me), id, Action::RecordIndicators).await?;
-        let input = IndicatorInput {
-            kind: f.kind.clone(),
-            value: f.value.clone(),
-            note: f.note.clone(),
-            first_seen: when(&f.first_seen, "first_seen")?,
-            last_seen: when(&f.last_seen, "last_seen")?,
-        };
-        ioc::add(&state.pool, acting(&me), id, &input).await
-    }
-    .await;
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/incidents/{id}/indicators")).into_response()),
-        Err(e @ AppError::Rejected(_)) => {
-            let errors = messages(me.ctx.t, &e);
-            render_indicators(&state, &me, id, typed, errors, Vec::new()).await
-        }
-        Err(e) => Err(e),
-    }
-}
-
-#[derive(Deserialize)]
-struct ImportForm {
-    #[serde(default)]
-    format: String,
-    #[serde(default)]
-    text: String,
-}
-
-async fn import_indicators(
-    State(state): State<AppState>,
-    me: SignedIn,
-    Path(id): Path<String>,
-    form: CsrfForm<ImportForm>,
-) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    let t = me.ctx.t;
-    let typed = IndicatorTyped {
-        format: form.data.format.clone(),
-        text: form.data.text.clone(),
-        ..IndicatorTyped::default()
-    };
-    match ioc::import(
-        &state.pool,
-        acting(&me),
-        id,
-        form.data.format.trim(),
-        &form.data.text,
-    )
-    .await
-    {
-        Ok(done) => {
-            let mut report = vec![match t {
-                Lang::En => format!(
-                    "Imported: {} new, {} already on the incident, {} skipped.",
-                    done.added,
-                    done.already_known,
-                    done.skipped.len()
-                ),
-                _ => format!(
-                    "匯入完成：新增 {} 筆，已存在 {} 筆，略過 {} 筆。",
-                    done.added,
-                    done.already_known,
-                    done.skipped.len()
-                ),
-            }];
-            report.extend(
-                done.skipped
-                    .iter()
-                    .map(|s| format!("{}: {}", s.at, t.pick(&s.reason.zh, &s.reason.en))),
-            );
-            render_indicators(
-                &state,
-                &me,
-                id,
-                IndicatorTyped::default(),
-                Vec::new(),
-                report,
-            )
-            .await
-        }
-        Err(e @ AppError::Rejected(_)) => {
-            let errors = messages(t, &e);
-            render_indicators(&state, &me, id, typed, errors, Vec::new()).await
-        }
-        Err(e) => Err(e),
-    }
-}
-
-pub fn stix_response(bundle: String, name: &str) -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/stix+json;version=2.1".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        bundle,
-    )
-        .into_response()
-}
-
-async fn indicators_stix(
-    State(state): State<AppState>,
-    me: SignedIn,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    let bundle = ioc::incident_stix(&state.pool, acting(&me), id).await?;
-    Ok(stix_response(bundle, &format!("indicators-{id}.json")))
-}
-
-async fn indicators_csv(
-    State(state): State<AppState>,
-    me: SignedIn,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let id = parse_id(&id)?;
-    let v = ioc::view(&state.pool, acting(&me), id).await?;
-    let mut out = String::from("\u{feff}type,value,note,first_seen,last_seen\r\n");
-    for i in &v.indicators {
-        let when = |x: Option<chrono::DateTime<chrono::Utc>>| {
-            x.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .unwrap_or_default()
-        };
-        out.push_str(&format!(
-            "{},{},{},{},{}\r\n",
-            csv_field(&i.kind),
-            csv_field(&i.value),
-            csv_field(&i.note),
-            when(i.first_seen),
-            when(i.last_seen)
-        ));
-    }
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"indicators-{}.csv\"",
-                    v.incident.number
-                ),
-            ),
-        ],
-        out,
-    )
-        .into_response())
-}
-
-struct CorrelationLine {
-    kind: String,
-    value: String,
-    incidents: i64,
-    agencies: i64,
-    seen: String,
-    where_seen: Vec<(Uuid, String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "correlation.html")]
-struct CorrelationPage {
-    t: Lang,
-    nav: Option<Nav>,
-    csrf: String,
-    back: String,
-    lines: Vec<CorrelationLine>,
-    pager: Pager,
-}
-
-async fn correlation_page(
-    State(state): State<AppState>,
-    me: SignedIn,
-    Query(q): Query<PageQuery>,
-) -> Result<Response, AppError> {
-    let t = me.ctx.t;
-    let page = q.page(50);
-    let (rows, total) = ioc::correlated(&state.pool, acting(&me), page).await?;
-    let view = CorrelationPage {
-        t,
-        nav: me.ctx.nav(),
-        csrf: me.ctx.csrf.clone(),
-        back: "/indicators/correlation".into(),
-        lines: rows
-            .into_iter()
-            .map(|c| CorrelationLine {
-                kind: IndicatorType::parse(&c.kind)
-                    .map(|k| t.pick(k.label_zh(), k.label_en()).to_string())
-                    .unwrap_or_else(|| c.kind.clone()),
-                value: c.value,
-                incidents: c.incidents,
-                agencies: c.agencies,
-                seen: seen(c.first_seen, c.last_seen),
-                where_seen: c.where_seen.0,
-            })
-            .collect(),
-        pager: Pager::new(page, total),
-    };
-    Ok(render(&view)?.into_response())
-}
-
-async fn correlation_stix(
-    State(state): State<AppState>,
-    me: SignedIn,
-) -> Result<Response, AppError> {
-    let bundle = ioc::correlated_stix(&state.pool, acting(&me)).await?;
-    Ok(stix_response(bundle, "correlated-indicators.json"))
 }

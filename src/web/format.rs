@@ -80,6 +80,46 @@ pub fn csv_field(raw: &str) -> String {
     }
 }
 
+// ---- preparedness, evidence, incident team and indicators: how their pages show values ----
+
+/// One member of a roster as the roster table shows it; `position` names a deputy as one.
+#[derive(Clone)]
+pub struct MemberLine {
+    pub position: String,
+    pub name: String,
+    pub organisation: String,
+    pub phone: String,
+    pub email: String,
+    pub after_hours: String,
+}
+
+/// A roster in the order of 表一, each seat's holder before their deputy.
+pub fn member_lines(t: Lang, members: &[crate::domain::team::RosterMember]) -> Vec<MemberLine> {
+    use crate::domain::team::Position;
+    let mut sorted: Vec<_> = members.iter().collect();
+    sorted.sort_by_key(|m| {
+        (
+            Position::ALL.iter().position(|p| *p == m.position),
+            m.deputy,
+        )
+    });
+    sorted
+        .into_iter()
+        .map(|m| MemberLine {
+            position: if m.deputy {
+                t.text(&Text::key("team.seat_deputy").with("position", m.position.label()))
+            } else {
+                t.text(&m.position.label())
+            },
+            name: m.name.clone(),
+            organisation: m.organisation.clone().unwrap_or_default(),
+            phone: m.phone.clone(),
+            email: m.email.clone(),
+            after_hours: m.after_hours.clone(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::csv_field;

@@ -115,3 +115,148 @@ fn field_of(path: &str) -> &str {
         name
     }
 }
+// ---- preparedness, evidence, incident team and indicators: helpers their pages share -------
+
+use crate::domain::team::{Position, RosterMember};
+use crate::i18n::{Lang, Text};
+use crate::services::Acting;
+use crate::web::extract::{CsrfForm, SignedIn};
+
+/// The signed-in user, as the services take them.
+pub fn acting(me: &SignedIn) -> Acting<'_> {
+    Acting {
+        user: &me.user,
+        agency: &me.agency,
+    }
+}
+
+/// What a form's refusal says, one line per problem, in the page's language.
+pub fn messages(t: Lang, e: &AppError) -> Vec<String> {
+    match e {
+        AppError::Rejected(items) => items.iter().map(|(_, text)| t.text(text)).collect(),
+        AppError::Conflict(key) => vec![t.tr(key).to_string()],
+        _ => vec![],
+    }
+}
+
+/// One row of a roster form (the agency's team or an incident's), as typed.
+#[derive(Clone, Default)]
+pub struct MemberRow {
+    pub position: String,
+    pub name: String,
+    pub user_id: String,
+    pub organisation: String,
+    pub phone: String,
+    pub email: String,
+    pub after_hours: String,
+    pub deputy: bool,
+}
+
+impl MemberRow {
+    pub fn of(m: &RosterMember) -> Self {
+        MemberRow {
+            position: m.position.as_str().into(),
+            name: m.name.clone(),
+            user_id: m.user_id.map(|u| u.to_string()).unwrap_or_default(),
+            organisation: m.organisation.clone().unwrap_or_default(),
+            phone: m.phone.clone(),
+            email: m.email.clone(),
+            after_hours: m.after_hours.clone(),
+            deputy: m.deputy,
+        }
+    }
+    fn is_blank(&self) -> bool {
+        [
+            &self.name,
+            &self.organisation,
+            &self.phone,
+            &self.email,
+            &self.after_hours,
+        ]
+        .iter()
+        .all(|s| s.trim().is_empty())
+            && self.user_id.trim().is_empty()
+    }
+}
+
+/// The repeated fields of a roster form, row by row (blank rows dropped).
+pub fn member_rows<T>(form: &CsrfForm<T>) -> Vec<MemberRow> {
+    let col = |name: &str| form.all(name).map(str::to_string).collect::<Vec<_>>();
+    let (pos, names, users, orgs, phones, emails, after, deputy) = (
+        col("position"),
+        col("name"),
+        col("user_id"),
+        col("organisation"),
+        col("phone"),
+        col("email"),
+        col("after_hours"),
+        col("deputy"),
+    );
+    let at = |v: &Vec<String>, i: usize| v.get(i).cloned().unwrap_or_default();
+    (0..pos.len().max(names.len()))
+        .map(|i| MemberRow {
+            position: at(&pos, i),
+            name: at(&names, i),
+            user_id: at(&users, i),
+            organisation: at(&orgs, i),
+            phone: at(&phones, i),
+            email: at(&emails, i),
+            after_hours: at(&after, i),
+            deputy: at(&deputy, i) == "yes",
+        })
+        .filter(|r| !r.is_blank())
+        .collect()
+}
+
+/// Rows to roster members; a row naming no known position or a malformed user id is refused.
+pub fn members_of(rows: &[MemberRow]) -> Result<Vec<RosterMember>, AppError> {
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let Some(position) = Position::parse(r.position.trim()) else {
+            problems.push((
+                format!("member_{i}"),
+                Text::key("team.error.position_missing"),
+            ));
+            continue;
+        };
+        let user_id = match r.user_id.trim() {
+            "" => None,
+            s => match Uuid::parse_str(s) {
+                Ok(u) => Some(u),
+                Err(_) => {
+                    problems.push((format!("member_{i}"), Text::key("team.error.user_unknown")));
+                    continue;
+                }
+            },
+        };
+        let org = r.organisation.trim();
+        out.push(RosterMember {
+            position,
+            name: r.name.trim().to_string(),
+            user_id,
+            organisation: (!org.is_empty()).then(|| org.to_string()),
+            phone: r.phone.trim().to_string(),
+            email: r.email.trim().to_string(),
+            after_hours: r.after_hours.trim().to_string(),
+            deputy: r.deputy,
+        });
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(AppError::Rejected(problems))
+    }
+}
+
+/// The positions (表一) a roster row may hold, in the page's language.
+pub fn position_options(t: Lang) -> Vec<Choice> {
+    Position::ALL
+        .iter()
+        .map(|p| Choice {
+            value: p.as_str().to_string(),
+            label: t.text(&p.label()),
+            checked: false,
+        })
+        .collect()
+}

@@ -10,7 +10,9 @@ pub mod extract;
 pub mod format;
 pub mod forms;
 pub mod home;
+pub mod incident_team;
 pub mod incidents;
+pub mod indicators;
 pub mod labels;
 pub mod notifications;
 pub mod oversight;
@@ -193,6 +195,8 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .merge(incidents::router())
         .merge(preparedness::router())
         .merge(evidence::router())
+        .merge(incident_team::router())
+        .merge(indicators::router())
         .merge(notifications::router())
         .merge(oversight::router())
         .merge(audit::router())

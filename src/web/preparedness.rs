@@ -12,14 +12,16 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::domain::log_duty::{self, LogDuty, ProtectionLevel};
-use crate::domain::team::{DrillInput, DrillKind, DrillStatus, Position, RosterMember};
-use crate::domain::{AgencyAction, Bilingual};
+use crate::domain::team::{DrillInput, DrillKind, DrillStatus, Position};
+use crate::domain::AgencyAction;
 use crate::error::AppError;
-use crate::i18n::Lang;
-use crate::services::preparedness as svc;
-use crate::services::Acting;
+use crate::i18n::{Lang, Text};
+use crate::services::preparedness::{self as svc, TeamView, Version};
 use crate::web::extract::{CsrfForm, Nav, PageQuery, SignedIn};
-use crate::web::format::show_time;
+use crate::web::format::{member_lines, show_time, MemberLine};
+use crate::web::forms::{
+    acting, member_rows, members_of, messages, position_options, Choice, MemberRow,
+};
 use crate::web::{render, render_form, AppState, Pager};
 
 pub fn router() -> Router<AppState> {
@@ -48,175 +50,12 @@ impl AgencyQuery {
     }
 }
 
-fn acting(me: &SignedIn) -> Acting<'_> {
-    Acting {
-        user: &me.user,
-        agency: &me.agency,
-    }
+/// A refusal of one field.
+fn rejected(field: &str, text: Text) -> AppError {
+    AppError::Rejected(vec![(field.to_string(), text)])
 }
 
-/// One row of the roster form, as typed.
-#[derive(Clone, Default)]
-pub struct MemberRow {
-    pub position: String,
-    pub name: String,
-    pub user_id: String,
-    pub organisation: String,
-    pub phone: String,
-    pub email: String,
-    pub after_hours: String,
-    pub deputy: bool,
-}
-
-impl MemberRow {
-    pub fn of(m: &RosterMember) -> Self {
-        MemberRow {
-            position: m.position.as_str().into(),
-            name: m.name.clone(),
-            user_id: m.user_id.map(|u| u.to_string()).unwrap_or_default(),
-            organisation: m.organisation.clone().unwrap_or_default(),
-            phone: m.phone.clone(),
-            email: m.email.clone(),
-            after_hours: m.after_hours.clone(),
-            deputy: m.deputy,
-        }
-    }
-    fn is_blank(&self) -> bool {
-        [
-            &self.name,
-            &self.organisation,
-            &self.phone,
-            &self.email,
-            &self.after_hours,
-        ]
-        .iter()
-        .all(|s| s.trim().is_empty())
-            && self.user_id.trim().is_empty()
-    }
-}
-
-/// The repeated fields of a roster form, row by row (blank rows dropped).
-pub fn member_rows<T>(form: &CsrfForm<T>) -> Vec<MemberRow> {
-    let col = |name: &str| form.all(name).map(str::to_string).collect::<Vec<_>>();
-    let (pos, names, users, orgs, phones, emails, after, deputy) = (
-        col("position"),
-        col("name"),
-        col("user_id"),
-        col("organisation"),
-        col("phone"),
-        col("email"),
-        col("after_hours"),
-        col("deputy"),
-    );
-    let at = |v: &Vec<String>, i: usize| v.get(i).cloned().unwrap_or_default();
-    (0..pos.len().max(names.len()))
-        .map(|i| MemberRow {
-            position: at(&pos, i),
-            name: at(&names, i),
-            user_id: at(&users, i),
-            organisation: at(&orgs, i),
-            phone: at(&phones, i),
-            email: at(&emails, i),
-            after_hours: at(&after, i),
-            deputy: at(&deputy, i) == "yes",
-        })
-        .filter(|r| !r.is_blank())
-        .collect()
-}
-
-/// Rows to roster members; a row naming no known position or a malformed user id is refused.
-pub fn members_of(rows: &[MemberRow]) -> Result<Vec<RosterMember>, AppError> {
-    let mut problems = Vec::new();
-    let mut out = Vec::new();
-    for (i, r) in rows.iter().enumerate() {
-        let Some(position) = Position::parse(r.position.trim()) else {
-            problems.push((
-                format!("member_{i}"),
-                Bilingual::new("請選擇職務。", "Choose a position."),
-            ));
-            continue;
-        };
-        let user_id = match r.user_id.trim() {
-            "" => None,
-            s => match Uuid::parse_str(s) {
-                Ok(u) => Some(u),
-                Err(_) => {
-                    problems.push((
-                        format!("member_{i}"),
-                        Bilingual::new("所選的使用者不存在。", "The chosen user does not exist."),
-                    ));
-                    continue;
-                }
-            },
-        };
-        let org = r.organisation.trim();
-        out.push(RosterMember {
-            position,
-            name: r.name.trim().to_string(),
-            user_id,
-            organisation: (!org.is_empty()).then(|| org.to_string()),
-            phone: r.phone.trim().to_string(),
-            email: r.email.trim().to_string(),
-            after_hours: r.after_hours.trim().to_string(),
-            deputy: r.deputy,
-        });
-    }
-    if problems.is_empty() {
-        Ok(out)
-    } else {
-        Err(AppError::Rejected(problems))
-    }
-}
-
-pub struct PositionOption {
-    pub code: &'static str,
-    pub label: String,
-}
-
-pub fn position_options(t: Lang) -> Vec<PositionOption> {
-    Position::ALL
-        .iter()
-        .map(|p| PositionOption {
-            code: p.as_str(),
-            label: t.pick(p.label_zh(), p.label_en()).to_string(),
-        })
-        .collect()
-}
-
-#[derive(Clone)]
-pub struct MemberLine {
-    pub position: String,
-    pub name: String,
-    pub organisation: String,
-    pub phone: String,
-    pub email: String,
-    pub after_hours: String,
-    pub deputy: bool,
-}
-
-pub fn member_lines(t: Lang, members: &[RosterMember]) -> Vec<MemberLine> {
-    let mut sorted: Vec<&RosterMember> = members.iter().collect();
-    sorted.sort_by_key(|m| {
-        (
-            Position::ALL.iter().position(|p| *p == m.position),
-            m.deputy,
-        )
-    });
-    sorted
-        .into_iter()
-        .map(|m| MemberLine {
-            position: t
-                .pick(m.position.label_zh(), m.position.label_en())
-                .to_string(),
-            name: m.name.clone(),
-            organisation: m.organisation.clone().unwrap_or_default(),
-            phone: m.phone.clone(),
-            email: m.email.clone(),
-            after_hours: m.after_hours.clone(),
-            deputy: m.deputy,
-        })
-        .collect()
-}
+// ---- the team -------------------------------------------------------------------------------
 
 struct VersionLine {
     version: i32,
@@ -228,10 +67,16 @@ struct VersionLine {
     changes: Vec<String>,
 }
 
+struct ProposalLine {
+    version: i32,
+    heading: String,
+    proposed: String,
+    members: Vec<MemberLine>,
+    changes: Vec<String>,
+}
+
 struct DrillLine {
-    kind: String,
-    last: String,
-    state: String,
+    line: String,
     overdue: bool,
 }
 
@@ -245,34 +90,115 @@ struct TeamPage {
     agency_name: String,
     agency_query: String,
     current: Option<(i32, Vec<MemberLine>)>,
-    unfilled: Vec<String>,
-    proposal: Option<(i32, String, Vec<MemberLine>, Vec<String>)>,
+    unfilled: String,
+    proposal: Option<ProposalLine>,
     history: Vec<VersionLine>,
     drills: Vec<DrillLine>,
     may_propose: bool,
     may_decide: bool,
     rows: Vec<MemberRow>,
-    positions: Vec<PositionOption>,
+    positions: Vec<Choice>,
     users: Vec<(Uuid, String)>,
     note: String,
     errors: Vec<String>,
 }
 
-fn status_line(t: Lang, s: DrillStatus) -> (String, bool) {
-    match s {
-        DrillStatus::NeverHeld => (t.pick("尚無演練紀錄", "No drill recorded").into(), true),
-        DrillStatus::DueOn(d) => (
-            format!("{} {}", t.pick("下次應於此日前辦理：", "Next due by"), d),
-            false,
-        ),
-        DrillStatus::Overdue { due, days } => (
-            match t {
-                Lang::En => format!("Overdue since {due} ({days} days)"),
-                _ => format!("已逾期：應於 {due} 前辦理（逾 {days} 天）"),
-            },
-            true,
-        ),
+/// "通報應變演練：最近一次 2026-03-10 · 下次應於此日前辦理：2027-03-10", and whether it is late.
+fn drill_line(t: Lang, kind: DrillKind, last: Option<NaiveDate>, s: DrillStatus) -> DrillLine {
+    let state = match s {
+        DrillStatus::NeverHeld => Text::key("drill.state.never_held"),
+        DrillStatus::DueOn(due) => Text::key("drill.state.due_on").with("due", due.to_string()),
+        DrillStatus::Overdue { due, days } => Text::key("drill.state.overdue")
+            .with("due", due.to_string())
+            .with("days", days),
+    };
+    let line = Text::key("drill.status_line")
+        .with("kind", kind.label())
+        .with(
+            "last",
+            last.map_or_else(|| "—".to_string(), |d| d.to_string()),
+        )
+        .with("state", state);
+    DrillLine {
+        line: t.text(&line),
+        overdue: !matches!(s, DrillStatus::DueOn(_)),
     }
+}
+
+fn proposed_by(v: &Version) -> String {
+    format!(
+        "{} · {}",
+        v.row.proposed_by_name,
+        show_time(v.row.proposed_at)
+    )
+}
+
+fn version_line(t: Lang, v: &Version) -> VersionLine {
+    let labelled = |key: &'static str, name: &'static str, value: String| {
+        if value.is_empty() {
+            String::new()
+        } else {
+            t.text(&Text::key(key).with(name, value))
+        }
+    };
+    let decided = match (&v.row.decided_by_name, v.row.decided_at) {
+        (Some(n), Some(at)) => format!("{n} · {}", show_time(at)),
+        _ => String::new(),
+    };
+    VersionLine {
+        version: v.row.version,
+        status: t.text(&v.status.label()),
+        proposed: proposed_by(v),
+        decided: labelled("team.history.decided", "who", decided),
+        reason: labelled(
+            "team.history.reason",
+            "reason",
+            v.row.decision_reason.clone().unwrap_or_default(),
+        ),
+        note: labelled("team.history.note", "note", v.row.note.clone()),
+        changes: v.changes.iter().map(|c| t.text(c)).collect(),
+    }
+}
+
+fn proposal_line(t: Lang, p: &Version) -> ProposalLine {
+    ProposalLine {
+        version: p.row.version,
+        heading: t.text(&Text::key("team.proposal.heading").with("version", p.row.version)),
+        proposed: t.text(&Text::key("team.proposal.by").with("who", proposed_by(p))),
+        members: member_lines(t, &p.members),
+        changes: p.changes.iter().map(|c| t.text(c)).collect(),
+    }
+}
+
+/// The roster form: what was typed, else the roster in force, else one row per recommended
+/// seat; always with a few blank rows to add people.
+fn form_rows(v: &TeamView, typed: Option<Vec<MemberRow>>) -> Vec<MemberRow> {
+    let mut rows = typed.unwrap_or_else(|| {
+        v.current
+            .as_ref()
+            .map(|c| c.members.iter().map(MemberRow::of).collect())
+            .unwrap_or_default()
+    });
+    if rows.is_empty() {
+        rows = Position::ALL
+            .iter()
+            .filter(|p| !p.as_needed())
+            .map(|p| MemberRow {
+                position: p.as_str().into(),
+                ..MemberRow::default()
+            })
+            .collect();
+    }
+    rows.extend((0..3).map(|_| MemberRow::default()));
+    rows
+}
+
+fn unfilled_line(t: Lang, unfilled: &[Position]) -> String {
+    if unfilled.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = unfilled.iter().map(|p| t.text(&p.label())).collect();
+    t.text(&Text::key("team.unfilled").with("positions", names.join(t.get("team.list_separator"))))
 }
 
 async fn render_team(
@@ -289,35 +215,18 @@ async fn render_team(
         state.settings.drill_period_months,
     )
     .await?;
-    let own = v.agency.id == me.user.agency_id;
     let failed = form.is_some();
-    let (rows, note, errors) = form.unwrap_or_else(|| {
-        let mut rows: Vec<MemberRow> = v
-            .current
-            .as_ref()
-            .map(|c| c.members.iter().map(MemberRow::of).collect())
-            .unwrap_or_default();
-        if rows.is_empty() {
-            rows = Position::ALL
-                .iter()
-                .filter(|p| !p.as_needed())
-                .map(|p| MemberRow {
-                    position: p.as_str().into(),
-                    ..MemberRow::default()
-                })
-                .collect();
-        }
-        (rows, String::new(), Vec::new())
-    });
-    let mut rows = rows;
-    rows.extend((0..3).map(|_| MemberRow::default()));
+    let (typed, note, errors) = match form {
+        Some((rows, note, errors)) => (Some(rows), note, errors),
+        None => (None, String::new(), Vec::new()),
+    };
     let page = TeamPage {
         t,
         nav: me.ctx.nav(),
         csrf: me.ctx.csrf.clone(),
         back: "/team".into(),
         agency_name: t.pick(&v.agency.name_zh, &v.agency.name_en).to_string(),
-        agency_query: if own {
+        agency_query: if v.agency.id == me.user.agency_id {
             String::new()
         } else {
             format!("?agency={}", v.agency.id)
@@ -326,66 +235,17 @@ async fn render_team(
             .current
             .as_ref()
             .map(|c| (c.row.version, member_lines(t, &c.members))),
-        unfilled: v
-            .unfilled
-            .iter()
-            .map(|p| t.pick(p.label_zh(), p.label_en()).to_string())
-            .collect(),
-        proposal: v.proposal.as_ref().map(|p| {
-            (
-                p.row.version,
-                format!(
-                    "{} · {}",
-                    p.row.proposed_by_name,
-                    show_time(p.row.proposed_at)
-                ),
-                member_lines(t, &p.members),
-                p.changes
-                    .iter()
-                    .map(|c| t.pick(&c.zh, &c.en).to_string())
-                    .collect(),
-            )
-        }),
-        history: v
-            .history
-            .iter()
-            .map(|h| VersionLine {
-                version: h.row.version,
-                status: t.pick(h.status.label_zh(), h.status.label_en()).to_string(),
-                proposed: format!(
-                    "{} · {}",
-                    h.row.proposed_by_name,
-                    show_time(h.row.proposed_at)
-                ),
-                decided: match (&h.row.decided_by_name, h.row.decided_at) {
-                    (Some(n), Some(at)) => format!("{n} · {}", show_time(at)),
-                    _ => String::new(),
-                },
-                reason: h.row.decision_reason.clone().unwrap_or_default(),
-                note: h.row.note.clone(),
-                changes: h
-                    .changes
-                    .iter()
-                    .map(|c| t.pick(&c.zh, &c.en).to_string())
-                    .collect(),
-            })
-            .collect(),
+        unfilled: unfilled_line(t, &v.unfilled),
+        proposal: v.proposal.as_ref().map(|p| proposal_line(t, p)),
+        history: v.history.iter().map(|h| version_line(t, h)).collect(),
         drills: v
             .drills
             .iter()
-            .map(|(k, last, s)| {
-                let (state, overdue) = status_line(t, *s);
-                DrillLine {
-                    kind: t.pick(k.label_zh(), k.label_en()).to_string(),
-                    last: last.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
-                    state,
-                    overdue,
-                }
-            })
+            .map(|(k, last, s)| drill_line(t, *k, *last, *s))
             .collect(),
         may_propose: v.may_propose && v.proposal.is_none(),
         may_decide: v.may_decide,
-        rows,
+        rows: form_rows(&v, typed),
         positions: position_options(t),
         users: v.users,
         note,
@@ -400,17 +260,6 @@ async fn team_page(
     Query(q): Query<AgencyQuery>,
 ) -> Result<Response, AppError> {
     render_team(&state, &me, q.agency()?, None).await
-}
-
-pub fn messages(t: Lang, e: &AppError) -> Vec<String> {
-    match e {
-        AppError::Rejected(items) => items
-            .iter()
-            .map(|(_, b)| t.pick(&b.zh, &b.en).to_string())
-            .collect(),
-        AppError::Conflict(key) => vec![t.tr(key).to_string()],
-        _ => vec![],
-    }
 }
 
 async fn propose(
@@ -463,10 +312,10 @@ async fn decide(
         "reject" => false,
         _ => {
             svc::may_own(&state.pool, acting(&me), AgencyAction::DecideTeamChange).await?;
-            return Err(AppError::Rejected(vec![(
-                "decision".into(),
-                Bilingual::new("請選擇核定或退回。", "Choose approve or reject."),
-            )]));
+            return Err(rejected(
+                "decision",
+                Text::key("team.error.decision_missing"),
+            ));
         }
     };
     match svc::decide(
@@ -481,8 +330,9 @@ async fn decide(
         Ok(_) => Ok(Redirect::to("/team").into_response()),
         Err(e @ AppError::Rejected(_)) => {
             let errors = messages(me.ctx.t, &e);
-            let mut r =
-                render_team(&state, &me, None, Some((Vec::new(), String::new(), errors))).await?;
+            // The roster form comes back as it stands (what was typed is the decision only).
+            let form = Some((Vec::new(), String::new(), errors));
+            let mut r = render_team(&state, &me, None, form).await?;
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }
@@ -495,7 +345,7 @@ async fn decide(
 struct ContactSheet {
     t: Lang,
     agency_name: String,
-    version: Option<i32>,
+    version: String,
     members: Vec<MemberLine>,
     printed: String,
 }
@@ -516,17 +366,21 @@ async fn contact_sheet(
     let page = ContactSheet {
         t,
         agency_name: t.pick(&v.agency.name_zh, &v.agency.name_en).to_string(),
-        version: v.current.as_ref().map(|c| c.row.version),
+        version: v
+            .current
+            .as_ref()
+            .map(|c| t.text(&Text::key("team.contacts.version").with("version", c.row.version)))
+            .unwrap_or_default(),
         members: v
             .current
             .as_ref()
             .map(|c| member_lines(t, &c.members))
             .unwrap_or_default(),
-        printed: show_time(chrono::Utc::now()),
+        printed: t
+            .text(&Text::key("team.contacts.printed").with("time", show_time(chrono::Utc::now()))),
     };
     Ok(render(&page)?.into_response())
 }
-
 // ---- drills ------------------------------------------------------------------------------
 
 struct DrillRow {
@@ -598,11 +452,11 @@ async fn render_drills(
             .iter()
             .map(|d| DrillRow {
                 kind: DrillKind::parse(&d.kind)
-                    .map(|k| t.pick(k.label_zh(), k.label_en()).to_string())
+                    .map(|k| t.text(&k.label()))
                     .unwrap_or_else(|| d.kind.clone()),
                 held_on: d.held_on.to_string(),
                 scenario: d.scenario.clone(),
-                participants: d.participants.0.join("、"),
+                participants: d.participants.0.join(t.get("team.list_separator")),
                 findings: d.findings.clone(),
                 follow_up: d.follow_up.0.clone(),
                 recorded: format!("{} · {}", d.recorded_by_name, show_time(d.recorded_at)),
@@ -615,7 +469,7 @@ async fn render_drills(
             DrillKind::SocialEngineering,
         ]
         .iter()
-        .map(|k| (k.as_str(), t.pick(k.label_zh(), k.label_en()).to_string()))
+        .map(|k| (k.as_str(), t.text(&k.label())))
         .collect(),
         form,
         errors,
@@ -673,17 +527,11 @@ async fn record_drill(
     let mut problems = Vec::new();
     let kind = DrillKind::parse(f.kind.trim());
     if kind.is_none() {
-        problems.push(Bilingual::new(
-            "請選擇演練類型。",
-            "Choose the kind of drill.",
-        ));
+        problems.push(("kind".to_string(), Text::key("drill.error.kind_missing")));
     }
     let held_on = NaiveDate::parse_from_str(f.held_on.trim(), "%Y-%m-%d").ok();
     if held_on.is_none() {
-        problems.push(Bilingual::new(
-            "演練日期格式不正確（YYYY-MM-DD）。",
-            "The drill date is not a valid date (YYYY-MM-DD).",
-        ));
+        problems.push(("held_on".to_string(), Text::key("drill.error.date_invalid")));
     }
     let result = match (kind, held_on) {
         (Some(kind), Some(held_on)) if problems.is_empty() => {
@@ -701,9 +549,7 @@ async fn record_drill(
             )
             .await
         }
-        _ => Err(AppError::Rejected(
-            problems.into_iter().map(|b| (String::new(), b)).collect(),
-        )),
+        _ => Err(AppError::Rejected(problems)),
     };
     let q = AgencyQuery::default();
     match result {
@@ -738,10 +584,20 @@ struct LogDutyPage {
     level: String,
     levels: Vec<(&'static str, String)>,
     duties: Vec<DutyLine>,
-    outstanding: usize,
+    outstanding: String,
     note: String,
     updated: String,
     may_edit: bool,
+}
+
+/// How far the checklist is: not declared, complete, or how many required items are missing.
+fn outstanding_line(t: Lang, level: Option<ProtectionLevel>, done: &[LogDuty]) -> String {
+    let text = match level.map(|l| log_duty::outstanding(l, done).len()) {
+        None => Text::key("logduty.not_declared"),
+        Some(0) => Text::key("logduty.all_done"),
+        Some(n) => Text::key("logduty.outstanding").with("count", n),
+    };
+    t.text(&text)
 }
 
 async fn log_duty_page(
@@ -751,8 +607,7 @@ async fn log_duty_page(
 ) -> Result<Response, AppError> {
     let t = me.ctx.t;
     let v = svc::log_duty(&state.pool, acting(&me), q.agency()?).await?;
-    let level = v.level.unwrap_or(ProtectionLevel::Normal);
-    let required = log_duty::duties_for(level);
+    let required = log_duty::duties_for(v.level.unwrap_or(ProtectionLevel::Normal));
     let page = LogDutyPage {
         t,
         nav: me.ctx.nav(),
@@ -761,32 +616,29 @@ async fn log_duty_page(
         agency_name: t.pick(&v.agency.name_zh, &v.agency.name_en).to_string(),
         responsibility: t.text(&v.agency.responsibility_level.label()),
         level: v.level.map(|l| l.as_str().to_string()).unwrap_or_default(),
-        levels: [
-            ProtectionLevel::Normal,
-            ProtectionLevel::Medium,
-            ProtectionLevel::High,
-        ]
-        .iter()
-        .map(|l| (l.as_str(), t.pick(l.label_zh(), l.label_en()).to_string()))
-        .collect(),
+        levels: ProtectionLevel::ALL
+            .iter()
+            .map(|l| (l.as_str(), t.text(&l.label())))
+            .collect(),
         duties: LogDuty::ALL
             .iter()
             .map(|d| DutyLine {
                 code: d.as_str(),
-                label: t.pick(d.label_zh(), d.label_en()).to_string(),
-                from_level: t
-                    .pick(d.from_level().label_zh(), d.from_level().label_en())
-                    .to_string(),
+                label: t.text(&d.label()),
+                from_level: t.text(&d.from_level().label()),
                 required: required.contains(d),
                 done: v.done.contains(d),
             })
             .collect(),
-        outstanding: log_duty::outstanding(level, &v.done).len(),
+        outstanding: outstanding_line(t, v.level, &v.done),
         note: v.note.clone(),
         updated: v
             .updated
             .as_ref()
-            .map(|(n, at)| format!("{n} · {}", show_time(*at)))
+            .map(|(n, at)| {
+                let who = format!("{n} · {}", show_time(*at));
+                t.text(&Text::key("logduty.updated").with("who", who))
+            })
             .unwrap_or_default(),
         may_edit: v.may_edit,
     };
@@ -807,23 +659,14 @@ async fn save_log_duty(
     form: CsrfForm<LogDutyForm>,
 ) -> Result<Response, AppError> {
     svc::may_own(&state.pool, acting(&me), AgencyAction::EditLogDuty).await?;
-    let level = ProtectionLevel::parse(form.data.level.trim()).ok_or_else(|| {
-        AppError::Rejected(vec![(
-            "level".into(),
-            Bilingual::new(
-                "請選擇系統防護需求等級。",
-                "Choose the systems' protection level.",
-            ),
-        )])
-    })?;
+    let level = ProtectionLevel::parse(form.data.level.trim())
+        .ok_or_else(|| rejected("level", Text::key("logduty.error.level_missing")))?;
     let mut done = Vec::new();
     for code in form.all("done") {
-        done.push(LogDuty::parse(code).ok_or_else(|| {
-            AppError::Rejected(vec![(
-                "done".into(),
-                Bilingual::new("未知的檢核項目。", "Unknown checklist item."),
-            )])
-        })?);
+        done.push(
+            LogDuty::parse(code)
+                .ok_or_else(|| rejected("done", Text::key("logduty.error.duty_unknown")))?,
+        );
     }
     svc::save_log_duty(&state.pool, acting(&me), level, done, &form.data.note).await?;
     Ok(Redirect::to("/log-duty").into_response())

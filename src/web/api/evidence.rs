@@ -146,7 +146,7 @@ async fn stix(
 ) -> Result<axum::response::Response, ApiError> {
     let id = incident_id(&id)?;
     let bundle = crate::services::indicators::incident_stix(&state.pool, me.acting(), id).await?;
-    Ok(crate::web::evidence::stix_response(
+    Ok(crate::web::indicators::stix_response(
         bundle,
         &format!("indicators-{id}.json"),
     ))
