@@ -196,9 +196,14 @@ pub enum Denied {
 
 use Role::*;
 
-/// The agency's own stage work: which roles do it. `None` for actions that
-/// are not the agency's own work.
-fn own_agency_roles(action: Action, stage: Stage) -> Option<&'static [Role]> {
+/// The agency's own stage work: who does each action, and in which stages it is open. `None`
+/// for what is not the agency's own work, and for an action outside the stages it belongs to.
+///
+/// Recording is open in any open stage (a level rise can make an earlier stage's item due
+/// later, see `stages`); only the actions that gate a stage are tied to it.
+fn agency_work(action: Action, stage: Stage) -> Option<&'static [Role]> {
+    let root_cause = stage == Stage::RootCause;
+    let improvement = stage == Stage::Improvement;
     Some(match action {
         // 情資及計畫組 files the stage notifications; the security officer
         // may file as well (they hold the platform account in most agencies).
@@ -212,20 +217,24 @@ fn own_agency_roles(action: Action, stage: Stage) -> Option<&'static [Role]> {
         | Action::RecordEvidence => &[ResponseExecution],
         // 情資及計畫組 shares malware IoCs; the security officer holds the platform seat.
         Action::RecordIndicators => &[SecurityOfficer, IntelPlanning],
-        // 後勤調度組: root cause and improvement proposals.
+        // 後勤調度組: root cause; the improvement strategy while it is drawn up and carried out.
         Action::RecordRootCause
         | Action::RecordMalwareAnalysis
-        | Action::RecordVirusCheckSubmission
-        | Action::EditImprovementItems => &[Logistics],
-        // The executive secretary submits to the commander and reports progress.
-        Action::SubmitToCommander | Action::ReportImprovementProgress => &[ExecutiveSecretary],
-        // The commander decides (裁處).
-        Action::DecideRootCause => &[Commander],
+        | Action::RecordVirusCheckSubmission => &[Logistics],
+        Action::EditImprovementItems if root_cause || improvement => &[Logistics],
+        // The executive secretary submits root cause and strategy to the commander (point
+        // 3(四)); the commander decides (裁處), both while the root cause is being analysed.
+        Action::SubmitToCommander if root_cause => &[ExecutiveSecretary],
+        Action::DecideRootCause if root_cause => &[Commander],
+        // The executive secretary reports the improvement measures' progress (point 3(五)).
+        Action::ReportImprovementProgress if improvement => &[ExecutiveSecretary],
         // The security staff send things out and close.
-        Action::SendToEscalationTarget
-        | Action::SubmitReport
-        | Action::RecordClassifiedDocument
-        | Action::CloseIncident => &[SecurityOfficer],
+        Action::SendToEscalationTarget if root_cause || improvement => &[SecurityOfficer],
+        Action::SubmitReport | Action::RecordClassifiedDocument | Action::CloseIncident
+            if improvement =>
+        {
+            &[SecurityOfficer]
+        }
         // The stage's own group, or the commander who directs all.
         Action::CompleteStage => match stage {
             Stage::Report => &[SecurityOfficer, IntelPlanning, Commander],
@@ -233,28 +242,8 @@ fn own_agency_roles(action: Action, stage: Stage) -> Option<&'static [Role]> {
             Stage::Containment => &[ResponseExecution, Commander],
             Stage::Improvement => &[SecurityOfficer, Commander],
         },
-        Action::ReviewLevel
-        | Action::CommentAsSupervisor
-        | Action::RecordHomelandSecurityRelay
-        | Action::ViewIncident
-        | Action::ManageUsers
-        | Action::ManageAgencies => return None,
+        _ => return None,
     })
-}
-
-/// The stages an own-agency action is open in (any open stage otherwise).
-fn stage_allows(action: Action, stage: Stage) -> bool {
-    match action {
-        Action::SubmitToCommander | Action::DecideRootCause => stage == Stage::RootCause,
-        Action::EditImprovementItems | Action::SendToEscalationTarget => {
-            matches!(stage, Stage::RootCause | Stage::Improvement)
-        }
-        Action::ReportImprovementProgress
-        | Action::SubmitReport
-        | Action::RecordClassifiedDocument
-        | Action::CloseIncident => stage == Stage::Improvement,
-        _ => true,
-    }
 }
 
 /// May `actor` perform `action` on `incident`?
@@ -294,10 +283,7 @@ pub fn may(actor: &Actor, action: Action, incident: &IncidentContext) -> Result<
                 && actor.holds(Reviewer)
                 && incident.level.is_major()
         }
-        _ => match own_agency_roles(action, stage) {
-            Some(roles) => own && stage_allows(action, stage) && actor.holds_any(roles),
-            None => false,
-        },
+        _ => agency_work(action, stage).is_some_and(|roles| own && actor.holds_any(roles)),
     };
     if permitted {
         Ok(())
@@ -435,6 +421,32 @@ pub fn may_on_agency(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_portal_parts_follow_the_roles_and_the_competent_authority_audits() {
+        let w = world();
+        use PortalAction::*;
+        let may = |a: &Actor, p| may_portal(a, p).is_ok();
+        let officer = actor(w.school, &[SecurityOfficer]);
+        let ciso = actor(w.school, &[Ciso]);
+        let reviewer = actor(w.city, &[Reviewer]);
+        let commander = actor(w.school, &[Commander]);
+        let admin = actor(w.school, &[AgencyAdmin]);
+        let ca_admin = ca_actor(&w, &[AgencyAdmin]);
+        let ca_reviewer = ca_actor(&w, &[Reviewer]);
+        assert!(may(&officer, FileIncidents) && may(&ciso, FileIncidents));
+        assert!(!may(&commander, FileIncidents) && !may(&reviewer, FileIncidents));
+        assert!(may(&reviewer, SeeReviewQueue) && may(&reviewer, SeeDashboard));
+        assert!(!may(&officer, SeeReviewQueue) && !may(&commander, SeeDashboard));
+        assert!(may(&commander, SeeCommanderQueue) && !may(&officer, SeeCommanderQueue));
+        assert!(may(&ca_reviewer, SeeAudit) && may(&ca_admin, SeeAudit));
+        assert!(!may(&reviewer, SeeAudit) && !may(&admin, SeeAudit));
+        assert!(may(&admin, AdministerAgency) && !may(&officer, AdministerAgency));
+        assert!(may(&ca_admin, RegisterAgencies) && !may(&admin, RegisterAgencies));
+        for p in PortalAction::ALL {
+            assert!(!may(&Actor::default(), p), "nobody without a role: {p:?}");
+        }
+    }
 
     #[test]
     fn only_the_ciso_decides_the_team_and_only_own_people_change_it() {

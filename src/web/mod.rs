@@ -150,23 +150,15 @@ async fn static_file(axum::extract::Path(file): axum::extract::Path<String>) -> 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub fn router(state: AppState, store: PostgresStore) -> Router {
-    let settings = state.settings.clone();
-    let sessions = SessionManagerLayer::new(store)
-        .with_name("portal_session")
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_secure(settings.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
-            settings.session_idle_minutes.max(1),
-        )));
-
-    let headers = |name: HeaderName, value: &'static str| {
-        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-    };
-    // Logs carry the method, the route pattern (never the query string), the request id and
-    // the latency; never a cookie, token or password.
-    let trace = TraceLayer::new_for_http()
+/// Request spans: the method, the route pattern (never the query string), the request id and
+/// the latency; never a cookie, token or password.
+fn trace_layer() -> TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&Request) -> tracing::Span + Clone,
+    (),
+    DefaultOnResponse,
+> {
+    TraceLayer::new_for_http()
         .make_span_with(|req: &Request| {
             let route = req
                 .extensions()
@@ -184,10 +176,12 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
             DefaultOnResponse::new()
                 .level(Level::INFO)
                 .latency_unit(tower_http::LatencyUnit::Micros),
-        );
+        )
+}
 
-    // Every route takes bodies up to the body limit, except evidence uploads, which stream
-    // (and stop at the evidence limit; the margin is for the form's other fields).
+/// Every feature's routes. They take bodies up to the body limit, except evidence uploads,
+/// which stream (and stop at the evidence limit; the margin is for the form's other fields).
+fn routes(settings: &Settings) -> Router<AppState> {
     let limited = Router::new()
         .merge(home::router())
         .merge(auth::router())
@@ -209,15 +203,29 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .merge(evidence::upload_router())
         .merge(api::upload_router())
         .layer(RequestBodyLimitLayer::new(upload_limit));
-    Router::new()
-        .merge(limited)
-        .merge(uploads)
+    Router::new().merge(limited).merge(uploads)
+}
+
+pub fn router(state: AppState, store: PostgresStore) -> Router {
+    let settings = state.settings.clone();
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("portal_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.secure_cookies)
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            settings.session_idle_minutes.max(1),
+        )));
+    let headers = |name: HeaderName, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    routes(&settings)
         .fallback(not_found)
         .with_state(state)
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-                .layer(trace)
+                .layer(trace_layer())
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(CatchPanicLayer::new())
                 .layer(headers(

@@ -226,3 +226,6 @@ impl Incident {
 
 #[cfg(test)]
 pub(crate) mod fixtures;
+
+#[cfg(test)]
+mod tests;
