@@ -38,11 +38,8 @@ struct Row {
     escalation_target_id: Option<Uuid>,
     status: String,
     record: sqlx::types::Json<StageRecord>,
-    reviewed_at: Option<DateTime<Utc>>,
-    review_relayed_at: Option<DateTime<Utc>>,
     containment_completed_at: Option<DateTime<Utc>>,
     report_submitted_at: Option<DateTime<Utc>>,
-    report_extended_until: Option<DateTime<Utc>>,
     homeland_relayed_at: Option<DateTime<Utc>>,
 }
 
@@ -85,11 +82,8 @@ impl TryFrom<Row> for Incident {
             escalation_target: r.escalation_target_id.map(AgencyId),
             status: IncidentStatus::parse(&r.status).ok_or_else(|| corrupt("status"))?,
             record: r.record.0,
-            reviewed_at: r.reviewed_at,
-            review_relayed_at: r.review_relayed_at,
             containment_completed_at: r.containment_completed_at,
             report_submitted_at: r.report_submitted_at,
-            report_extended_until: r.report_extended_until,
             homeland_relayed_at: r.homeland_relayed_at,
             oversight: Oversight::default(),
         })
@@ -99,8 +93,7 @@ impl TryFrom<Row> for Incident {
 const COLUMNS: &str = "i.id, i.agency_id, i.number, i.title, i.category, i.subcategory, i.summary, \
      i.contact, i.impacts, i.proposed_level, i.level, i.personal_data, i.aware_at, i.occurred_at, \
      i.reported_at, i.other_means_reported_at, i.other_means_reason, i.escalation_target_id, i.status, \
-     i.record, i.reviewed_at, i.review_relayed_at, i.containment_completed_at, i.report_submitted_at, \
-     i.report_extended_until, i.homeland_relayed_at";
+     i.record, i.containment_completed_at, i.report_submitted_at, i.homeland_relayed_at";
 
 /// The next sequence number of an agency's incidents in a year.
 #[tracing::instrument(skip_all, fields(agency = %agency.0, year))]
@@ -175,11 +168,11 @@ pub async fn save(conn: &mut PgConnection, i: &Incident, s: &Schedule) -> Result
     .bind(i16::from(i.level.number()))
     .bind(i.status.as_str())
     .bind(sqlx::types::Json(&i.record))
-    .bind(i.reviewed_at)
-    .bind(i.review_relayed_at)
+    .bind(s.reviewed_at)
+    .bind(s.review_relayed_at)
     .bind(i.containment_completed_at)
     .bind(i.report_submitted_at)
-    .bind(i.report_extended_until)
+    .bind(s.report_extended_until)
     .bind(i.homeland_relayed_at)
     .bind(s.report_due)
     .bind(s.review_due)
@@ -320,22 +313,28 @@ pub async fn list_for_agency(
     Ok((rows, total))
 }
 
-/// Incidents of agencies below the reviewer's awaiting the level review: overdue first, then
-/// by review deadline. Row-level security keeps it to what the reviewer may see.
+/// The incidents awaiting a review by the reviewer's agency, overdue first, then by review
+/// deadline: those it is the notified agency of; for the competent authority also its own and
+/// those whose notified agency is late (it reviews them directly, art. 7 III). Row-level
+/// security keeps it to what the reviewer may see.
 #[tracing::instrument(skip_all, fields(agency = %reviewer_agency.0))]
 pub async fn review_queue(
     conn: &mut PgConnection,
     reviewer_agency: AgencyId,
+    competent_authority: bool,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Summary>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "{SUMMARY} WHERE i.reviewed_at IS NULL AND i.agency_id <> $1 AND i.status <> 'closed' \
+        "{SUMMARY} WHERE i.reviewed_at IS NULL AND i.status <> 'closed' \
+         AND (i.escalation_target_id = $1 \
+              OR ($4 AND (i.escalation_target_id IS NULL OR i.review_due < now()))) \
          ORDER BY i.review_due NULLS LAST, i.id LIMIT $2 OFFSET $3"
     ))
     .bind(reviewer_agency.0)
     .bind(limit)
     .bind(offset)
+    .bind(competent_authority)
     .fetch_all(conn)
     .await
 }

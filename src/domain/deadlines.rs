@@ -67,6 +67,12 @@ pub struct DeadlineInputs {
     /// The report, by the designated channel or, when it was unavailable,
     /// by other appropriate means (art. 6): the earlier of the two counts.
     pub reported_at: Option<DateTime<Utc>>,
+    /// When the notified agency received the report under review (the report, or the latest
+    /// follow-up report); `None`: when it was reported.
+    pub review_requested_at: Option<DateTime<Utc>>,
+    /// The level of that report *as reported*: the review window follows it (art. 7 I
+    /// "通報為第一級或第二級…八小時"), whatever the review then sets.
+    pub review_level: IncidentLevel,
     /// The notified agency's review of the level.
     pub reviewed_at: Option<DateTime<Utc>>,
     /// The review result and basis sent on to the competent authority.
@@ -200,7 +206,7 @@ impl Deadline {
 /// authority), containment, investigation report.
 pub fn deadlines(inputs: &DeadlineInputs) -> Vec<Deadline> {
     let major = inputs.level.is_major();
-    let review_within = if major {
+    let review_within = if inputs.review_level.is_major() {
         REVIEW_WITHIN_MAJOR
     } else {
         REVIEW_WITHIN_MINOR
@@ -229,7 +235,10 @@ pub fn deadlines(inputs: &DeadlineInputs) -> Vec<Deadline> {
         },
         Deadline {
             kind: DeadlineKind::Review,
-            due: inputs.reported_at.map(|t| t + review_within),
+            due: inputs
+                .review_requested_at
+                .or(inputs.reported_at)
+                .map(|t| t + review_within),
             done_at: inputs.reviewed_at,
         },
     ];
@@ -285,6 +294,8 @@ mod tests {
         DeadlineInputs {
             aware_at: utc(2026, 3, 2, 1, 0),
             reported_at: None,
+            review_requested_at: None,
+            review_level: level,
             reviewed_at: None,
             review_relayed_at: None,
             containment_completed_at: None,
@@ -496,17 +507,32 @@ mod tests {
         );
     }
 
+    /// Art. 7 I "通報為第一級或第二級…八小時": the review window follows the level as reported;
+    /// a reviewer who raises an L2 report to L3 within 8 h reviewed on time. Containment, by
+    /// contrast, follows the level in force (art. 8).
     #[test]
-    fn a_level_change_recomputes_from_the_original_times() {
+    fn a_level_change_recomputes_containment_but_the_review_follows_the_level_as_reported() {
         let base = DeadlineInputs {
             reported_at: Some(utc(2026, 3, 2, 1, 45)),
-            reviewed_at: Some(utc(2026, 3, 2, 3, 0)),
+            reviewed_at: Some(utc(2026, 3, 2, 7, 0)),
             ..inputs(L2)
         };
         let l2 = deadlines(&base);
         let l3 = deadlines(&DeadlineInputs { level: L3, ..base });
         assert_eq!(due(&l2, DeadlineKind::Review), Some(utc(2026, 3, 2, 9, 45)));
-        assert_eq!(due(&l3, DeadlineKind::Review), Some(utc(2026, 3, 2, 3, 45)));
+        assert_eq!(due(&l3, DeadlineKind::Review), Some(utc(2026, 3, 2, 9, 45)));
+        let review = l3.iter().find(|d| d.kind == DeadlineKind::Review).unwrap();
+        assert_eq!(review.status(utc(2026, 3, 2, 12, 0)), DeadlineStatus::Met);
+        // Reported as level 3: the 2-hour window.
+        let reported_l3 = deadlines(&DeadlineInputs {
+            review_level: L3,
+            level: L3,
+            ..base
+        });
+        assert_eq!(
+            due(&reported_l3, DeadlineKind::Review),
+            Some(utc(2026, 3, 2, 3, 45))
+        );
         assert_eq!(
             due(&l2, DeadlineKind::Containment),
             Some(utc(2026, 3, 5, 1, 0))
@@ -550,7 +576,7 @@ mod tests {
             let report_submitted_at = containment_completed_at.and(submit_after).map(|s| containment_completed_at.unwrap() + TimeDelta::seconds(s));
             let report_extended_until = extend_after.map(|s| t(aware + s));
             DeadlineInputs {
-                aware_at, reported_at, reviewed_at, review_relayed_at,
+                aware_at, reported_at, review_requested_at: None, review_level: level, reviewed_at, review_relayed_at,
                 containment_completed_at, report_submitted_at, report_extended_until,
                 level, notified_agency_is_competent_authority: ca,
             }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::input::{clean_text, FieldErrors};
-use super::level::{classify, ClassifyError, Impact};
+use super::level::{classify, AssetClass, ClassifyError, Impact, ImpactKind};
 use crate::i18n::Text;
 
 /// Categories of the national platform (國家資通安全通報應變網站).
@@ -190,9 +190,29 @@ pub struct FilingInput {
     pub other_means: Option<(DateTime<Utc>, String)>,
 }
 
+/// Art. 2: an impact on "涉及關鍵基礎設施維運之核心資通系統" (the sensitive class of a
+/// disruption) can only be reported by an agency that operates critical infrastructure. A leak
+/// or tampering of general official secrets (the same class) concerns every agency.
+pub fn check_impacts_fit_agency(
+    impacts: &[Impact],
+    critical_infrastructure: bool,
+) -> Result<(), FieldErrors> {
+    let ci_core = impacts
+        .iter()
+        .any(|i| i.kind == ImpactKind::Disruption && i.asset == AssetClass::Sensitive);
+    if ci_core && !critical_infrastructure {
+        return Err(FieldErrors::one("impacts", "error.disruption_needs_ci"));
+    }
+    Ok(())
+}
+
 /// Every field problem of a filing at once, so that the form can show them all.
-pub fn check_filing(input: &FilingInput, now: DateTime<Utc>) -> FieldErrors {
+/// `critical_infrastructure`: whether the filing agency operates critical infrastructure.
+pub fn check_filing(input: &FilingInput, now: DateTime<Utc>, critical_infrastructure: bool) -> FieldErrors {
     let mut errors = FieldErrors::default();
+    if let Err(e) = check_impacts_fit_agency(&input.impacts, critical_infrastructure) {
+        errors.0.extend(e.0);
+    }
     match clean_text(&input.title, 200) {
         Some(t) if !t.is_empty() && !t.contains('\n') => {}
         _ => errors.add("title", "error.title_invalid"),

@@ -140,6 +140,19 @@ pub struct ImprovementItem {
     pub planned_on: NaiveDate,
     pub due_on: NaiveDate,
     pub done_on: Option<NaiveDate>,
+    /// Who carries it out (a unit or a person), for the tracking list (追蹤管考).
+    #[serde(default)]
+    pub owner: String,
+    /// Dropped when the strategy was adjusted (point 3(五)2 "據以調整改善策略"), with why.
+    #[serde(default)]
+    pub dropped: Option<DroppedItem>,
+}
+
+/// Why and when an improvement item was dropped from the strategy.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DroppedItem {
+    pub on: NaiveDate,
+    pub reason: String,
 }
 
 impl ImprovementItem {
@@ -149,6 +162,15 @@ impl ImprovementItem {
 
     pub fn is_done(&self) -> bool {
         self.done_on.is_some()
+    }
+
+    pub fn is_dropped(&self) -> bool {
+        self.dropped.is_some()
+    }
+
+    /// Still to be carried out: neither done nor dropped.
+    pub fn is_open(&self) -> bool {
+        !self.is_done() && !self.is_dropped()
     }
 }
 

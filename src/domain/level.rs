@@ -52,6 +52,17 @@ impl ImpactKind {
         })
     }
 
+    /// The severity as the filing form offers it: for a disruption "於可容忍中斷時間內回復" or
+    /// "未於可容忍中斷時間內回復" (art. 2), never 輕微/嚴重.
+    pub fn severity_choice_key(self, severe: bool) -> &'static str {
+        match (self, severe) {
+            (ImpactKind::Disruption, false) => "impact.choice.restored_in_time",
+            (ImpactKind::Disruption, true) => "impact.choice.not_restored_in_time",
+            (_, false) => "impact.minor",
+            (_, true) => "impact.severe",
+        }
+    }
+
     /// The two severities in this kind's own words: leak and tamper are minor
     /// (輕微) or severe (嚴重); a disruption is restored within the tolerable
     /// downtime or not.
@@ -304,6 +315,10 @@ pub fn rule_sentence(impact: Impact) -> Result<Text, ClassifyError> {
         (ImpactKind::Leak, true) => "rule.leaked_severe",
         (ImpactKind::Tamper, false) => "rule.tampered_minor",
         (ImpactKind::Tamper, true) => "rule.tampered_severe",
+        // Art. 2 I 1: the level-1 disruption "…於可容忍中斷時間內回復正常運作，造成機關日常作業影響".
+        (ImpactKind::Disruption, false) if impact.asset == AssetClass::NonCore => {
+            "rule.disrupted_restored_daily_work"
+        }
         (ImpactKind::Disruption, false) => "rule.disrupted_restored",
         (ImpactKind::Disruption, true) => "rule.disrupted_not_restored",
     };
@@ -399,6 +414,16 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_level_1_disruption_sentence_is_the_regulations_in_full() {
+        let c = classify(&[imp(Disruption, NonCore, false)]).unwrap();
+        assert_eq!(
+            zh(&c.rule),
+            "非核心資通系統之運作受影響或停頓，於可容忍中斷時間內回復正常運作，造成機關日常作業影響，屬第一級資通安全事件"
+        );
+        assert!(en(&c.rule).contains("daily work"), "{}", en(&c.rule));
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub use evidence::{
     RecoveryPath, RecoveryStep, SubmissionTarget,
 };
 pub use filing::{check_filing, check_report_times, Category, FilingInput, ReportTimeError};
-pub use improvement::{check_due, HorizonError, ImprovementHorizon, ImprovementItem};
+pub use improvement::{check_due, DroppedItem, HorizonError, ImprovementHorizon, ImprovementItem};
 pub use incident::{
     Applied, FollowUp, Incident, IncidentEvent, InitialReport, OtherMeansReport, Oversight,
     Placement, Refusal, ReminderPolicy, Schedule, StageAction, StageActionKind,

@@ -25,6 +25,22 @@ pub enum Event {
     SupervisorComment,
     /// The investigation, handling and improvement report was submitted.
     ReportSubmitted { level: IncidentLevel },
+    /// 續行通報: the reporting agency reported a change; the new level goes to review again.
+    FollowUpReported { level: IncidentLevel },
+    /// The competent authority re-checked (覆核) the notified agency's review.
+    ReviewRechecked,
+    /// The notified agency sent its review result and basis to the competent authority.
+    ReviewRelayed,
+    /// The agency asked the notified agency to extend the report's deadline.
+    ExtensionRequested,
+    /// The notified agency consented to the extension, or refused it.
+    ExtensionDecided { consent: bool },
+    /// L3/4: the control measures' effect was reported (to the commander and the team).
+    ControlEffectReported,
+    /// L3/4: the improvement measures' progress was reported to the commander.
+    ProgressReported,
+    /// The security staff forwarded periodic reports to the notified agency.
+    ReportsForwarded,
 }
 
 impl Event {
@@ -38,6 +54,15 @@ impl Event {
             Event::CommanderDecided { approved: false } => "returned",
             Event::SupervisorComment => "supervisor_comment",
             Event::ReportSubmitted { .. } => "report_submitted",
+            Event::FollowUpReported { .. } => "follow_up_reported",
+            Event::ReviewRechecked => "review_rechecked",
+            Event::ReviewRelayed => "review_relayed",
+            Event::ExtensionRequested => "extension_requested",
+            Event::ExtensionDecided { consent: true } => "extension_consented",
+            Event::ExtensionDecided { consent: false } => "extension_refused",
+            Event::ControlEffectReported => "control_effect_reported",
+            Event::ProgressReported => "progress_reported",
+            Event::ReportsForwarded => "reports_forwarded",
         }
     }
 }
@@ -53,6 +78,17 @@ pub fn message(kind: &str) -> Text {
 /// The catalog key of a known kind (events and reminders alike).
 fn catalog_key(kind: &str) -> Option<&'static str> {
     Some(match kind {
+        "follow_up_reported" => "notify.follow_up_reported",
+        "review_rechecked" => "notify.review_rechecked",
+        "review_relayed" => "notify.review_relayed",
+        "extension_requested" => "notify.extension_requested",
+        "extension_consented" => "notify.extension_consented",
+        "extension_refused" => "notify.extension_refused",
+        "control_effect_reported" => "notify.control_effect_reported",
+        "progress_reported" => "notify.progress_reported",
+        "reports_forwarded" => "notify.reports_forwarded",
+        "ciso_meeting_due" => "notify.ciso_meeting_due",
+        "progress_due" => "notify.progress_due",
         "filed" => "notify.filed",
         "level_changed" => "notify.level_changed",
         "submitted_to_commander" => "notify.submitted_to_commander",
@@ -131,7 +167,38 @@ pub fn recipients(
             out.push(to(agency, Role::SecurityOfficer));
             out.push(to(agency, Role::Commander));
         }
-        Event::ReportSubmitted { level } => reviewers_above(&mut out, level.is_major()),
+        Event::ReportSubmitted { level } | Event::FollowUpReported { level } => {
+            reviewers_above(&mut out, level.is_major())
+        }
+        Event::ReviewRechecked => {
+            out.push(to(agency, Role::SecurityOfficer));
+            if let Some(t) = target {
+                out.push(to(t, Role::Reviewer));
+            }
+        }
+        Event::ReviewRelayed => {
+            if agency != ca {
+                out.push(to(ca, Role::Reviewer));
+            }
+        }
+        Event::ExtensionRequested | Event::ReportsForwarded => {
+            out.push(to(target.unwrap_or(ca), Role::Reviewer));
+        }
+        Event::ExtensionDecided { .. } => out.push(to(agency, Role::SecurityOfficer)),
+        // Point 3(三)2(1): to the commander and the members of the team.
+        Event::ControlEffectReported => {
+            for role in [
+                Role::Commander,
+                Role::ExecutiveSecretary,
+                Role::IntelPlanning,
+                Role::ResponseExecution,
+                Role::Logistics,
+            ] {
+                out.push(to(agency, role));
+            }
+        }
+        // Point 3(五)4: the executive secretary reports to the commander.
+        Event::ProgressReported => out.push(to(agency, Role::Commander)),
     }
     out.sort();
     out.dedup();
@@ -152,6 +219,10 @@ pub enum Reminder {
     ControlEffectReport,
     /// An improvement item of the strategy.
     ImprovementItem,
+    /// Level 3/4: the periodic report on the improvement measures' progress.
+    ProgressReport,
+    /// Level 3/4: the CISO's meeting after the incident (art. 9).
+    CisoMeeting,
 }
 
 impl Reminder {
@@ -163,6 +234,8 @@ impl Reminder {
             "report" => Reminder::InvestigationReport,
             "control_effect" => Reminder::ControlEffectReport,
             "improvement" => Reminder::ImprovementItem,
+            "progress" => Reminder::ProgressReport,
+            "ciso_meeting" => Reminder::CisoMeeting,
             _ => return None,
         })
     }
@@ -195,6 +268,8 @@ pub fn reminder_recipients(
             to(agency, Role::Logistics),
             to(agency, Role::ExecutiveSecretary),
         ],
+        Reminder::ProgressReport => vec![to(agency, Role::ExecutiveSecretary)],
+        Reminder::CisoMeeting => vec![to(agency, Role::Ciso)],
     };
     out.sort();
     out

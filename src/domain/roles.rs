@@ -134,8 +134,21 @@ pub enum Action {
     CloseIncident,
     // Any stage
     CompleteStage,
+    /// 續行通報 (art. 6 II): a change of impacts or level, reported at any stage.
+    ReportFollowUp,
+    /// Ask the notified agency to extend the investigation report's deadline (art. 8 III).
+    RequestReportExtension,
+    /// Forward a periodic report to the notified agency (彙整送交, points 3(三)2(1), 3(五)4).
+    ForwardReport,
+    /// The CISO's meeting after a major incident (art. 9).
+    RecordCisoMeeting,
     // Overseeing agencies
+    /// The notified agency's review, or the competent authority's re-check (art. 7).
     ReviewLevel,
+    /// The notified agency sends its review result and basis to the competent authority.
+    RelayReview,
+    /// The notified agency consents to (or refuses) a report extension (art. 8 III).
+    DecideReportExtension,
     CommentAsSupervisor,
     RecordHomelandSecurityRelay,
     ViewIncident,
@@ -181,6 +194,9 @@ pub struct IncidentContext {
     pub level: IncidentLevel,
     /// From `escalation::supervision_chain` for `agency`.
     pub supervision_chain: Vec<AgencyId>,
+    /// The notified agency (受通報機關); `None`: the nearest agency of the chain.
+    #[serde(default)]
+    pub notified_agency: Option<AgencyId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error, Serialize, Deserialize)]
@@ -207,7 +223,13 @@ fn agency_work(action: Action, stage: Stage) -> Option<&'static [Role]> {
     Some(match action {
         // 情資及計畫組 files the stage notifications; the security officer
         // may file as well (they hold the platform account in most agencies).
-        Action::FileIncident | Action::RecordEscalationNotice => &[SecurityOfficer, IntelPlanning],
+        Action::FileIncident | Action::RecordEscalationNotice | Action::ReportFollowUp => {
+            &[SecurityOfficer, IntelPlanning]
+        }
+        // The security staff ask for the extension and forward the periodic reports.
+        Action::RequestReportExtension | Action::ForwardReport => &[SecurityOfficer],
+        // Art. 9: the CISO convenes the meeting after a major incident.
+        Action::RecordCisoMeeting => &[Ciso],
         // The commander convenes the team and chairs the meeting.
         Action::ActivateTeam | Action::RecordResponseMeeting => &[Commander],
         // 應變執行組: damage control, recovery, evidence.
@@ -262,8 +284,13 @@ pub fn may(actor: &Actor, action: Action, incident: &IncidentContext) -> Result<
         return Err(Denied::NotVisible);
     }
     let Some(stage) = incident.status.stage() else {
-        // Closed: read-only for everyone who may see it.
-        return if action == Action::ViewIncident {
+        // Closed: read-only for everyone who may see it, but for the CISO's meeting after a
+        // major incident (art. 9), which may well be held after the incident closed.
+        let ciso_meeting = action == Action::RecordCisoMeeting
+            && own
+            && incident.level.is_major()
+            && actor.roles.contains(&Ciso);
+        return if action == Action::ViewIncident || ciso_meeting {
             Ok(())
         } else {
             Err(Denied::NotPermitted)
@@ -272,10 +299,21 @@ pub fn may(actor: &Actor, action: Action, incident: &IncidentContext) -> Result<
     // The competent authority has nobody above it, so its own reviewers
     // review its own incidents.
     let reviewing_side = overseer || actor.agency_is_competent_authority;
+    // Only the notified agency reviews (art. 7 I); the competent authority re-checks or reviews
+    // directly when the result is late (art. 7 III) — which of these applies is the
+    // aggregate's to say (`Incident::apply`).
+    let notified = incident
+        .notified_agency
+        .or(incident.supervision_chain.first().copied())
+        == Some(actor.agency);
     let permitted = match action {
         Action::ViewIncident => true,
-        Action::ReviewLevel | Action::CommentAsSupervisor => {
-            reviewing_side && actor.holds(Reviewer)
+        Action::CommentAsSupervisor => reviewing_side && actor.holds(Reviewer),
+        Action::ReviewLevel => {
+            actor.holds(Reviewer) && (notified || actor.agency_is_competent_authority)
+        }
+        Action::RelayReview | Action::DecideReportExtension => {
+            actor.holds(Reviewer) && notified
         }
         // 主管機關 relays L3/4 incidents to the Office of Homeland Security.
         Action::RecordHomelandSecurityRelay => {
@@ -300,6 +338,7 @@ pub fn may_file(actor: &Actor) -> Result<(), Denied> {
         status: IncidentStatus::Open(Stage::Report),
         level: IncidentLevel::L1,
         supervision_chain: Vec::new(),
+        notified_agency: None,
     };
     may(actor, Action::FileIncident, &ctx)
 }
@@ -515,6 +554,7 @@ mod tests {
             status: IncidentStatus::Open(stage),
             level,
             supervision_chain: vec![w.city, w.ca],
+            notified_agency: None,
         }
     }
 

@@ -13,6 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
 use super::improvement::{HorizonError, ImprovementItem};
+use super::agency::AgencyId;
+use super::incident::review::{ExtensionRequest, FollowUpReport, LevelReview, ReviewRelay};
 use super::incident::Incident;
 use crate::i18n::Text;
 
@@ -241,12 +243,92 @@ pub enum CommanderDecision {
     Returned { comment: String },
 }
 
-/// The L3/4 classified official document (密件公文) carrying the report to
-/// the competent authority and the superior or supervising agency.
+/// The L3/4 classified official document (密件公文) carrying the report to the competent
+/// authority and the superior or supervising agency (point 3(五)5: 應另以密件公文將該報告送交主管
+/// 機關及上級或監督機關).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ClassifiedDocument {
     pub number: String,
     pub dated: NaiveDate,
+    /// The agencies it was sent to.
+    #[serde(default)]
+    pub recipients: Vec<AgencyId>,
+}
+
+/// A periodic report (L3/4): the control measures' effect during damage control (point
+/// 3(三)2(1) 定時…回報控制措施成效), or the improvement measures' progress (point 3(五)4 執行成效
+/// 定期回報): what was done and its effect, by whom, and when the security staff forwarded it to
+/// the notified agency.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct PeriodicReport {
+    pub at: DateTime<Utc>,
+    /// What was done.
+    pub done: String,
+    /// Its effect.
+    pub effect: String,
+    pub by: String,
+    pub forwarded: Option<Forwarded>,
+}
+
+/// The security staff's forwarding of a report to the notified agency (彙整送交).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Forwarded {
+    pub at: DateTime<Utc>,
+    pub by: String,
+}
+
+impl<'de> Deserialize<'de> for PeriodicReport {
+    /// Also reads the reports of records written before reports carried content: a bare time.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored {
+            Full {
+                at: DateTime<Utc>,
+                #[serde(default)]
+                done: String,
+                #[serde(default)]
+                effect: String,
+                #[serde(default)]
+                by: String,
+                #[serde(default)]
+                forwarded: Option<Forwarded>,
+            },
+            Time(DateTime<Utc>),
+        }
+        Ok(match Stored::deserialize(d)? {
+            Stored::Full {
+                at,
+                done,
+                effect,
+                by,
+                forwarded,
+            } => PeriodicReport {
+                at,
+                done,
+                effect,
+                by,
+                forwarded,
+            },
+            Stored::Time(at) => PeriodicReport {
+                at,
+                done: String::new(),
+                effect: String::new(),
+                by: String::new(),
+                forwarded: None,
+            },
+        })
+    }
+}
+
+/// The CISO's meeting after a major incident (Regulations art. 9: 重大資通安全事件…資通安全長
+/// 應召開會議).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CisoMeeting {
+    pub held_at: DateTime<Utc>,
+    pub attendees: Vec<String>,
+    pub conclusions: String,
+    pub by: String,
 }
 
 /// What the stages have on record, beyond the facts the incident itself carries (its level, the
@@ -270,8 +352,10 @@ pub struct StageRecord {
     pub priority_restoration_done: bool,
     pub affected_systems: Vec<AffectedSystem>,
     pub public_announcement_decision: Option<bool>,
+    /// Initial damage control (初步損害控制) done: L3/4's response meeting follows it (point 3(二)).
+    pub initial_control_at: Option<DateTime<Utc>>,
     /// L3/4: periodic reports of the control measures' effect.
-    pub control_effect_reports: Vec<DateTime<Utc>>,
+    pub control_effect_reports: Vec<PeriodicReport>,
     /// How the data subjects are to be notified (PDPA art. 12).
     pub personal_data_notification_assessment: Option<String>,
 
@@ -289,9 +373,21 @@ pub struct StageRecord {
 
     // 5. Improvement tracking
     /// L3/4: the executive secretary's periodic progress reports.
-    pub improvement_progress_reports: Vec<DateTime<Utc>>,
+    pub improvement_progress_reports: Vec<PeriodicReport>,
     /// L3/4.
     pub classified_document: Option<ClassifiedDocument>,
+    /// L3/4: the CISO's meeting (art. 9).
+    pub ciso_meeting: Option<CisoMeeting>,
+
+    // The level's review (see `incident::review`).
+    /// Follow-up reports (續行通報), oldest first.
+    pub follow_ups: Vec<FollowUpReport>,
+    /// Every review and re-check, oldest first.
+    pub reviews: Vec<LevelReview>,
+    /// Every relay of a review to the competent authority.
+    pub review_relays: Vec<ReviewRelay>,
+    /// Requests to extend the investigation report, with the notified agency's answers.
+    pub extension_requests: Vec<ExtensionRequest>,
 }
 
 impl StageRecord {
@@ -325,6 +421,10 @@ impl StageRecord {
 #[serde(tag = "item", rename_all = "snake_case")]
 pub enum MissingItem {
     EscalationNotice,
+    /// The notified agency's review of the current round (before it can be relayed).
+    Review,
+    /// L3/4: initial damage control, which the response meeting follows (point 3(二)).
+    InitialDamageControl,
     TeamActivation,
     ResponseMeeting,
     ResponseMeetingAttendees,
@@ -371,7 +471,8 @@ impl MissingItem {
     pub fn stage(&self) -> Stage {
         use MissingItem::*;
         match self {
-            EscalationNotice => Stage::Report,
+            EscalationNotice | Review => Stage::Report,
+            InitialDamageControl => Stage::Containment,
             TeamActivation
             | ResponseMeeting
             | ResponseMeetingAttendees
@@ -406,6 +507,8 @@ impl MissingItem {
         use MissingItem::*;
         match self {
             EscalationNotice => Text::key("missing.escalation_notice"),
+            Review => Text::key("missing.review"),
+            InitialDamageControl => Text::key("missing.initial_damage_control"),
             TeamActivation => Text::key("missing.team_activation"),
             ResponseMeeting => Text::key("missing.response_meeting"),
             ResponseMeetingAttendees => Text::key("missing.response_meeting_attendees"),
@@ -557,22 +660,17 @@ fn stage_items(stage: Stage, i: &Incident, out: &mut Vec<MissingItem>) {
             }
         }
         Stage::RootCause => {
-            // "除設備故障外": an equipment failure needs no root-cause investigation.
-            if !r.equipment_failure && !filled_opt(&r.root_cause) {
-                out.push(MissingItem::RootCause);
+            // Amended 3(四): "依資通安全事件等級，建議辦理事項": at levels 3–4 the investigation
+            // is required (除設備故障外); at levels 1–2 it is a recommendation
+            // (see [`recommendations`]). Virus Check is always a recommendation (3(四)1).
+            if major {
+                investigation_items(r, false, out);
             }
-            if r.malware_found {
-                if !filled_opt(&r.malware_analysis) {
-                    out.push(MissingItem::MalwareAnalysis);
-                }
-                if r.virus_check_submission.is_none() {
-                    out.push(MissingItem::VirusCheckSubmission);
-                }
-            }
-            if r.improvement_items.is_empty() {
+            let items: Vec<_> = r.improvement_items.iter().enumerate().filter(|(_, i)| !i.is_dropped()).collect();
+            if items.is_empty() {
                 out.push(MissingItem::ImprovementStrategy);
             }
-            for (index, item) in r.improvement_items.iter().enumerate() {
+            for (index, item) in items {
                 if let Err(error) = item.check_due() {
                     out.push(MissingItem::ImprovementItemDue {
                         index,
@@ -614,16 +712,46 @@ fn stage_items(stage: Stage, i: &Incident, out: &mut Vec<MissingItem>) {
             {
                 out.push(MissingItem::ClassifiedDocument);
             }
-            for (index, item) in r.improvement_items.iter().enumerate() {
-                if !item.is_done() {
-                    out.push(MissingItem::ImprovementItemOpen {
-                        index,
-                        description: item.description.clone(),
-                    });
-                }
-            }
+            // Open improvement items do not hold the incident open: after the report is
+            // submitted they join the agency's regular tracking (point 3(五)6).
         }
     }
+}
+
+/// The root-cause investigation (point 3(四)1–2): the root cause with its log analysis except
+/// for an equipment failure, the malware analysis where malware was found, and (`advised`) the
+/// submission to Virus Check, which is always a recommendation ("建議…不宜上傳至其他平臺").
+fn investigation_items(r: &StageRecord, advised: bool, out: &mut Vec<MissingItem>) {
+    if !r.equipment_failure && !filled_opt(&r.root_cause) {
+        out.push(MissingItem::RootCause);
+    }
+    if r.malware_found {
+        if !filled_opt(&r.malware_analysis) {
+            out.push(MissingItem::MalwareAnalysis);
+        }
+        if advised && r.virus_check_submission.is_none() {
+            out.push(MissingItem::VirusCheckSubmission);
+        }
+    }
+}
+
+/// What the procedure recommends but does not require before `stage` completes: at levels 1–2
+/// the root-cause investigation (amended 3(四) "依資通安全事件等級，建議辦理事項"), and at every
+/// level the Virus Check submission of malware found (3(四)1).
+pub fn recommendations(stage: Stage, incident: &Incident) -> Vec<MissingItem> {
+    let mut out = Vec::new();
+    if stage < Stage::RootCause {
+        return out;
+    }
+    let r = &incident.record;
+    if incident.level.is_major() {
+        if r.malware_found && r.virus_check_submission.is_none() {
+            out.push(MissingItem::VirusCheckSubmission);
+        }
+    } else {
+        investigation_items(r, true, &mut out);
+    }
+    out
 }
 
 /// Complete the current stage: the next stage, or `Closed` after
@@ -710,7 +838,7 @@ mod tests {
                 priority_restoration_done: self.priority_restoration_done,
                 affected_systems: self.affected_systems.clone(),
                 public_announcement_decision: self.public_announcement_decision,
-                control_effect_reports: self.control_effect_reports.clone(),
+                control_effect_reports: self.control_effect_reports.iter().map(|t| report(*t)).collect(),
                 personal_data_notification_assessment: self
                     .personal_data_notification_assessment
                     .clone(),
@@ -723,8 +851,13 @@ mod tests {
                 submitted_to_commander_at: self.submitted_to_commander_at,
                 commander_decision: self.commander_decision.clone(),
                 root_cause_sent_at: self.root_cause_sent_at,
-                improvement_progress_reports: self.improvement_progress_reports.clone(),
+                improvement_progress_reports: self
+                    .improvement_progress_reports
+                    .iter()
+                    .map(|t| report(*t))
+                    .collect(),
                 classified_document: self.classified_document.clone(),
+                ..StageRecord::default()
             }
         }
 
@@ -749,6 +882,16 @@ mod tests {
             r.decide(decision)?;
             self.commander_decision = r.commander_decision;
             Ok(())
+        }
+    }
+
+    fn report(at: DateTime<Utc>) -> PeriodicReport {
+        PeriodicReport {
+            at,
+            done: "隔離".into(),
+            effect: "已控制".into(),
+            by: String::new(),
+            forwarded: None,
         }
     }
 
@@ -784,6 +927,8 @@ mod tests {
             planned_on: day(2026, 3, 5),
             due_on: day(2026, 3, 20),
             done_on: done.then(|| day(2026, 3, 19)),
+            owner: String::new(),
+            dropped: None,
         }
     }
 
@@ -829,8 +974,7 @@ mod tests {
             improvement_progress_reports: vec![t(11)],
             classified_document: Some(ClassifiedDocument {
                 number: "資安字第1150000001號".into(),
-                dated: day(2026, 3, 20),
-            }),
+                dated: day(2026, 3, 20), recipients: vec![] }),
             ..level1_complete()
         }
     }
@@ -1027,11 +1171,35 @@ mod tests {
         }
     }
 
+    /// Amended 3(四) "依資通安全事件等級，建議辦理事項": at levels 3–4 the root cause (除設備故障外)
+    /// and the malware analysis are required; at levels 1–2 they are recommendations; the Virus
+    /// Check submission is a recommendation at every level (3(四)1 "建議得…不宜上傳至其他平臺").
     #[test]
-    fn equipment_failure_needs_no_root_cause_but_malware_needs_analysis_and_virus_check() {
+    fn at_levels_1_and_2_the_investigation_is_recommended_not_required() {
         let r = IncidentRecord {
             root_cause: None,
+            malware_found: true,
             ..level1_complete()
+        };
+        assert_eq!(missing_items(Stage::RootCause, &r), vec![]);
+        assert_eq!(
+            super::recommendations(Stage::RootCause, &r.incident()),
+            vec![
+                MissingItem::RootCause,
+                MissingItem::MalwareAnalysis,
+                MissingItem::VirusCheckSubmission
+            ]
+        );
+        let r = IncidentRecord { level: L2, ..r };
+        assert_eq!(missing_items(Stage::RootCause, &r), vec![]);
+        assert_eq!(super::recommendations(Stage::Containment, &r.incident()), vec![]);
+    }
+
+    #[test]
+    fn equipment_failure_needs_no_root_cause_but_malware_needs_analysis_at_levels_3_and_4() {
+        let r = IncidentRecord {
+            root_cause: None,
+            ..major_complete(L3)
         };
         assert_eq!(
             missing_items(Stage::RootCause, &r),
@@ -1045,14 +1213,15 @@ mod tests {
 
         let r = IncidentRecord {
             malware_found: true,
-            ..level1_complete()
+            ..major_complete(L4)
         };
         assert_eq!(
             missing_items(Stage::RootCause, &r),
-            vec![
-                MissingItem::MalwareAnalysis,
-                MissingItem::VirusCheckSubmission
-            ]
+            vec![MissingItem::MalwareAnalysis]
+        );
+        assert_eq!(
+            super::recommendations(Stage::RootCause, &r.incident()),
+            vec![MissingItem::VirusCheckSubmission]
         );
         let r = IncidentRecord {
             malware_analysis: Some("Cobalt Strike beacon".into()),
@@ -1063,6 +1232,7 @@ mod tests {
             ..r
         };
         assert_eq!(missing_items(Stage::RootCause, &r), vec![]);
+        assert_eq!(super::recommendations(Stage::RootCause, &r.incident()), vec![]);
     }
 
     #[test]
@@ -1152,8 +1322,11 @@ mod tests {
         );
     }
 
+    /// Point 3(五)6 "機關送交調查、處理及改善報告後，相關改善事項應納入機關現行定期追蹤管考機制":
+    /// once the report is submitted the incident closes with items still open (they move to
+    /// regular tracking), but not before.
     #[test]
-    fn closing_needs_every_improvement_item_done() {
+    fn closing_hands_open_items_on_instead_of_waiting_for_them() {
         let r = IncidentRecord {
             improvement_items: vec![item(true), item(false)],
             ..level1_complete()
@@ -1164,12 +1337,15 @@ mod tests {
         );
         assert_eq!(
             complete_stage(Stage::Improvement, &r),
-            Err(StageError::Missing(vec![
-                MissingItem::ImprovementItemOpen {
-                    index: 1,
-                    description: "更換密碼".into()
-                }
-            ]))
+            Ok(IncidentStatus::Closed)
+        );
+        let r = IncidentRecord {
+            report_submitted_at: None,
+            ..r
+        };
+        assert_eq!(
+            complete_stage(Stage::Improvement, &r),
+            Err(StageError::Missing(vec![MissingItem::InvestigationReport]))
         );
     }
 
@@ -1245,9 +1421,8 @@ mod tests {
             && r.containment_completion_notified_at.is_some()
             && (!major || !r.control_effect_reports.is_empty())
             && (!r.personal_data || text(&r.personal_data_notification_assessment));
-        let root = (r.equipment_failure || text(&r.root_cause))
-            && (!r.malware_found
-                || (text(&r.malware_analysis) && r.virus_check_submission.is_some()))
+        let root = (!major || r.equipment_failure || text(&r.root_cause))
+            && (!major || !r.malware_found || text(&r.malware_analysis))
             && !r.improvement_items.is_empty()
             && r.improvement_items.iter().all(|i| i.check_due().is_ok())
             && r.submitted_to_commander_at.is_some()
@@ -1259,7 +1434,7 @@ mod tests {
                     && r.classified_document
                         .as_ref()
                         .is_some_and(|d| !d.number.trim().is_empty())))
-            && r.improvement_items.iter().all(|i| i.done_on.is_some());
+            ;
         [report, team, containment, root, improvement][..=stage as usize]
             .iter()
             .all(|ok| *ok)
@@ -1322,6 +1497,8 @@ mod tests {
                     planned_on,
                     due_on: planned_on + chrono::TimeDelta::days(days),
                     done_on: done.then_some(planned_on),
+                    owner: String::new(),
+                    dropped: None,
                 }
             })
     }
@@ -1388,7 +1565,7 @@ mod tests {
                 in (rare(), opt_text(), rare(), opt_text(), flag(),
                     prop::collection::vec(improvement_item(), 0..3), opt_time(), decision(), opt_time()),
             (improvement_progress_reports, report_submitted_at, classified_document)
-                in (times(), opt_time(), prop::option::weighted(FILLED, text().prop_map(|number| ClassifiedDocument { number, dated: day(2026, 4, 1) }))),
+                in (times(), opt_time(), prop::option::weighted(FILLED, text().prop_map(|number| ClassifiedDocument { number, dated: day(2026, 4, 1), recipients: vec![] }))),
         ) -> IncidentRecord {
             IncidentRecord {
                 level, personal_data, escalation_notice, team_activated, response_meeting,
@@ -1438,8 +1615,9 @@ mod tests {
                 r.control_effect_reports.clear()
             }),
             (Stage::Containment, false, |r| r.personal_data = true),
-            (Stage::RootCause, false, |r| r.root_cause = None),
-            (Stage::RootCause, false, |r| r.malware_found = true),
+            // The investigation is required at levels 3–4 only (amended 3(四)).
+            (Stage::RootCause, true, |r| r.root_cause = None),
+            (Stage::RootCause, true, |r| r.malware_found = true),
             (Stage::RootCause, false, |r| r.improvement_items.clear()),
             (Stage::RootCause, false, |r| {
                 r.improvement_items[0].due_on =
@@ -1460,9 +1638,6 @@ mod tests {
                 r.improvement_progress_reports.clear()
             }),
             (Stage::Improvement, true, |r| r.classified_document = None),
-            (Stage::Improvement, false, |r| {
-                r.improvement_items[0].done_on = None
-            }),
         ]
     }
 

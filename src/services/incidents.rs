@@ -32,9 +32,23 @@ async fn oversight_of(
         .ok_or_else(|| anyhow::anyhow!("no competent authority is registered"))?;
     let oversight = Oversight {
         chain: standing.supervision_chain.iter().map(|a| a.id).collect(),
+        relations: Oversight::direct_relations(&standing.agency.relations()),
         competent_authority: ca.id,
+        critical_infrastructure: standing.agency.critical_infrastructure,
     };
     Ok((oversight, standing))
+}
+
+/// Attaches who oversees the incident now; an open incident's notified agency follows the
+/// register from a move on (the escalation target of its agency as the register stands).
+fn place(incident: &mut Incident, oversight: Oversight, standing: &directory::AgencyStanding) {
+    incident.oversight = oversight;
+    if !incident.status.is_closed() {
+        incident.escalation_target = standing
+            .escalation_target
+            .as_ref()
+            .map(|(t, _)| t.agency_id());
+    }
 }
 
 /// The incident, if the acting user's transaction may see it, with who oversees it now.
@@ -50,7 +64,8 @@ pub(crate) async fn load(
         db::incidents::get(conn, id).await?
     };
     let mut incident = found.ok_or(AppError::NotFound)?;
-    incident.oversight = oversight_of(conn, incident.agency).await?.0;
+    let (oversight, standing) = oversight_of(conn, incident.agency).await?;
+    place(&mut incident, oversight, &standing);
     Ok(incident)
 }
 
@@ -121,7 +136,7 @@ pub async fn file(
 ) -> Result<Incident, AppError> {
     let now = Utc::now();
     may_file(me)?;
-    domain::check_filing(&input, now).check()?;
+    domain::check_filing(&input, now, me.agency.critical_infrastructure).check()?;
     let mut tx = db::begin_as(pool, me.user.id).await?;
     let (oversight, standing) = oversight_of(&mut tx, me.user.agency_id).await?;
     let year = domain::to_taipei(now).year();
@@ -151,37 +166,66 @@ pub struct IncidentView {
     pub deadlines: Vec<Deadline>,
     /// What the current stage still needs (empty when closed or complete).
     pub missing: Vec<MissingItem>,
+    /// What the procedure recommends before the stage completes, without requiring it.
+    pub recommended: Vec<MissingItem>,
     /// The stage actions this user may take now.
     pub allowed: Vec<StageActionKind>,
+    /// The review this user may make of the current round now, if any.
+    pub review_open: Option<domain::incident::review::ReviewKind>,
+    /// L3/4's periodic reports and when the next of each is due.
+    pub periodic: Vec<(domain::incident::ReminderKind, chrono::DateTime<Utc>)>,
+    /// The agencies above the incident's, nearest first: (id, 中文, English).
+    pub supervisors: Vec<(domain::AgencyId, String, String)>,
     pub timeline: Vec<(timeline::Entry, Option<String>)>,
     pub escalation_target_name: Option<(String, String)>,
 }
 
 #[tracing::instrument(skip_all, fields(incident = %id))]
-pub async fn view(pool: &PgPool, me: Acting<'_>, id: Uuid) -> Result<IncidentView, AppError> {
+pub async fn view(
+    pool: &PgPool,
+    me: Acting<'_>,
+    id: Uuid,
+    policy: &ReminderPolicy,
+) -> Result<IncidentView, AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
     let mut incident = db::incidents::get(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let (oversight, standing) = oversight_of(&mut tx, incident.agency).await?;
-    incident.oversight = oversight;
+    place(&mut incident, oversight, &standing);
     let actor = me.actor();
     incident.may(&actor, Action::ViewIncident).map_err(denied)?;
     let timeline = timeline::for_incident(&mut tx, id).await?;
+    let target = match incident.escalation_target {
+        Some(t) => db::agencies::get(&mut tx, t).await?,
+        None => None,
+    };
     tx.commit().await?;
+    let now = Utc::now();
     Ok(IncidentView {
         deadlines: incident.deadlines(),
         missing: incident.missing_items(),
+        recommended: incident
+            .status
+            .stage()
+            .map(|s| domain::stages::recommendations(s, &incident))
+            .unwrap_or_default(),
+        review_open: incident
+            .may(&actor, Action::ReviewLevel)
+            .ok()
+            .and_then(|_| incident.review_open_to(actor.agency, now).ok()),
+        periodic: incident.periodic_reports_due(policy),
+        supervisors: standing
+            .supervision_chain
+            .iter()
+            .map(|a| (a.id, a.name_zh.clone(), a.name_en.clone()))
+            .collect(),
         allowed: incident.permitted_actions(&actor),
         agency_name: (
             standing.agency.name_zh.clone(),
             standing.agency.name_en.clone(),
         ),
-        escalation_target_name: standing
-            .escalation_target
-            .as_ref()
-            .filter(|(t, _)| Some(t.agency_id()) == incident.escalation_target)
-            .map(|(_, a)| (a.name_zh.clone(), a.name_en.clone())),
+        escalation_target_name: target.map(|a| (a.name_zh, a.name_en)),
         incident,
         timeline,
     })
@@ -256,8 +300,10 @@ pub async fn review_queue(
 ) -> Result<Vec<Summary>, AppError> {
     domain::may_portal(&me.actor(), domain::PortalAction::SeeReviewQueue).map_err(denied)?;
     let mut tx = db::begin_as(pool, me.user.id).await?;
-    let out = db::incidents::review_queue(&mut tx, me.user.agency_id, page.offset(), page.limit())
-        .await?;
+    let ca = me.actor().agency_is_competent_authority;
+    let out =
+        db::incidents::review_queue(&mut tx, me.user.agency_id, ca, page.offset(), page.limit())
+            .await?;
     tx.commit().await?;
     Ok(out)
 }

@@ -244,7 +244,7 @@ impl Writer {
             ),
         ];
         if !r.control_effect_reports.is_empty() {
-            let times: Vec<String> = r.control_effect_reports.iter().map(|x| at(*x)).collect();
+            let times: Vec<String> = r.control_effect_reports.iter().map(|x| at(x.at)).collect();
             out.push(line(
                 t,
                 "report.label.control_effect_reports",

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::{self, FieldErrors, StageAction, StageActionKind};
+use crate::domain::{self, AssetClass, FieldErrors, Impact, ImpactKind, StageAction, StageActionKind};
 use crate::error::AppError;
 
 /// An id in a path: anything that is not one names nothing (404, as for an unknown id).
@@ -260,3 +260,80 @@ pub fn position_options(t: Lang) -> Vec<Choice> {
         })
         .collect()
 }
+
+// ---- the impact matrix (filing, follow-up reports) ---------------------------------------
+
+/// One cell of the impact matrix.
+pub struct ImpactCell {
+    pub name: String,
+    pub value: String,
+    pub possible: bool,
+}
+
+/// One row (an impact kind) of the matrix.
+pub struct ImpactRow {
+    pub label: String,
+    /// The two severities in the kind's own words (a disruption is restored within the
+    /// tolerable downtime or not; a leak or tampering is minor or severe).
+    pub minor: String,
+    pub severe: String,
+    pub cells: Vec<ImpactCell>,
+}
+
+/// The form field of one cell.
+pub fn impact_field(kind: ImpactKind, asset: AssetClass) -> String {
+    let k = match kind {
+        ImpactKind::Leak => "leak",
+        ImpactKind::Tamper => "tamper",
+        ImpactKind::Disruption => "disruption",
+    };
+    let a = match asset {
+        AssetClass::NonCore => "non_core",
+        AssetClass::Core => "core",
+        AssetClass::Sensitive => "sensitive",
+        AssetClass::NationalSecret => "national_secret",
+    };
+    format!("impact_{k}_{a}")
+}
+
+/// The matrix's rows, with what was typed.
+pub fn impact_rows(t: Lang, typed: &Typed) -> Vec<ImpactRow> {
+    ImpactKind::ALL
+        .iter()
+        .map(|k| ImpactRow {
+            label: t.text(&k.label()),
+            minor: t.get(k.severity_choice_key(false)).to_string(),
+            severe: t.get(k.severity_choice_key(true)).to_string(),
+            cells: AssetClass::ALL
+                .iter()
+                .map(|a| ImpactCell {
+                    name: impact_field(*k, *a),
+                    value: typed.v(&impact_field(*k, *a)).to_string(),
+                    possible: a.label_for(*k).is_some(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The impact matrix: each cell is "", "minor" or "severe".
+pub fn impacts_from(typed: &Typed) -> Result<Vec<Impact>, ()> {
+    let mut out = Vec::new();
+    for kind in ImpactKind::ALL {
+        for asset in AssetClass::ALL {
+            let severe = match typed.v(&impact_field(kind, asset)) {
+                "" => continue,
+                "minor" => false,
+                "severe" => true,
+                _ => return Err(()),
+            };
+            out.push(Impact {
+                kind,
+                asset,
+                severe,
+            });
+        }
+    }
+    Ok(out)
+}
+

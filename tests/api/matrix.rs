@@ -175,6 +175,11 @@ async fn may(
             .iter()
             .map(|c| AgencyId(ids[*c]))
             .collect(),
+        // The notified agency: the nearest above (the competent authority when none is).
+        notified_agency: chain_of(t.agency_code)
+            .first()
+            .map(|c| AgencyId(ids[*c]))
+            .or(Some(AgencyId(ids["ACS"]))),
     };
     domain::may(&actor, action, &ctx)
 }

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use super::super::improvement::ImprovementHorizon;
 use super::super::input::{Day, Flag, Index, Many, When};
-use super::super::level::IncidentLevel;
+use super::super::level::{Impact, IncidentLevel};
 use super::super::roles::Action;
 use super::super::stages::{AgendaItem, Stage};
 
@@ -30,6 +30,8 @@ pub enum StageActionKind {
     MalwareAnalysis,
     VirusCheck,
     ImprovementItem,
+    ImprovementItemEdit,
+    ImprovementItemDrop,
     ImprovementItemDone,
     SubmitToCommander,
     Decide,
@@ -37,14 +39,20 @@ pub enum StageActionKind {
     ProgressReport,
     SubmitReport,
     ClassifiedDocument,
+    ForwardReport,
+    FollowUpReport,
+    ReportExtension,
+    CisoMeeting,
     CompleteStage,
     Review,
+    RelayReview,
+    ReportExtensionDecision,
     Comment,
     HomelandRelay,
 }
 
 impl StageActionKind {
-    pub const ALL: [StageActionKind; 21] = [
+    pub const ALL: [StageActionKind; 29] = [
         StageActionKind::EscalationNotice,
         StageActionKind::ActivateTeam,
         StageActionKind::ResponseMeeting,
@@ -55,6 +63,8 @@ impl StageActionKind {
         StageActionKind::MalwareAnalysis,
         StageActionKind::VirusCheck,
         StageActionKind::ImprovementItem,
+        StageActionKind::ImprovementItemEdit,
+        StageActionKind::ImprovementItemDrop,
         StageActionKind::ImprovementItemDone,
         StageActionKind::SubmitToCommander,
         StageActionKind::Decide,
@@ -62,8 +72,14 @@ impl StageActionKind {
         StageActionKind::ProgressReport,
         StageActionKind::SubmitReport,
         StageActionKind::ClassifiedDocument,
+        StageActionKind::ForwardReport,
+        StageActionKind::FollowUpReport,
+        StageActionKind::ReportExtension,
+        StageActionKind::CisoMeeting,
         StageActionKind::CompleteStage,
         StageActionKind::Review,
+        StageActionKind::RelayReview,
+        StageActionKind::ReportExtensionDecision,
         StageActionKind::Comment,
         StageActionKind::HomelandRelay,
     ];
@@ -83,6 +99,8 @@ impl StageActionKind {
             MalwareAnalysis => "malware_analysis",
             VirusCheck => "virus_check",
             ImprovementItem => "improvement_item",
+            ImprovementItemEdit => "improvement_item_edit",
+            ImprovementItemDrop => "improvement_item_drop",
             ImprovementItemDone => "improvement_item_done",
             SubmitToCommander => "submit_to_commander",
             Decide => "decide",
@@ -90,8 +108,14 @@ impl StageActionKind {
             ProgressReport => "progress_report",
             SubmitReport => "submit_report",
             ClassifiedDocument => "classified_document",
+            ForwardReport => "forward_report",
+            FollowUpReport => "follow_up_report",
+            ReportExtension => "report_extension",
+            CisoMeeting => "ciso_meeting",
             CompleteStage => "complete_stage",
             Review => "review",
+            RelayReview => "relay_review",
+            ReportExtensionDecision => "report_extension_decision",
             Comment => "comment",
             HomelandRelay => "homeland_relay",
         }
@@ -109,16 +133,14 @@ impl StageActionKind {
             EscalationNotice => Stage::Report,
             ActivateTeam | ResponseMeeting => Stage::ResponseTeam,
             Containment | ControlEffectReport | PersonalDataAssessment => Stage::Containment,
-            RootCause
-            | MalwareAnalysis
-            | VirusCheck
-            | ImprovementItem
-            | ImprovementItemDone
-            | SubmitToCommander
-            | Decide
+            RootCause | MalwareAnalysis | VirusCheck | ImprovementItem | ImprovementItemEdit
+            | ImprovementItemDrop | ImprovementItemDone | SubmitToCommander | Decide
             | SendToEscalationTarget => Stage::RootCause,
             ProgressReport | SubmitReport | ClassifiedDocument => Stage::Improvement,
-            CompleteStage | Review | Comment | HomelandRelay => return None,
+            ForwardReport | FollowUpReport | ReportExtension | CisoMeeting | CompleteStage
+            | Review | RelayReview | ReportExtensionDecision | Comment | HomelandRelay => {
+                return None
+            }
         })
     }
 
@@ -135,15 +157,23 @@ impl StageActionKind {
             RootCause => Action::RecordRootCause,
             MalwareAnalysis => Action::RecordMalwareAnalysis,
             VirusCheck => Action::RecordVirusCheckSubmission,
-            ImprovementItem | ImprovementItemDone => Action::EditImprovementItems,
+            ImprovementItem | ImprovementItemEdit | ImprovementItemDrop | ImprovementItemDone => {
+                Action::EditImprovementItems
+            }
             SubmitToCommander => Action::SubmitToCommander,
             Decide => Action::DecideRootCause,
             SendToEscalationTarget => Action::SendToEscalationTarget,
             ProgressReport => Action::ReportImprovementProgress,
             SubmitReport => Action::SubmitReport,
             ClassifiedDocument => Action::RecordClassifiedDocument,
+            ForwardReport => Action::ForwardReport,
+            FollowUpReport => Action::ReportFollowUp,
+            ReportExtension => Action::RequestReportExtension,
+            CisoMeeting => Action::RecordCisoMeeting,
             CompleteStage => Action::CompleteStage,
             Review => Action::ReviewLevel,
+            RelayReview => Action::RelayReview,
+            ReportExtensionDecision => Action::DecideReportExtension,
             Comment => Action::CommentAsSupervisor,
             HomelandRelay => Action::RecordHomelandSecurityRelay,
         }
@@ -163,6 +193,8 @@ impl StageActionKind {
             MalwareAnalysis => "action.malware_analysis",
             VirusCheck => "action.virus_check",
             ImprovementItem => "action.improvement_item",
+            ImprovementItemEdit => "action.improvement_item_edit",
+            ImprovementItemDrop => "action.improvement_item_drop",
             ImprovementItemDone => "improvement.mark_done",
             SubmitToCommander => "action.submit_to_commander",
             Decide => "action.decide",
@@ -170,8 +202,14 @@ impl StageActionKind {
             ProgressReport => "action.progress_report",
             SubmitReport => "action.submit_report",
             ClassifiedDocument => "action.classified_document",
+            ForwardReport => "action.forward_report",
+            FollowUpReport => "action.follow_up_report",
+            ReportExtension => "action.report_extension",
+            CisoMeeting => "action.ciso_meeting",
             CompleteStage => "action.complete_stage",
             Review => "action.review",
+            RelayReview => "action.relay_review",
+            ReportExtensionDecision => "action.report_extension_decision",
             Comment => "action.comment",
             HomelandRelay => "action.homeland_relay",
         }
@@ -191,21 +229,35 @@ pub enum StageAction {
     /// The damage-control checklist; notifying completion starts the report's month.
     Containment(ContainmentInput),
     /// L3/4: a periodic report of the control measures' effect.
-    ControlEffectReport,
+    ControlEffectReport(PeriodicReportInput),
     PersonalDataAssessment(PersonalDataAssessmentInput),
     RootCause(RootCauseInput),
     MalwareAnalysis(MalwareAnalysisInput),
     VirusCheck(VirusCheckInput),
     ImprovementItem(ImprovementItemInput),
+    ImprovementItemEdit(ImprovementItemEditInput),
+    ImprovementItemDrop(ImprovementItemDropInput),
     ImprovementItemDone(ImprovementItemDoneInput),
     SubmitToCommander,
     Decide(DecideInput),
     SendToEscalationTarget,
-    ProgressReport,
+    /// L3/4: the executive secretary's periodic report of the improvement measures' progress.
+    ProgressReport(PeriodicReportInput),
     SubmitReport,
     ClassifiedDocument(ClassifiedDocumentInput),
+    /// The security staff forward the periodic reports of a kind to the notified agency.
+    ForwardReport(ForwardReportInput),
+    /// 續行通報 (art. 6 II).
+    FollowUpReport(FollowUpReportInput),
+    /// Ask the notified agency to extend the investigation report (art. 8 III).
+    ReportExtension(ReportExtensionInput),
+    /// L3/4: the CISO's meeting (art. 9).
+    CisoMeeting(CisoMeetingInput),
     CompleteStage,
     Review(ReviewInput),
+    /// The notified agency's result and basis sent to the competent authority (art. 7 II).
+    RelayReview(RelayReviewInput),
+    ReportExtensionDecision(ReportExtensionDecisionInput),
     Comment(CommentInput),
     HomelandRelay,
 }
@@ -219,21 +271,29 @@ impl StageAction {
             A::ActivateTeam => K::ActivateTeam,
             A::ResponseMeeting(_) => K::ResponseMeeting,
             A::Containment(_) => K::Containment,
-            A::ControlEffectReport => K::ControlEffectReport,
+            A::ControlEffectReport(_) => K::ControlEffectReport,
             A::PersonalDataAssessment(_) => K::PersonalDataAssessment,
             A::RootCause(_) => K::RootCause,
             A::MalwareAnalysis(_) => K::MalwareAnalysis,
             A::VirusCheck(_) => K::VirusCheck,
             A::ImprovementItem(_) => K::ImprovementItem,
+            A::ImprovementItemEdit(_) => K::ImprovementItemEdit,
+            A::ImprovementItemDrop(_) => K::ImprovementItemDrop,
             A::ImprovementItemDone(_) => K::ImprovementItemDone,
             A::SubmitToCommander => K::SubmitToCommander,
             A::Decide(_) => K::Decide,
             A::SendToEscalationTarget => K::SendToEscalationTarget,
-            A::ProgressReport => K::ProgressReport,
+            A::ProgressReport(_) => K::ProgressReport,
             A::SubmitReport => K::SubmitReport,
             A::ClassifiedDocument(_) => K::ClassifiedDocument,
+            A::ForwardReport(_) => K::ForwardReport,
+            A::FollowUpReport(_) => K::FollowUpReport,
+            A::ReportExtension(_) => K::ReportExtension,
+            A::CisoMeeting(_) => K::CisoMeeting,
             A::CompleteStage => K::CompleteStage,
             A::Review(_) => K::Review,
+            A::RelayReview(_) => K::RelayReview,
+            A::ReportExtensionDecision(_) => K::ReportExtensionDecision,
             A::Comment(_) => K::Comment,
             A::HomelandRelay => K::HomelandRelay,
         }
@@ -261,7 +321,7 @@ impl StageAction {
             K::ActivateTeam => unit(A::ActivateTeam, fields)?,
             K::ResponseMeeting => A::ResponseMeeting(Deserialize::deserialize(fields)?),
             K::Containment => A::Containment(Deserialize::deserialize(fields)?),
-            K::ControlEffectReport => unit(A::ControlEffectReport, fields)?,
+            K::ControlEffectReport => A::ControlEffectReport(Deserialize::deserialize(fields)?),
             K::PersonalDataAssessment => {
                 A::PersonalDataAssessment(Deserialize::deserialize(fields)?)
             }
@@ -269,15 +329,25 @@ impl StageAction {
             K::MalwareAnalysis => A::MalwareAnalysis(Deserialize::deserialize(fields)?),
             K::VirusCheck => A::VirusCheck(Deserialize::deserialize(fields)?),
             K::ImprovementItem => A::ImprovementItem(Deserialize::deserialize(fields)?),
+            K::ImprovementItemEdit => A::ImprovementItemEdit(Deserialize::deserialize(fields)?),
+            K::ImprovementItemDrop => A::ImprovementItemDrop(Deserialize::deserialize(fields)?),
             K::ImprovementItemDone => A::ImprovementItemDone(Deserialize::deserialize(fields)?),
             K::SubmitToCommander => unit(A::SubmitToCommander, fields)?,
             K::Decide => A::Decide(Deserialize::deserialize(fields)?),
             K::SendToEscalationTarget => unit(A::SendToEscalationTarget, fields)?,
-            K::ProgressReport => unit(A::ProgressReport, fields)?,
+            K::ProgressReport => A::ProgressReport(Deserialize::deserialize(fields)?),
             K::SubmitReport => unit(A::SubmitReport, fields)?,
             K::ClassifiedDocument => A::ClassifiedDocument(Deserialize::deserialize(fields)?),
+            K::ForwardReport => A::ForwardReport(Deserialize::deserialize(fields)?),
+            K::FollowUpReport => A::FollowUpReport(Deserialize::deserialize(fields)?),
+            K::ReportExtension => A::ReportExtension(Deserialize::deserialize(fields)?),
+            K::CisoMeeting => A::CisoMeeting(Deserialize::deserialize(fields)?),
             K::CompleteStage => unit(A::CompleteStage, fields)?,
             K::Review => A::Review(Deserialize::deserialize(fields)?),
+            K::RelayReview => A::RelayReview(Deserialize::deserialize(fields)?),
+            K::ReportExtensionDecision => {
+                A::ReportExtensionDecision(Deserialize::deserialize(fields)?)
+            }
             K::Comment => A::Comment(Deserialize::deserialize(fields)?),
             K::HomelandRelay => unit(A::HomelandRelay, fields)?,
         })
@@ -376,6 +446,10 @@ pub struct ContainmentInput {
     #[serde(default)]
     #[schema(value_type = bool)]
     pub notify_completion: Flag,
+    /// Initial damage control (初步損害控制) is done.
+    #[serde(default)]
+    #[schema(value_type = bool)]
+    pub initial_control_done: Flag,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
@@ -434,6 +508,9 @@ impl HorizonChoice {
 pub struct ImprovementItemInput {
     #[serde(default)]
     pub description: String,
+    /// Who carries it out.
+    #[serde(default)]
+    pub owner: String,
     pub horizon: Option<HorizonChoice>,
     #[schema(value_type = Option<String>, format = Date)]
     pub due_on: Option<Day>,
@@ -465,6 +542,10 @@ pub struct DecideInput {
 pub struct ClassifiedDocumentInput {
     #[serde(default)]
     pub number: String,
+    /// The agencies it went to: the competent authority and the superior or supervising agency.
+    #[serde(default)]
+    #[schema(value_type = Vec<uuid::Uuid>)]
+    pub recipients: Many<uuid::Uuid>,
     #[schema(value_type = Option<String>, format = Date)]
     pub dated: Option<Day>,
 }
@@ -526,6 +607,96 @@ pub struct ReviewInput {
 pub struct CommentInput {
     #[serde(default)]
     pub comment: String,
+}
+
+
+/// A periodic report's content: what was done and its effect.
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct PeriodicReportInput {
+    #[serde(default)]
+    pub done: String,
+    #[serde(default)]
+    pub effect: String,
+}
+
+/// Which periodic reports to forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportChoice {
+    ControlEffect,
+    Progress,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct ForwardReportInput {
+    pub report: Option<ReportChoice>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct ImprovementItemEditInput {
+    #[schema(value_type = Option<u32>)]
+    pub index: Option<Index>,
+    #[serde(default)]
+    pub description: String,
+    pub horizon: Option<HorizonChoice>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_on: Option<Day>,
+    #[serde(default)]
+    pub owner: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct ImprovementItemDropInput {
+    #[schema(value_type = Option<u32>)]
+    pub index: Option<Index>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// A follow-up report: the impacts as they now stand, and why.
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct FollowUpReportInput {
+    #[serde(default)]
+    pub impacts: Vec<Impact>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct ReportExtensionInput {
+    /// The new date asked for.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub until: Option<When>,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct ReportExtensionDecisionInput {
+    /// `true`: consent; `false`: refuse.
+    #[serde(default)]
+    #[schema(value_type = Option<bool>)]
+    pub consent: Option<Flag>,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct RelayReviewInput {
+    /// The basis of the review result (審核結果及依據).
+    #[serde(default)]
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct CisoMeetingInput {
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub held_at: Option<When>,
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub attendees: Many<String>,
+    #[serde(default)]
+    pub conclusions: String,
 }
 
 #[cfg(test)]

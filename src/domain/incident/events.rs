@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use super::super::improvement::ImprovementItem;
 use super::super::level::Impact;
 use super::super::stages::{
-    AffectedSystem, ClassifiedDocument, CommanderDecision, EscalationNotice, IncidentStatus,
-    ResponseMeeting, Stage, VirusCheckSubmission,
+    AffectedSystem, CisoMeeting, ClassifiedDocument, CommanderDecision, EscalationNotice,
+    IncidentStatus, PeriodicReport, ResponseMeeting, Stage, VirusCheckSubmission,
 };
+use super::review::{FollowUpReport, ReviewKind, ReviewRelay};
+use super::SupervisorRole;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
@@ -36,10 +38,10 @@ pub enum IncidentEvent {
         systems: Vec<AffectedSystem>,
         public_announcement: Option<bool>,
         completion_notified_at: Option<DateTime<Utc>>,
+        #[serde(default)]
+        initial_control_at: Option<DateTime<Utc>>,
     },
-    ControlEffectReport {
-        at: DateTime<Utc>,
-    },
+    ControlEffectReport(PeriodicReport),
     PersonalDataAssessment {
         assessment: String,
     },
@@ -57,6 +59,15 @@ pub enum IncidentEvent {
         index: usize,
         description: String,
     },
+    ImprovementItemEdited {
+        index: usize,
+        item: ImprovementItem,
+    },
+    ImprovementItemDropped {
+        index: usize,
+        description: String,
+        reason: String,
+    },
     SubmittedToCommander {
         at: DateTime<Utc>,
     },
@@ -64,8 +75,11 @@ pub enum IncidentEvent {
     SentToEscalationTarget {
         at: DateTime<Utc>,
     },
-    ImprovementProgressReport {
-        at: DateTime<Utc>,
+    ImprovementProgressReport(PeriodicReport),
+    /// The security staff forwarded `count` reports (`control_effect` or `progress`).
+    ReportsForwarded {
+        report: String,
+        count: usize,
     },
     ReportSubmitted {
         at: DateTime<Utc>,
@@ -80,10 +94,35 @@ pub enum IncidentEvent {
         to: u8,
         reason: String,
         reviewer_agency: String,
+        /// Review, re-check or direct review (absent in entries made before re-checks).
+        #[serde(default)]
+        kind: Option<ReviewKind>,
+        #[serde(default)]
+        round: usize,
+    },
+    ReviewRelayed(ReviewRelay),
+    FollowUpReport(FollowUpReport),
+    ReportExtensionRequested {
+        until: DateTime<Utc>,
+        reason: String,
+    },
+    ReportExtensionDecided {
+        until: DateTime<Utc>,
+        consent: bool,
+        comment: String,
+        agency: String,
+    },
+    CisoMeeting(CisoMeeting),
+    /// Closing handed the open improvement items to the agency's tracking (point 3(五)6).
+    HandedToTracking {
+        items: usize,
     },
     SupervisorComment {
         comment: String,
         agency: String,
+        /// What the commenting agency is to the incident's (上級機關, 主管機關…).
+        #[serde(default)]
+        role: Option<SupervisorRole>,
     },
     HomelandSecurityRelay {
         at: DateTime<Utc>,
@@ -100,21 +139,30 @@ impl IncidentEvent {
             TeamActivated {} => "team_activated",
             ResponseMeeting(_) => "response_meeting",
             Containment { .. } => "containment",
-            ControlEffectReport { .. } => "control_effect_report",
+            ControlEffectReport(_) => "control_effect_report",
             PersonalDataAssessment { .. } => "personal_data_assessment",
             RootCause { .. } => "root_cause",
             MalwareAnalysis { .. } => "malware_analysis",
             VirusCheckSubmission(_) => "virus_check_submission",
             ImprovementItemAdded(_) => "improvement_item_added",
             ImprovementItemDone { .. } => "improvement_item_done",
+            ImprovementItemEdited { .. } => "improvement_item_edited",
+            ImprovementItemDropped { .. } => "improvement_item_dropped",
             SubmittedToCommander { .. } => "submitted_to_commander",
             CommanderDecision(_) => "commander_decision",
             SentToEscalationTarget { .. } => "sent_to_escalation_target",
-            ImprovementProgressReport { .. } => "improvement_progress_report",
+            ImprovementProgressReport(_) => "improvement_progress_report",
+            ReportsForwarded { .. } => "reports_forwarded",
             ReportSubmitted { .. } => "report_submitted",
             ClassifiedDocument(_) => "classified_document",
             StageCompleted { .. } => "stage_completed",
             LevelReviewed { .. } => "level_reviewed",
+            ReviewRelayed(_) => "review_relayed",
+            FollowUpReport(_) => "follow_up_report",
+            ReportExtensionRequested { .. } => "report_extension_requested",
+            ReportExtensionDecided { .. } => "report_extension_decided",
+            CisoMeeting(_) => "ciso_meeting",
+            HandedToTracking { .. } => "handed_to_tracking",
             SupervisorComment { .. } => "supervisor_comment",
             HomelandSecurityRelay { .. } => "homeland_security_relay",
         }

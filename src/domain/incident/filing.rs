@@ -35,7 +35,7 @@ impl Incident {
         now: DateTime<Utc>,
     ) -> Result<Applied, Refusal> {
         may_file(actor).map_err(Refusal::NotPermitted)?;
-        check_filing(&input, now).check()?;
+        check_filing(&input, now, placement.oversight.critical_infrastructure).check()?;
         let classification = classify(&input.impacts)
             .map_err(|_| FieldErrors::one("impacts", "error.impacts_none"))?;
         let level = classification.level;
@@ -78,11 +78,8 @@ impl Incident {
             escalation_target: placement.escalation_target,
             status: IncidentStatus::Open(Stage::Report),
             record,
-            reviewed_at: None,
-            review_relayed_at: None,
             containment_completed_at: None,
             report_submitted_at: None,
-            report_extended_until: None,
             homeland_relayed_at: None,
             oversight: placement.oversight,
         };

@@ -34,15 +34,14 @@ pub fn incident(level: IncidentLevel) -> Incident {
         escalation_target: Some(ministry),
         status: IncidentStatus::Open(Stage::Report),
         record: StageRecord::default(),
-        reviewed_at: None,
-        review_relayed_at: None,
         containment_completed_at: None,
         report_submitted_at: None,
-        report_extended_until: None,
         homeland_relayed_at: None,
         oversight: Oversight {
             chain: vec![ministry, ca],
+            relations: vec![(ministry, super::SupervisorRole::SuperiorAgency)],
             competent_authority: ca,
+            critical_infrastructure: false,
         },
     }
 }

@@ -16,6 +16,8 @@ mod apply;
 pub mod events;
 mod filing;
 pub mod reminders;
+pub mod review;
+mod work;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -63,11 +65,71 @@ pub struct OtherMeansReport {
 }
 
 /// Who oversees the incident's agency, as the agency register stands now: the supervision chain
-/// (nearest first) and the competent authority. Loaded with the incident, never stored with it.
+/// (nearest first), how each of them stands to the agency, and the competent authority; and
+/// whether the agency runs critical infrastructure. Loaded with the incident, never stored with
+/// it: an agency moved in the register is overseen by its new superiors from the move on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Oversight {
     pub chain: Vec<AgencyId>,
+    /// How each agency of the chain stands to the incident's agency.
+    pub relations: Vec<(AgencyId, SupervisorRole)>,
     pub competent_authority: AgencyId,
+    /// The agency operates critical infrastructure (關鍵基礎設施): only then can an impact be
+    /// on the core systems involved in operating it.
+    pub critical_infrastructure: bool,
+}
+
+/// What a supervising agency is to the incident's agency, as a comment names its author.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupervisorRole {
+    /// 上級機關 (also a superior's superior).
+    SuperiorAgency,
+    /// 中央目的事業主管機關.
+    SectorAuthority,
+    /// 監督機關.
+    SupervisingAgency,
+    /// 主管機關.
+    CompetentAuthority,
+}
+
+impl SupervisorRole {
+    pub fn label(self) -> crate::i18n::Text {
+        crate::i18n::Text::key(match self {
+            SupervisorRole::SuperiorAgency => "supervisor.superior_agency",
+            SupervisorRole::SectorAuthority => "supervisor.sector_authority",
+            SupervisorRole::SupervisingAgency => "supervisor.supervising_agency",
+            SupervisorRole::CompetentAuthority => "supervisor.competent_authority",
+        })
+    }
+}
+
+impl Oversight {
+    /// How the agencies an agency's register entry names stand to it (point 3(一)2; SPEC 1).
+    pub fn direct_relations(
+        agency: &super::agency::AgencyRelations,
+    ) -> Vec<(AgencyId, SupervisorRole)> {
+        [
+            (agency.superior, SupervisorRole::SuperiorAgency),
+            (agency.sector_authority, SupervisorRole::SectorAuthority),
+            (agency.supervising, SupervisorRole::SupervisingAgency),
+        ]
+        .into_iter()
+        .filter_map(|(a, r)| a.map(|a| (a, r)))
+        .collect()
+    }
+
+    /// What `agency` is to the incident's agency (a superior agency when the register does not
+    /// say more: it sits above it in the chain).
+    pub fn role_of(&self, agency: AgencyId) -> SupervisorRole {
+        if agency == self.competent_authority {
+            return SupervisorRole::CompetentAuthority;
+        }
+        self.relations
+            .iter()
+            .find(|(a, _)| *a == agency)
+            .map_or(SupervisorRole::SuperiorAgency, |(_, r)| *r)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,16 +150,10 @@ pub struct Incident {
     pub status: IncidentStatus,
     /// What the stages have on record.
     pub record: StageRecord,
-    /// The notified agency's review of the level (art. 7).
-    pub reviewed_at: Option<DateTime<Utc>>,
-    /// The review result and basis sent on to the competent authority (art. 7).
-    pub review_relayed_at: Option<DateTime<Utc>>,
     /// Completion of damage control or recovery notified (art. 8): starts the report's month.
     pub containment_completed_at: Option<DateTime<Utc>>,
     /// The investigation, handling and improvement report submitted.
     pub report_submitted_at: Option<DateTime<Utc>>,
-    /// A new date for that report, consented by the notified agency (art. 8).
-    pub report_extended_until: Option<DateTime<Utc>>,
     /// The competent authority's relay of a level 3/4 incident to the Office of Homeland Security.
     pub homeland_relayed_at: Option<DateTime<Utc>>,
     /// Loaded with the incident; see [`Oversight`].
@@ -121,6 +177,11 @@ pub struct Schedule {
     pub awaiting_commander: bool,
     /// The latest level 3/4 control-effect report.
     pub last_control_report_at: Option<DateTime<Utc>>,
+    /// The current round's review, and its relay to the competent authority.
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub review_relayed_at: Option<DateTime<Utc>>,
+    /// The investigation report's date as extended with the notified agency's consent.
+    pub report_extended_until: Option<DateTime<Utc>>,
 }
 
 impl Incident {
@@ -131,6 +192,7 @@ impl Incident {
             status: self.status,
             level: self.level,
             supervision_chain: self.oversight.chain.clone(),
+            notified_agency: Some(self.notified_agency()),
         }
     }
 
@@ -159,13 +221,16 @@ impl Incident {
         deadlines(&DeadlineInputs {
             aware_at: self.report.aware_at,
             reported_at: Some(self.reported_at),
-            reviewed_at: self.reviewed_at,
-            review_relayed_at: self.review_relayed_at,
+            review_requested_at: Some(self.review_round().received_at),
+            review_level: self.review_round().level_as_reported,
+            reviewed_at: self.reviewed_at(),
+            review_relayed_at: self.round_relay().map(|r| r.at),
             containment_completed_at: self.containment_completed_at,
             report_submitted_at: self.report_submitted_at,
-            report_extended_until: self.report_extended_until,
+            report_extended_until: self.report_extended_until(),
             level: self.level,
-            notified_agency_is_competent_authority: self.notified_agency_is_competent_authority(),
+            notified_agency_is_competent_authority: !self.relay_owed()
+                && self.reviewed_at().is_some(),
         })
     }
 
@@ -219,7 +284,10 @@ impl Incident {
             next_due,
             reminder_at: self.next_reminder_at(policy, now),
             awaiting_commander: self.awaiting_commander(),
-            last_control_report_at: self.record.control_effect_reports.iter().max().copied(),
+            last_control_report_at: self.record.control_effect_reports.iter().map(|r| r.at).max(),
+            reviewed_at: self.reviewed_at(),
+            review_relayed_at: self.round_relay().map(|r| r.at),
+            report_extended_until: self.report_extended_until(),
         }
     }
 }

@@ -26,6 +26,12 @@ pub struct ReminderPolicy {
     pub improvement_warning: Duration,
     /// Misses older than this are not reminded any more.
     pub missed_lookback: Duration,
+    /// Level 3/4: how often the improvement measures' progress is reported (point 3(五)4
+    /// 定期回報; the portal's setting).
+    pub progress_report_every: Duration,
+    /// Level 3/4: how often the CISO is reminded of the meeting art. 9 asks for, from the
+    /// completion of damage control on, until it is recorded.
+    pub ciso_meeting_every: Duration,
 }
 
 impl Default for ReminderPolicy {
@@ -35,6 +41,8 @@ impl Default for ReminderPolicy {
             deadline_warning: Duration::minutes(60),
             improvement_warning: Duration::days(7),
             missed_lookback: Duration::days(7),
+            progress_report_every: Duration::days(30),
+            ciso_meeting_every: Duration::days(7),
         }
     }
 }
@@ -59,10 +67,12 @@ pub enum ReminderKind {
     ControlEffectDue,
     ImprovementSoon,
     ImprovementMissed,
+    ProgressDue,
+    CisoMeetingDue,
 }
 
 impl ReminderKind {
-    pub const ALL: [ReminderKind; 9] = [
+    pub const ALL: [ReminderKind; 11] = [
         ReminderKind::ReviewSoon,
         ReminderKind::ReviewMissed,
         ReminderKind::ContainmentSoon,
@@ -72,6 +82,8 @@ impl ReminderKind {
         ReminderKind::ControlEffectDue,
         ReminderKind::ImprovementSoon,
         ReminderKind::ImprovementMissed,
+        ReminderKind::ProgressDue,
+        ReminderKind::CisoMeetingDue,
     ];
 
     /// The stored name (also the catalog key `notify.<name>` of its message).
@@ -86,6 +98,8 @@ impl ReminderKind {
             ReminderKind::ControlEffectDue => "control_effect_due",
             ReminderKind::ImprovementSoon => "improvement_soon",
             ReminderKind::ImprovementMissed => "improvement_missed",
+            ReminderKind::ProgressDue => "progress_due",
+            ReminderKind::CisoMeetingDue => "ciso_meeting_due",
         }
     }
 
@@ -105,6 +119,8 @@ impl ReminderKind {
             ReminderKind::ImprovementSoon | ReminderKind::ImprovementMissed => {
                 Reminder::ImprovementItem
             }
+            ReminderKind::ProgressDue => Reminder::ProgressReport,
+            ReminderKind::CisoMeetingDue => Reminder::CisoMeeting,
         }
     }
 }
@@ -123,8 +139,9 @@ impl Incident {
     /// look-back for misses) and those still ahead.
     pub fn reminders(&self, policy: &ReminderPolicy, now: DateTime<Utc>) -> Vec<DueReminder> {
         let mut out = Vec::new();
+        self.ciso_meeting_reminders(policy, now, &mut out);
         let Some(stage) = self.status.stage() else {
-            return out; // a closed incident owes nothing
+            return out; // a closed incident owes nothing else
         };
         let deadlines = self.deadlines();
         for (kind, soon, missed) in [
@@ -160,17 +177,9 @@ impl Incident {
         }
         // Level 3/4 while damage control runs: a control-effect report every N hours, counted
         // from the last one (or from the report).
-        if self.level.is_major() && self.containment_completed_at.is_none() {
-            let last = self
-                .record
-                .control_effect_reports
-                .iter()
-                .max()
-                .copied()
-                .unwrap_or(self.reported_at);
-            let due = last + policy.control_report_every;
+        for (kind, due) in self.periodic_reports_due(policy) {
             out.push(DueReminder {
-                kind: ReminderKind::ControlEffectDue,
+                kind,
                 due_at: due,
                 fire_at: due,
             });
@@ -202,8 +211,64 @@ impl Incident {
                 }
             }
         }
-        debug_assert!(self.status != IncidentStatus::Closed || out.is_empty());
         out
+    }
+
+    /// Level 3/4's periodic reports and when the next of each is due: the control measures'
+    /// effect every N hours while damage control runs (point 3(三)2(1)), counted from the last
+    /// report (or from the report of the incident); the improvement measures' progress every
+    /// M days while improvement is tracked with measures still open (point 3(五)4).
+    pub fn periodic_reports_due(&self, policy: &ReminderPolicy) -> Vec<(ReminderKind, DateTime<Utc>)> {
+        let mut out = Vec::new();
+        if !self.level.is_major() {
+            return out;
+        }
+        let r = &self.record;
+        if self.status.stage().is_some() && self.containment_completed_at.is_none() {
+            let last = r.control_effect_reports.iter().map(|x| x.at).max();
+            out.push((
+                ReminderKind::ControlEffectDue,
+                last.unwrap_or(self.reported_at) + policy.control_report_every,
+            ));
+        }
+        if self.status == IncidentStatus::Open(Stage::Improvement)
+            && r.improvement_items.iter().any(|i| i.is_open())
+        {
+            let since = r
+                .improvement_progress_reports
+                .iter()
+                .map(|x| x.at)
+                .max()
+                .or(self.containment_completed_at)
+                .unwrap_or(self.reported_at);
+            out.push((ReminderKind::ProgressDue, since + policy.progress_report_every));
+        }
+        out
+    }
+
+    /// Art. 9: after a major incident the CISO convenes a meeting. From the completion of damage
+    /// control the CISO is reminded every `ciso_meeting_every` until the meeting is on record
+    /// (also after the incident closed).
+    fn ciso_meeting_reminders(&self, policy: &ReminderPolicy, now: DateTime<Utc>, out: &mut Vec<DueReminder>) {
+        let (true, None, Some(completed)) = (
+            self.level.is_major(),
+            &self.record.ciso_meeting,
+            self.containment_completed_at,
+        ) else {
+            return;
+        };
+        let every = policy.ciso_meeting_every;
+        let periods = ((now - completed).num_seconds() / every.num_seconds().max(1)).max(0);
+        for k in [periods, periods + 1] {
+            if k >= 1 {
+                let due = completed + every * i32::try_from(k).unwrap_or(i32::MAX);
+                out.push(DueReminder {
+                    kind: ReminderKind::CisoMeetingDue,
+                    due_at: due,
+                    fire_at: due,
+                });
+            }
+        }
     }
 
     /// The reminders whose time has come at `now`.
@@ -275,6 +340,21 @@ mod tests {
     use crate::domain::{ImprovementHorizon, ImprovementItem, IncidentLevel};
     use chrono::NaiveDate;
 
+    /// The notified agency reviewed the report when it came in.
+    fn mark_reviewed(i: &mut Incident) {
+        i.record.reviews.push(crate::domain::incident::review::LevelReview {
+            kind: crate::domain::incident::review::ReviewKind::NotifiedAgency,
+            round: 0,
+            at: i.reported_at,
+            agency: i.notified_agency(),
+            agency_name: String::new(),
+            by: String::new(),
+            from: i.level,
+            to: i.level,
+            reason: String::new(),
+        });
+    }
+
     fn kinds(i: &Incident, now: DateTime<Utc>) -> Vec<&'static str> {
         i.due_reminders(&ReminderPolicy::default(), now)
             .iter()
@@ -297,21 +377,27 @@ mod tests {
             "the review's warning is the first thing owed"
         );
         let mut reviewed = i.clone();
-        reviewed.reviewed_at = Some(i.reported_at);
+        mark_reviewed(&mut reviewed);
         assert!(!kinds(&reviewed, due).contains(&"review_missed"));
     }
 
     #[test]
     fn level_3_control_effect_reports_are_due_every_n_hours_from_the_last() {
         let mut i = incident(IncidentLevel::L3);
-        i.reviewed_at = Some(i.reported_at);
+        mark_reviewed(&mut i);
         let policy = ReminderPolicy::with_control_report_hours(4);
         let first = i.reported_at + Duration::hours(4);
         assert_eq!(
             i.next_reminder_after(&policy, i.reported_at + Duration::hours(1)),
             Some(first)
         );
-        i.record.control_effect_reports.push(first);
+        i.record.control_effect_reports.push(crate::domain::stages::PeriodicReport {
+            at: first,
+            done: "隔離".into(),
+            effect: "已控制".into(),
+            by: String::new(),
+            forwarded: None,
+        });
         let due = i.due_reminders(&policy, first + Duration::hours(4));
         assert!(due
             .iter()
@@ -334,7 +420,7 @@ mod tests {
     fn open_improvement_items_are_reminded_a_week_ahead_and_when_late() {
         let mut i = incident(IncidentLevel::L1);
         i.status = IncidentStatus::Open(Stage::Improvement);
-        i.reviewed_at = Some(i.reported_at);
+        mark_reviewed(&mut i);
         i.containment_completed_at = Some(i.reported_at);
         i.report_submitted_at = Some(i.reported_at);
         let due_on = NaiveDate::from_ymd_opt(2026, 4, 10).unwrap();
@@ -344,6 +430,8 @@ mod tests {
             planned_on: NaiveDate::from_ymd_opt(2026, 3, 3).unwrap(),
             due_on,
             done_on: None,
+            owner: String::new(),
+            dropped: None,
         });
         let midnight = TAIPEI
             .from_local_datetime(&due_on.and_time(NaiveTime::MIN))

@@ -220,6 +220,7 @@ fn containment_judges_the_listed_systems_and_notifies_completion() {
             downtime: Many(downtime),
             public_announcement: YesNo::No,
             notify_completion: Flag(true),
+            initial_control_done: Flag(false),
         })
     };
     assert_eq!(

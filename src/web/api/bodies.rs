@@ -130,7 +130,7 @@ impl From<&IncidentView> for IncidentBody {
             aware_at: r.aware_at,
             occurred_at: r.occurred_at,
             reported_at: i.reported_at,
-            reviewed_at: i.reviewed_at,
+            reviewed_at: i.reviewed_at(),
             escalation_target: i
                 .escalation_target
                 .zip(v.escalation_target_name.as_ref())

@@ -38,7 +38,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 async fn incident(state: &AppState, me: &ApiUser, id: Uuid) -> Result<IncidentBody, AppError> {
     Ok(IncidentBody::from(
-        &svc::view(&state.pool, me.acting(), id).await?,
+        &svc::view(&state.pool, me.acting(), id, &state.reminder_policy()).await?,
     ))
 }
 
@@ -336,7 +336,7 @@ stage_actions! {
     containment, Containment, ContainmentInput,
         "/api/v1/incidents/{id}/actions/containment",
         "Record damage control or recovery (and notify its completion)";
-    control_effect_report, ControlEffectReport, NoFields,
+    control_effect_report, ControlEffectReport, PeriodicReportInput,
         "/api/v1/incidents/{id}/actions/control_effect_report",
         "L3/4: report the control measures' effect";
     personal_data_assessment, PersonalDataAssessment, PersonalDataAssessmentInput,
@@ -350,6 +350,12 @@ stage_actions! {
         "/api/v1/incidents/{id}/actions/virus_check", "Record the Virus Check submission";
     improvement_item, ImprovementItem, ImprovementItemInput,
         "/api/v1/incidents/{id}/actions/improvement_item", "Add an improvement item";
+    improvement_item_edit, ImprovementItemEdit, ImprovementItemEditInput,
+        "/api/v1/incidents/{id}/actions/improvement_item_edit",
+        "Adjust an improvement item within its horizon";
+    improvement_item_drop, ImprovementItemDrop, ImprovementItemDropInput,
+        "/api/v1/incidents/{id}/actions/improvement_item_drop",
+        "Drop an improvement item from the strategy, with the reason";
     improvement_item_done, ImprovementItemDone, ImprovementItemDoneInput,
         "/api/v1/incidents/{id}/actions/improvement_item_done", "Mark an improvement item done";
     submit_to_commander, SubmitToCommander, NoFields,
@@ -361,7 +367,7 @@ stage_actions! {
     send_to_escalation_target, SendToEscalationTarget, NoFields,
         "/api/v1/incidents/{id}/actions/send_to_escalation_target",
         "Send root cause and strategy to the notified agency";
-    progress_report, ProgressReport, NoFields,
+    progress_report, ProgressReport, PeriodicReportInput,
         "/api/v1/incidents/{id}/actions/progress_report",
         "L3/4: report the improvement measures' progress";
     submit_report, SubmitReport, NoFields,
@@ -370,6 +376,24 @@ stage_actions! {
     classified_document, ClassifiedDocument, ClassifiedDocumentInput,
         "/api/v1/incidents/{id}/actions/classified_document",
         "L3/4: record the classified official document (密件)";
+    forward_report, ForwardReport, ForwardReportInput,
+        "/api/v1/incidents/{id}/actions/forward_report",
+        "Forward the periodic reports of a kind to the notified agency";
+    follow_up_report, FollowUpReport, FollowUpReportInput,
+        "/api/v1/incidents/{id}/actions/follow_up_report",
+        "Follow-up report (續行通報): a change of impacts or level, reviewed again";
+    report_extension, ReportExtension, ReportExtensionInput,
+        "/api/v1/incidents/{id}/actions/report_extension",
+        "Ask the notified agency to extend the investigation report's deadline";
+    ciso_meeting, CisoMeeting, CisoMeetingInput,
+        "/api/v1/incidents/{id}/actions/ciso_meeting",
+        "L3/4: record the CISO's meeting after the incident";
+    relay_review, RelayReview, RelayReviewInput,
+        "/api/v1/incidents/{id}/actions/relay_review",
+        "The notified agency sends its review result and basis to the competent authority";
+    report_extension_decision, ReportExtensionDecision, ReportExtensionDecisionInput,
+        "/api/v1/incidents/{id}/actions/report_extension_decision",
+        "The notified agency consents to (or refuses) the report extension";
     complete_stage, CompleteStage, NoFields,
         "/api/v1/incidents/{id}/actions/complete_stage",
         "Complete the current stage (409 with what is missing)";

@@ -8,25 +8,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use crate::domain::{self, AssetClass, Category, FilingInput, Impact, ImpactKind};
+use crate::domain::{self, AssetClass, Category, FilingInput};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::Lang;
 use crate::services::incidents as svc;
 use crate::web::extract::{CsrfForm, Nav, SignedIn};
 use crate::web::format::{input_time, level_label};
-use crate::web::forms::{parse_local_time, Choice, Typed};
+use crate::web::forms::{impact_rows, impacts_from, parse_local_time, Choice, ImpactRow, Typed};
 use crate::web::{render, AppState};
-
-pub struct ImpactCell {
-    pub name: String,
-    pub value: String,
-    pub possible: bool,
-}
-
-pub struct ImpactRow {
-    pub label: String,
-    pub cells: Vec<ImpactCell>,
-}
 
 #[derive(Template)]
 #[template(path = "incidents/new.html")]
@@ -42,38 +31,6 @@ struct NewPage {
     asset_labels: Vec<String>,
     impact_rows: Vec<ImpactRow>,
     computed: Option<String>,
-}
-
-fn impact_field(kind: ImpactKind, asset: AssetClass) -> String {
-    let k = match kind {
-        ImpactKind::Leak => "leak",
-        ImpactKind::Tamper => "tamper",
-        ImpactKind::Disruption => "disruption",
-    };
-    let a = match asset {
-        AssetClass::NonCore => "non_core",
-        AssetClass::Core => "core",
-        AssetClass::Sensitive => "sensitive",
-        AssetClass::NationalSecret => "national_secret",
-    };
-    format!("impact_{k}_{a}")
-}
-
-fn impact_rows(t: Lang, typed: &Typed) -> Vec<ImpactRow> {
-    ImpactKind::ALL
-        .iter()
-        .map(|k| ImpactRow {
-            label: t.text(&k.label()),
-            cells: AssetClass::ALL
-                .iter()
-                .map(|a| ImpactCell {
-                    name: impact_field(*k, *a),
-                    value: typed.v(&impact_field(*k, *a)).to_string(),
-                    possible: a.label_for(*k).is_some(),
-                })
-                .collect(),
-        })
-        .collect()
 }
 
 fn subcategory_choices(t: Lang, selected: &str) -> Vec<(String, Vec<Choice>)> {
@@ -129,27 +86,6 @@ pub(super) async fn new_form(me: SignedIn) -> Result<Response, AppError> {
     let mut typed = Typed::default();
     typed.set("aware_at", input_time(Utc::now()));
     Ok(render(&new_page(&me, typed, FieldErrors::default()))?.into_response())
-}
-
-/// The impact matrix: each cell is "", "minor" or "severe".
-fn impacts_from(typed: &Typed) -> Result<Vec<Impact>, ()> {
-    let mut out = Vec::new();
-    for kind in ImpactKind::ALL {
-        for asset in AssetClass::ALL {
-            let severe = match typed.v(&impact_field(kind, asset)) {
-                "" => continue,
-                "minor" => false,
-                "severe" => true,
-                _ => return Err(()),
-            };
-            out.push(Impact {
-                kind,
-                asset,
-                severe,
-            });
-        }
-    }
-    Ok(out)
 }
 
 fn filing_from(typed: &Typed) -> Result<FilingInput, FieldErrors> {

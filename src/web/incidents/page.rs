@@ -17,7 +17,9 @@ use crate::i18n::{Lang, Text};
 use crate::services::incidents::{self as svc, IncidentView};
 use crate::web::extract::{CsrfForm, Nav, SignedIn};
 use crate::web::format::{deadline_state, input_time, level_label, show_time, status_label};
-use crate::web::forms::{form_fields, parse_id, stage_action, Choice, Typed};
+use crate::web::forms::{
+    form_fields, impact_rows, impacts_from, parse_id, stage_action, Choice, ImpactRow, Typed,
+};
 use crate::web::{render, AppState};
 
 struct DeadlineRow {
@@ -61,6 +63,21 @@ struct ItemRow {
 struct FormView {
     kind: StageActionKind,
     current: bool,
+}
+
+/// One line of the review record: what kind, when, by which agency, the level set and why.
+struct ReviewRow {
+    what: String,
+    at: String,
+    agency: String,
+    change: String,
+    reason: String,
+}
+
+/// A choice of agency (the classified document's recipients).
+struct AgencyChoice {
+    id: Uuid,
+    name: String,
 }
 
 impl FormView {
@@ -107,6 +124,15 @@ struct ShowPage {
     missing: Vec<String>,
     forms: Vec<FormView>,
     may_mark_done: bool,
+    recommended: Vec<String>,
+    reviews: Vec<ReviewRow>,
+    /// The title of the review this user may make now (審核, 覆核 or 逕行審核).
+    review_title: &'static str,
+    /// The pending extension request, as a sentence.
+    pending_extension: Option<String>,
+    open_items: Vec<Choice>,
+    recipients: Vec<AgencyChoice>,
+    impact_rows: Vec<ImpactRow>,
     systems: Vec<SystemRow>,
     items: Vec<ItemRow>,
     returned_comment: Option<String>,
@@ -183,16 +209,46 @@ fn facts(t: Lang, v: &IncidentView) -> Facts {
     }
 }
 
+/// Whether the form for `kind` has something to act on now (the permission is the domain's
+/// `permitted_actions`): a decision only on a submission, a relay only of a review, …
+fn has_something_to_act_on(v: &IncidentView, kind: StageActionKind) -> bool {
+    use StageActionKind as K;
+    let i = &v.incident;
+    let r = &i.record;
+    let major = i.level.is_major();
+    match kind {
+        // A button on its item's row, not a form of its own.
+        K::ImprovementItemDone => false,
+        K::Decide => i.awaiting_commander(),
+        K::ClassifiedDocument | K::ControlEffectReport | K::ProgressReport => major,
+        K::CisoMeeting => major && r.ciso_meeting.is_none(),
+        K::Review => v.review_open.is_some(),
+        K::RelayReview => i.relay_owed() && i.round_relay().is_none(),
+        K::ReportExtensionDecision => i.pending_extension().is_some(),
+        K::ReportExtension => {
+            i.containment_completed_at.is_some()
+                && i.report_submitted_at.is_none()
+                && i.pending_extension().is_none()
+        }
+        K::ForwardReport => r
+            .control_effect_reports
+            .iter()
+            .chain(&r.improvement_progress_reports)
+            .any(|x| x.forwarded.is_none()),
+        K::ImprovementItemEdit | K::ImprovementItemDrop => {
+            r.improvement_items.iter().any(|x| x.is_open())
+        }
+        _ => true,
+    }
+}
+
 /// The forms this user may submit: the current stage's first, then the rest in stage order.
-/// Marking an improvement item done is a button on its row, not a form of its own.
 fn forms(v: &IncidentView) -> Vec<FormView> {
     let current = v.incident.status.stage();
     let mut forms: Vec<FormView> = v
         .allowed
         .iter()
-        .filter(|k| **k != StageActionKind::ImprovementItemDone)
-        .filter(|k| **k != StageActionKind::Decide || v.incident.awaiting_commander())
-        .filter(|k| **k != StageActionKind::ClassifiedDocument || v.incident.level.is_major())
+        .filter(|k| has_something_to_act_on(v, **k))
         .map(|k| FormView {
             kind: *k,
             current: k.stage().is_none_or(|s| Some(s) == current),
@@ -256,6 +312,96 @@ fn record_rows(t: Lang, v: &IncidentView) -> (Vec<SystemRow>, Vec<ItemRow>) {
     (systems, items)
 }
 
+/// Every review, re-check and relay on record, oldest first.
+fn review_rows(t: Lang, v: &IncidentView) -> Vec<ReviewRow> {
+    use crate::domain::incident::review::ReviewKind;
+    let r = &v.incident.record;
+    let reviews = r.reviews.iter().map(|x| ReviewRow {
+        what: t
+            .get(match x.kind {
+                ReviewKind::NotifiedAgency => "review.kind.notified_agency",
+                ReviewKind::Recheck => "review.kind.recheck",
+                ReviewKind::Direct => "review.kind.direct",
+            })
+            .to_string(),
+        at: show_time(x.at),
+        agency: x.agency_name.clone(),
+        change: t.text(
+            &Text::key("review.change")
+                .with("from", x.from.label())
+                .with("to", x.to.label()),
+        ),
+        reason: x.reason.clone(),
+    });
+    let relays = r.review_relays.iter().map(|x| ReviewRow {
+        what: t.get("review.kind.relay").to_string(),
+        at: show_time(x.at),
+        agency: x.by.clone(),
+        change: String::new(),
+        reason: x.basis.clone(),
+    });
+    let follow_ups = r.follow_ups.iter().map(|x| ReviewRow {
+        what: t.get("review.kind.follow_up").to_string(),
+        at: show_time(x.at),
+        agency: x.by.clone(),
+        change: level_label(t, x.level),
+        reason: x.reason.clone(),
+    });
+    let mut rows: Vec<(chrono::DateTime<Utc>, ReviewRow)> = Vec::new();
+    for (row, at) in reviews
+        .zip(r.reviews.iter().map(|x| x.at))
+        .chain(relays.zip(r.review_relays.iter().map(|x| x.at)))
+        .chain(follow_ups.zip(r.follow_ups.iter().map(|x| x.at)))
+    {
+        rows.push((at, row));
+    }
+    rows.sort_by_key(|(at, _)| *at);
+    rows.into_iter().map(|(_, row)| row).collect()
+}
+
+/// The deadline rows: the legal deadlines, then when the next periodic report is due.
+fn deadline_rows(t: Lang, v: &IncidentView, now: DateTime<Utc>) -> Vec<DeadlineRow> {
+    let mut rows: Vec<DeadlineRow> = v
+        .deadlines
+        .iter()
+        .map(|d| {
+            let (state, css) = deadline_state(t, d, now);
+            DeadlineRow {
+                label: t.text(&d.kind.label()),
+                due: d.due.map(show_time).unwrap_or_else(|| "—".into()),
+                state,
+                css,
+            }
+        })
+        .collect();
+    for (kind, due) in &v.periodic {
+        let d = crate::domain::Deadline {
+            kind: crate::domain::DeadlineKind::Containment,
+            due: Some(*due),
+            done_at: None,
+        };
+        let (state, css) = deadline_state(t, &d, now);
+        rows.push(DeadlineRow {
+            label: t.get(&format!("deadline.next.{}", kind.as_str())).to_string(),
+            due: show_time(*due),
+            state,
+            css,
+        });
+    }
+    rows
+}
+
+/// What the review form is titled for this user: the notified agency's review, the competent
+/// authority's re-check, or its direct review.
+fn review_title(v: &IncidentView) -> &'static str {
+    use crate::domain::incident::review::ReviewKind;
+    match v.review_open {
+        Some(ReviewKind::Recheck) => "review.kind.recheck",
+        Some(ReviewKind::Direct) => "review.kind.direct",
+        _ => "action.review",
+    }
+}
+
 fn show_page(
     me: &SignedIn,
     v: IncidentView,
@@ -277,20 +423,35 @@ fn show_page(
             body: readable_body(t, &e.body),
         })
         .collect();
-    let deadlines = v
-        .deadlines
+    let deadlines = deadline_rows(t, &v, now);
+    let (systems, items) = record_rows(t, &v);
+    let open_items = i
+        .record
+        .improvement_items
         .iter()
-        .map(|d| {
-            let (state, css) = deadline_state(t, d, now);
-            DeadlineRow {
-                label: t.text(&d.kind.label()),
-                due: d.due.map(show_time).unwrap_or_else(|| "—".into()),
-                state,
-                css,
-            }
+        .enumerate()
+        .filter(|(_, x)| x.is_open())
+        .map(|(n, x)| Choice {
+            value: n.to_string(),
+            label: x.description.clone(),
+            checked: false,
         })
         .collect();
-    let (systems, items) = record_rows(t, &v);
+    let pending_extension = i.pending_extension().map(|x| {
+        t.text(
+            &Text::key("extension.pending")
+                .with("until", show_time(x.until))
+                .with("reason", &x.reason),
+        )
+    });
+    let recipients = v
+        .supervisors
+        .iter()
+        .map(|(id, zh, en)| AgencyChoice {
+            id: id.0,
+            name: t.pick(zh, en).to_string(),
+        })
+        .collect();
     ShowPage {
         t,
         nav: me.ctx.nav(),
@@ -303,6 +464,13 @@ fn show_page(
         missing: v.missing.iter().map(|m| t.text(&m.label())).collect(),
         forms: forms(&v),
         may_mark_done: v.allowed.contains(&StageActionKind::ImprovementItemDone),
+        recommended: v.recommended.iter().map(|m| t.text(&m.label())).collect(),
+        reviews: review_rows(t, &v),
+        review_title: review_title(&v),
+        pending_extension,
+        open_items,
+        recipients,
+        impact_rows: impact_rows(t, &typed),
         systems,
         items,
         returned_comment: i.returned_with().map(str::to_string),
@@ -320,9 +488,21 @@ pub(super) async fn show(
     me: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let v = svc::view(&state.pool, me.acting(), parse_id(&id)?).await?;
+    let v = svc::view(&state.pool, me.acting(), parse_id(&id)?, &state.reminder_policy()).await?;
     let page = show_page(&me, v, Typed::default(), FieldErrors::default(), None);
     Ok(render(&page)?.into_response())
+}
+
+/// The form's fields as the typed request reads them; a follow-up report's impact matrix
+/// becomes its list of impacts (a cell holding anything but a severity counts as none, which
+/// the action then refuses).
+fn page_fields(kind: StageActionKind, pairs: &[(String, String)]) -> serde_json::Value {
+    let mut fields = form_fields(pairs);
+    if kind == StageActionKind::FollowUpReport {
+        let impacts = impacts_from(&Typed::from_pairs(pairs)).unwrap_or_default();
+        fields["impacts"] = serde_json::to_value(impacts).unwrap_or_default();
+    }
+    fields
 }
 
 /// A stage form: applied and back to the page, or the page again with what was typed and why
@@ -335,7 +515,7 @@ pub(super) async fn act(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let kind = StageActionKind::parse(&name).ok_or(AppError::NotFound)?;
-    let action = stage_action(kind, form_fields(&form.pairs));
+    let action = stage_action(kind, page_fields(kind, &form.pairs));
     let policy = state.reminder_policy();
     let result = svc::act(&state.pool, me.acting(), id, kind, action, &policy).await;
     let t = me.ctx.t;
@@ -363,7 +543,7 @@ pub(super) async fn act(
         ),
         Err(e) => return Err(e),
     };
-    let v = svc::view(&state.pool, me.acting(), id).await?;
+    let v = svc::view(&state.pool, me.acting(), id, &state.reminder_policy()).await?;
     let mut typed = Typed::from_pairs(&form.pairs);
     typed.set("form", name);
     let page = show_page(&me, v, typed, errors, Some(problem));
