@@ -1361,7 +1361,7 @@ pub async fn seed(pool: &PgPool, options: &SeedOptions) -> anyhow::Result<()> {
         .await
         .context("applying migrations")?;
     let mut conn = pool.acquire().await?;
-    let existing = store::agency_count(&mut conn).await?;
+    let existing = crate::db::agencies::count(&mut conn).await?;
     if existing > 0 {
         bail!(
             "the database already holds {existing} agencies: bench-seed fills an empty database \

@@ -327,14 +327,6 @@ impl Csv {
     }
 }
 
-/// How many agencies the database holds (the generator fills an empty one only).
-#[tracing::instrument(skip_all)]
-pub async fn agency_count(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM agencies")
-        .fetch_one(conn)
-        .await
-}
-
 /// Settings of the loading transaction: memory for the index builds.
 #[tracing::instrument(skip_all)]
 pub async fn begin_load(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
