@@ -2,6 +2,8 @@
 //! Functions take `&mut PgConnection` so the caller (a service) owns the transaction.
 
 pub mod agencies;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod evidence;
 pub mod incidents;
 pub mod indicators;
