@@ -22,3 +22,33 @@ WHERE NOT (record ? 'reviews');
 -- The review queue lists the incidents an agency is the notified agency of.
 CREATE INDEX incidents_notified_review_idx ON incidents (escalation_target_id, review_due)
     WHERE reviewed_at IS NULL AND status <> 'closed';
+
+-- Regular tracking (追蹤管考, point 3(五)6): improvement items an incident closed with.
+CREATE TABLE tracking_items (
+    id             uuid PRIMARY KEY,
+    agency_id      uuid NOT NULL REFERENCES agencies (id),
+    incident_id    uuid NOT NULL REFERENCES incidents (id),
+    item_index     integer NOT NULL,
+    description    text NOT NULL,
+    horizon        text NOT NULL,
+    owner          text NOT NULL DEFAULT '',
+    planned_on     date NOT NULL,
+    due_on         date NOT NULL,
+    done_on        date,
+    done_by        uuid REFERENCES users (id),
+    handed_over_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (incident_id, item_index)
+);
+CREATE INDEX tracking_items_agency_idx ON tracking_items (agency_id, done_on, due_on);
+CREATE INDEX tracking_items_open_idx ON tracking_items (due_on) WHERE done_on IS NULL;
+
+ALTER TABLE tracking_items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tracking_visible ON tracking_items FOR SELECT
+    USING ((SELECT portal_sees_all()) OR agency_id = ANY ((SELECT portal_visible_agencies())::uuid[]));
+CREATE POLICY tracking_own_insert ON tracking_items FOR INSERT
+    WITH CHECK (agency_id = (SELECT portal_acting_agency()));
+CREATE POLICY tracking_own_update ON tracking_items FOR UPDATE
+    USING (agency_id = (SELECT portal_acting_agency()))
+    WITH CHECK (agency_id = (SELECT portal_acting_agency()));
+GRANT SELECT, INSERT ON tracking_items TO portal_app;
+GRANT UPDATE (done_on, done_by) ON tracking_items TO portal_app;

@@ -49,10 +49,11 @@ use crate::db::bench::{self as store, Chunk, Csv, Table};
 use crate::db::timeline::{entry_hash, Entry};
 use crate::db::users::NewUser;
 use crate::domain::incident::actions::{
-    ClassifiedDocumentInput, ContainmentInput, DecideInput, DecisionChoice, DowntimeChoice,
-    EscalationNoticeInput, HorizonChoice, ImprovementItemDoneInput, ImprovementItemInput,
-    LevelChoice, MalwareAnalysisInput, NoticeMeansChoice, PersonalDataAssessmentInput,
-    ResponseMeetingInput, ReviewInput, RootCauseInput, VirusCheckInput, YesNo,
+    CisoMeetingInput, ClassifiedDocumentInput, ContainmentInput, DecideInput, DecisionChoice,
+    DowntimeChoice, EscalationNoticeInput, HorizonChoice, ImprovementItemDoneInput,
+    ImprovementItemInput, LevelChoice, MalwareAnalysisInput, NoticeMeansChoice,
+    PeriodicReportInput, PersonalDataAssessmentInput, ResponseMeetingInput, ReviewInput,
+    RootCauseInput, VirusCheckInput, YesNo,
 };
 use crate::domain::input::{Day, Flag, Index, Many, When};
 use crate::domain::{
@@ -225,7 +226,7 @@ impl Seat {
 
     fn roles(self) -> &'static [Role] {
         match self {
-            Seat::Officer => &[Role::SecurityOfficer, Role::IntelPlanning],
+            Seat::Officer => &[Role::SecurityOfficer, Role::IntelPlanning, Role::Ciso],
             Seat::Commander => &[Role::Commander],
             Seat::Team => &[
                 Role::ExecutiveSecretary,
@@ -453,7 +454,9 @@ fn build_world(agencies: usize, rng: &mut StdRng, now: DateTime<Utc>) -> anyhow:
         a.reviewed_by = a.target.unwrap_or(i);
         a.oversight = Oversight {
             chain: domain::supervision_chain(own.id, |x| relations.get(&x).cloned(), ca_id),
+            relations: Oversight::direct_relations(own),
             competent_authority: ca_id,
+            critical_infrastructure: a.critical_infrastructure,
         };
     }
     let mut reviews = vec![false; list.len()];
@@ -618,10 +621,24 @@ fn root_cause(category: Category) -> &'static str {
     }
 }
 
-/// Impacts that classify as `level`, sometimes with a lesser one beside.
-fn impacts_for(level: IncidentLevel, rng: &mut StdRng) -> Vec<Impact> {
+/// Impacts that classify as `level`, sometimes with a lesser one beside. Only an agency that
+/// operates critical infrastructure has the core systems involved in operating it (art. 2).
+fn impacts_for(
+    level: IncidentLevel,
+    critical_infrastructure: bool,
+    rng: &mut StdRng,
+) -> Vec<Impact> {
     use AssetClass::*;
     let any_kind = |rng: &mut StdRng| ImpactKind::ALL[rng.gen_range(0..3)];
+    let sensitive_kind = |rng: &mut StdRng| {
+        if critical_infrastructure {
+            ImpactKind::ALL[rng.gen_range(0..3)]
+        } else if rng.gen_bool(0.5) {
+            ImpactKind::Leak
+        } else {
+            ImpactKind::Tamper
+        }
+    };
     let secret_kind = |rng: &mut StdRng| {
         if rng.gen_bool(0.5) {
             ImpactKind::Leak
@@ -642,14 +659,18 @@ fn impacts_for(level: IncidentLevel, rng: &mut StdRng) -> Vec<Impact> {
             severe: coin,
         },
         IncidentLevel::L3 => Impact {
-            kind: any_kind(rng),
+            kind: if coin {
+                any_kind(rng)
+            } else {
+                sensitive_kind(rng)
+            },
             asset: if coin { Core } else { Sensitive },
             severe: coin,
         },
         IncidentLevel::L4 => {
             if rng.gen_bool(0.6) {
                 Impact {
-                    kind: any_kind(rng),
+                    kind: sensitive_kind(rng),
                     asset: Sensitive,
                     severe: true,
                 }
@@ -834,7 +855,7 @@ impl<'w> Generator<'w> {
         } else {
             level
         };
-        let impacts = impacts_for(proposed, &mut self.rng);
+        let impacts = impacts_for(proposed, agency.critical_infrastructure, &mut self.rng);
         debug_assert_eq!(domain::classify(&impacts).map(|c| c.level), Ok(proposed));
         if let Some(at) = reviewed_at {
             let changed = proposed != level;
@@ -898,7 +919,23 @@ impl<'w> Generator<'w> {
         if stage >= 2 {
             let mut last = team_at.unwrap_or(reported_at);
             if major {
-                let at = self.after(last, 30 * MINUTE, 4 * HOUR);
+                // Point 3(二): the meeting follows initial damage control.
+                let initial = self.after(last, 10 * MINUTE, 2 * HOUR);
+                let control = ContainmentInput {
+                    scope_confirmed: Flag(false),
+                    priority_restoration_done: Flag(false),
+                    downtime: Many(vec![DowntimeChoice::Unjudged]),
+                    public_announcement: YesNo::Undecided,
+                    notify_completion: Flag(false),
+                    initial_control_done: Flag(true),
+                };
+                step(
+                    &mut steps,
+                    initial,
+                    Own(Team),
+                    StageAction::Containment(control),
+                );
+                let at = self.after(initial, 30 * MINUTE, 4 * HOUR);
                 let meeting = ResponseMeetingInput {
                     held_at: Some(When(at)),
                     attendees: Many(vec![
@@ -938,6 +975,7 @@ impl<'w> Generator<'w> {
                 YesNo::Undecided
             },
             notify_completion: Flag(complete),
+            initial_control_done: Flag(true),
         };
         let assessment = || PersonalDataAssessmentInput {
             assessment: "以書面通知受影響之當事人。".into(),
@@ -961,7 +999,16 @@ impl<'w> Generator<'w> {
                 let mut reports: Vec<_> = (0..n).map(|_| self.between(t2, until)).collect();
                 reports.sort();
                 for at in reports {
-                    step(&mut steps, at, Own(Team), StageAction::ControlEffectReport);
+                    let report = PeriodicReportInput {
+                        done: "隔離受害主機並封鎖惡意連線。".into(),
+                        effect: "未再發現異常連線。".into(),
+                    };
+                    step(
+                        &mut steps,
+                        at,
+                        Own(Team),
+                        StageAction::ControlEffectReport(report),
+                    );
                 }
             }
             if personal_data && (complete || self.chance(0.5)) {
@@ -1023,6 +1070,7 @@ impl<'w> Generator<'w> {
                     let planned_on = domain::to_taipei(at).date_naive();
                     let item = ImprovementItemInput {
                         description: "建立弱點修補追蹤機制並每月檢視。".into(),
+                        owner: "資訊室".into(),
                         horizon: Some(HorizonChoice::Short),
                         due_on: Some(Day(planned_on + TimeDelta::days(60))),
                     };
@@ -1085,7 +1133,16 @@ impl<'w> Generator<'w> {
             let mut last = t4;
             if major && (closed || self.chance(0.5)) {
                 let at = self.after(t4, DAY, 20 * DAY);
-                step(&mut steps, at, Own(Team), StageAction::ProgressReport);
+                let report = PeriodicReportInput {
+                    done: "已完成弱點修補並更新密碼政策。".into(),
+                    effect: "弱點掃描未再發現高風險項目。".into(),
+                };
+                step(
+                    &mut steps,
+                    at,
+                    Own(Team),
+                    StageAction::ProgressReport(report),
+                );
                 last = last.max(at);
             }
             let mut report_at = None;
@@ -1110,6 +1167,7 @@ impl<'w> Generator<'w> {
                 let document = ClassifiedDocumentInput {
                     number: format!("資安字第{}號", 1_130_000_000 + self.i),
                     dated: Some(Day(domain::to_taipei(at).date_naive())),
+                    recipients: Many(agency.oversight.chain.iter().map(|a| a.0).collect()),
                 };
                 step(
                     &mut steps,
@@ -1135,6 +1193,23 @@ impl<'w> Generator<'w> {
             if closed {
                 let at = self.after(last, DAY, 60 * DAY);
                 step(&mut steps, at, Own(Officer), StageAction::CompleteStage);
+            }
+        }
+        // Art. 9: after a major incident the CISO convenes a meeting (always before it closed).
+        if let (true, Some(contained)) = (major, contained_at) {
+            if stage == 5 || self.chance(0.6) {
+                let at = self.after(contained, HOUR, 3 * DAY);
+                let meeting = CisoMeetingInput {
+                    held_at: Some(When(at)),
+                    attendees: Many(vec!["資通安全長".into(), "資安人員".into()]),
+                    conclusions: "檢討事件處理經過，追蹤改善措施。".into(),
+                };
+                step(
+                    &mut steps,
+                    at,
+                    Own(Officer),
+                    StageAction::CisoMeeting(meeting),
+                );
             }
         }
         // Oldest first; equal times keep the order above (the order of the procedure).

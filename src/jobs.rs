@@ -46,6 +46,9 @@ pub fn spawn(owner: PgPool, settings: &Settings) {
             if let Err(e) = remind_drills(&owner, drill_months).await {
                 tracing::warn!(error = %e, "drill reminder run failed");
             }
+            if let Err(e) = remind_tracking(&owner).await {
+                tracing::warn!(error = %e, "tracking reminder run failed");
+            }
             if let Some(smtp) = &smtp {
                 if let Err(e) = send_outbox(&owner, smtp).await {
                     tracing::warn!(error = %e, "outbox run failed");
@@ -146,6 +149,46 @@ pub async fn remind_drills(pool: &PgPool, period_months: u32) -> Result<u64, sql
         tx.commit().await?;
     }
     Ok(reminded)
+}
+
+/// Reminds agencies of their tracked improvement items (追蹤管考) due within the week or past
+/// due, once each: an e-mail to 後勤調度組 and the security staff. Returns how many were sent.
+pub async fn remind_tracking(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    use crate::domain::tracking::{tracking_reminder, TrackingReminder};
+    use crate::i18n::{Lang, Text};
+    let today = crate::domain::to_taipei(Utc::now()).date_naive();
+    let mut tx = pool.begin().await?;
+    let mut sent = 0;
+    for row in db::tracking::open_items(&mut tx).await? {
+        let Some(reminder) = tracking_reminder(&row.item(), today) else {
+            continue;
+        };
+        let kind = reminder.kind(row.id);
+        if !db::preparedness::claim_agency_reminder(&mut tx, row.agency_id, &kind, row.due_on).await? {
+            continue;
+        }
+        let key = match reminder {
+            TrackingReminder::Soon => "tracking.mail.soon",
+            TrackingReminder::Missed => "tracking.mail.missed",
+        };
+        let text = Text::key(key)
+            .with("description", &row.description)
+            .with("number", &row.number)
+            .with("due", row.due_on.to_string());
+        let (zh, en) = text.both();
+        let body = format!("{zh}\n{en}\n\n{}\n", Lang::ZhTw.get("mail.signature"));
+        db::notifications::queue_mail_to_roles(
+            &mut tx,
+            row.agency_id,
+            &["logistics", "security_officer"],
+            &format!("[{}] {zh} / {en}", row.number),
+            &body,
+        )
+        .await?;
+        sent += 1;
+    }
+    tx.commit().await?;
+    Ok(sent)
 }
 
 /// Where e-mail goes out.

@@ -190,11 +190,11 @@ impl Csv {
         self.text(i.status.as_str());
         self.text(&serde_json::to_string(&i.record)?);
         self.uuid(created_by);
-        self.opt_time(i.reviewed_at);
-        self.opt_time(i.review_relayed_at);
+        self.opt_time(i.reviewed_at());
+        self.opt_time(i.round_relay().map(|r| r.at));
         self.opt_time(i.containment_completed_at);
         self.opt_time(i.report_submitted_at);
-        self.opt_time(i.report_extended_until);
+        self.opt_time(i.report_extended_until());
         self.opt_time(i.homeland_relayed_at);
         self.opt_time(schedule.report_due);
         self.opt_time(schedule.review_due);

@@ -14,6 +14,7 @@ pub mod preparedness;
 pub mod sign_in;
 pub mod timeline;
 pub mod tokens;
+pub mod tracking;
 pub mod users;
 
 use sqlx::{PgPool, Postgres, Transaction};

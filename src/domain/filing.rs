@@ -208,7 +208,11 @@ pub fn check_impacts_fit_agency(
 
 /// Every field problem of a filing at once, so that the form can show them all.
 /// `critical_infrastructure`: whether the filing agency operates critical infrastructure.
-pub fn check_filing(input: &FilingInput, now: DateTime<Utc>, critical_infrastructure: bool) -> FieldErrors {
+pub fn check_filing(
+    input: &FilingInput,
+    now: DateTime<Utc>,
+    critical_infrastructure: bool,
+) -> FieldErrors {
     let mut errors = FieldErrors::default();
     if let Err(e) = check_impacts_fit_agency(&input.impacts, critical_infrastructure) {
         errors.0.extend(e.0);

@@ -22,6 +22,7 @@ pub mod roles;
 pub mod stages;
 pub mod stix;
 pub mod team;
+pub mod tracking;
 
 #[cfg(test)]
 mod test_support;

@@ -312,9 +312,7 @@ pub fn may(actor: &Actor, action: Action, incident: &IncidentContext) -> Result<
         Action::ReviewLevel => {
             actor.holds(Reviewer) && (notified || actor.agency_is_competent_authority)
         }
-        Action::RelayReview | Action::DecideReportExtension => {
-            actor.holds(Reviewer) && notified
-        }
+        Action::RelayReview | Action::DecideReportExtension => actor.holds(Reviewer) && notified,
         // 主管機關 relays L3/4 incidents to the Office of Homeland Security.
         Action::RecordHomelandSecurityRelay => {
             actor.agency_is_competent_authority
@@ -424,6 +422,9 @@ pub enum AgencyAction {
     DecideTeamChange,
     RecordDrill,
     EditLogDuty,
+    /// Mark an item of the regular tracking (追蹤管考) done: 後勤調度組's duty (point
+    /// 2(六)1(5)), or the security staff's.
+    TrackImprovement,
 }
 
 /// May `actor` take `action` for `agency`, whose supervision chain is `chain`?
@@ -449,6 +450,7 @@ pub fn may_on_agency(
         AgencyAction::RecordDrill | AgencyAction::EditLogDuty => {
             own && actor.holds(SecurityOfficer)
         }
+        AgencyAction::TrackImprovement => own && actor.holds_any(&[Logistics, SecurityOfficer]),
     };
     if permitted {
         Ok(())

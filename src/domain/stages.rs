@@ -12,8 +12,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use thiserror::Error;
 
-use super::improvement::{HorizonError, ImprovementItem};
 use super::agency::AgencyId;
+use super::improvement::{HorizonError, ImprovementItem};
 use super::incident::review::{ExtensionRequest, FollowUpReport, LevelReview, ReviewRelay};
 use super::incident::Incident;
 use crate::i18n::Text;
@@ -666,7 +666,12 @@ fn stage_items(stage: Stage, i: &Incident, out: &mut Vec<MissingItem>) {
             if major {
                 investigation_items(r, false, out);
             }
-            let items: Vec<_> = r.improvement_items.iter().enumerate().filter(|(_, i)| !i.is_dropped()).collect();
+            let items: Vec<_> = r
+                .improvement_items
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| !i.is_dropped())
+                .collect();
             if items.is_empty() {
                 out.push(MissingItem::ImprovementStrategy);
             }
@@ -838,7 +843,11 @@ mod tests {
                 priority_restoration_done: self.priority_restoration_done,
                 affected_systems: self.affected_systems.clone(),
                 public_announcement_decision: self.public_announcement_decision,
-                control_effect_reports: self.control_effect_reports.iter().map(|t| report(*t)).collect(),
+                control_effect_reports: self
+                    .control_effect_reports
+                    .iter()
+                    .map(|t| report(*t))
+                    .collect(),
                 personal_data_notification_assessment: self
                     .personal_data_notification_assessment
                     .clone(),
@@ -974,7 +983,9 @@ mod tests {
             improvement_progress_reports: vec![t(11)],
             classified_document: Some(ClassifiedDocument {
                 number: "資安字第1150000001號".into(),
-                dated: day(2026, 3, 20), recipients: vec![] }),
+                dated: day(2026, 3, 20),
+                recipients: vec![],
+            }),
             ..level1_complete()
         }
     }
@@ -1192,7 +1203,10 @@ mod tests {
         );
         let r = IncidentRecord { level: L2, ..r };
         assert_eq!(missing_items(Stage::RootCause, &r), vec![]);
-        assert_eq!(super::recommendations(Stage::Containment, &r.incident()), vec![]);
+        assert_eq!(
+            super::recommendations(Stage::Containment, &r.incident()),
+            vec![]
+        );
     }
 
     #[test]
@@ -1232,7 +1246,10 @@ mod tests {
             ..r
         };
         assert_eq!(missing_items(Stage::RootCause, &r), vec![]);
-        assert_eq!(super::recommendations(Stage::RootCause, &r.incident()), vec![]);
+        assert_eq!(
+            super::recommendations(Stage::RootCause, &r.incident()),
+            vec![]
+        );
     }
 
     #[test]
@@ -1433,8 +1450,7 @@ mod tests {
                 || (!r.improvement_progress_reports.is_empty()
                     && r.classified_document
                         .as_ref()
-                        .is_some_and(|d| !d.number.trim().is_empty())))
-            ;
+                        .is_some_and(|d| !d.number.trim().is_empty())));
         [report, team, containment, root, improvement][..=stage as usize]
             .iter()
             .all(|ok| *ok)

@@ -120,9 +120,17 @@ async fn record(
     for event in &applied.notices {
         notify(conn, i, *event, me).await?;
     }
-    if applied.follow_up == Some(FollowUp::SnapshotTeam) {
+    match &applied.follow_up {
         // The roster in force becomes the incident's team; later roster changes leave it be.
-        crate::services::preparedness::snapshot_team(conn, i, me).await?;
+        Some(FollowUp::SnapshotTeam) => {
+            crate::services::preparedness::snapshot_team(conn, i, me).await?
+        }
+        Some(FollowUp::HandToTracking(items)) => {
+            for (index, item) in items {
+                db::tracking::hand_over(conn, i.agency, i.id, *index, item).await?;
+            }
+        }
+        None => {}
     }
     Ok(())
 }

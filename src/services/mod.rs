@@ -10,6 +10,7 @@ pub mod indicators;
 pub mod oversight;
 pub mod preparedness;
 pub mod reports;
+pub mod tracking;
 
 use crate::db::{agencies::Agency, timeline, users::User};
 use crate::domain::{self, AgencyKind};

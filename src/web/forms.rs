@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::{self, AssetClass, FieldErrors, Impact, ImpactKind, StageAction, StageActionKind};
+use crate::domain::{
+    self, AssetClass, FieldErrors, Impact, ImpactKind, StageAction, StageActionKind,
+};
 use crate::error::AppError;
 
 /// An id in a path: anything that is not one names nothing (404, as for an unknown id).
@@ -336,4 +338,3 @@ pub fn impacts_from(typed: &Typed) -> Result<Vec<Impact>, ()> {
     }
     Ok(out)
 }
-

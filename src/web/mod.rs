@@ -17,6 +17,7 @@ pub mod labels;
 pub mod notifications;
 pub mod oversight;
 pub mod preparedness;
+pub mod tracking;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -194,6 +195,7 @@ fn routes(settings: &Settings) -> Router<AppState> {
         .merge(notifications::router())
         .merge(oversight::router())
         .merge(audit::router())
+        .merge(tracking::router())
         .merge(api::router())
         .route("/static/{file}", axum::routing::get(static_file))
         .layer(RequestBodyLimitLayer::new(settings.body_limit));

@@ -72,6 +72,14 @@ async fn script_and_html_in_every_text_field_render_escaped_everywhere() {
         vec![("level", "3".into()), ("reason", p.clone())],
     )
     .await;
+    // Level 3/4: the response meeting follows initial damage control (point 3(二)).
+    let responder = as_user(&app, "responder@agency-a.demo").await;
+    act(
+        responder.clone(),
+        "containment",
+        vec![("initial_control_done", "on".into())],
+    )
+    .await;
     let commander = as_user(&app, "commander@agency-a.demo").await;
     act(
         commander.clone(),
@@ -81,10 +89,11 @@ async fn script_and_html_in_every_text_field_render_escaped_everywhere() {
             ("attendees", p.clone()),
             ("minutes", p.clone()),
             ("agenda", "overview".into()),
+            ("agenda", "scope".into()),
+            ("agenda", "other".into()),
         ],
     )
     .await;
-    let responder = as_user(&app, "responder@agency-a.demo").await;
     act(
         responder.clone(),
         "personal_data_assessment",

@@ -133,14 +133,27 @@ impl StageActionKind {
             EscalationNotice => Stage::Report,
             ActivateTeam | ResponseMeeting => Stage::ResponseTeam,
             Containment | ControlEffectReport | PersonalDataAssessment => Stage::Containment,
-            RootCause | MalwareAnalysis | VirusCheck | ImprovementItem | ImprovementItemEdit
-            | ImprovementItemDrop | ImprovementItemDone | SubmitToCommander | Decide
+            RootCause
+            | MalwareAnalysis
+            | VirusCheck
+            | ImprovementItem
+            | ImprovementItemEdit
+            | ImprovementItemDrop
+            | ImprovementItemDone
+            | SubmitToCommander
+            | Decide
             | SendToEscalationTarget => Stage::RootCause,
             ProgressReport | SubmitReport | ClassifiedDocument => Stage::Improvement,
-            ForwardReport | FollowUpReport | ReportExtension | CisoMeeting | CompleteStage
-            | Review | RelayReview | ReportExtensionDecision | Comment | HomelandRelay => {
-                return None
-            }
+            ForwardReport
+            | FollowUpReport
+            | ReportExtension
+            | CisoMeeting
+            | CompleteStage
+            | Review
+            | RelayReview
+            | ReportExtensionDecision
+            | Comment
+            | HomelandRelay => return None,
         })
     }
 
@@ -608,7 +621,6 @@ pub struct CommentInput {
     #[serde(default)]
     pub comment: String,
 }
-
 
 /// A periodic report's content: what was done and its effect.
 #[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]

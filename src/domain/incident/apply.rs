@@ -81,7 +81,11 @@ pub(super) struct Change<'a> {
 impl Change<'_> {
     /// A time that has happened and that the incident was known by then (a record cannot
     /// predate the awareness it follows).
-    pub fn time_since_awareness(&self, at: Option<When>, field: &str) -> Result<DateTime<Utc>, Refusal> {
+    pub fn time_since_awareness(
+        &self,
+        at: Option<When>,
+        field: &str,
+    ) -> Result<DateTime<Utc>, Refusal> {
         let at = past_time(at, self.now, field)?;
         if at < self.next.report.aware_at {
             return Err(FieldErrors::one(field, "error.before_awareness").into());

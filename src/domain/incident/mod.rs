@@ -284,7 +284,12 @@ impl Incident {
             next_due,
             reminder_at: self.next_reminder_at(policy, now),
             awaiting_commander: self.awaiting_commander(),
-            last_control_report_at: self.record.control_effect_reports.iter().map(|r| r.at).max(),
+            last_control_report_at: self
+                .record
+                .control_effect_reports
+                .iter()
+                .map(|r| r.at)
+                .max(),
             reviewed_at: self.reviewed_at(),
             review_relayed_at: self.round_relay().map(|r| r.at),
             report_extended_until: self.report_extended_until(),

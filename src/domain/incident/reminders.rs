@@ -218,7 +218,10 @@ impl Incident {
     /// effect every N hours while damage control runs (point 3(三)2(1)), counted from the last
     /// report (or from the report of the incident); the improvement measures' progress every
     /// M days while improvement is tracked with measures still open (point 3(五)4).
-    pub fn periodic_reports_due(&self, policy: &ReminderPolicy) -> Vec<(ReminderKind, DateTime<Utc>)> {
+    pub fn periodic_reports_due(
+        &self,
+        policy: &ReminderPolicy,
+    ) -> Vec<(ReminderKind, DateTime<Utc>)> {
         let mut out = Vec::new();
         if !self.level.is_major() {
             return out;
@@ -241,7 +244,10 @@ impl Incident {
                 .max()
                 .or(self.containment_completed_at)
                 .unwrap_or(self.reported_at);
-            out.push((ReminderKind::ProgressDue, since + policy.progress_report_every));
+            out.push((
+                ReminderKind::ProgressDue,
+                since + policy.progress_report_every,
+            ));
         }
         out
     }
@@ -249,7 +255,12 @@ impl Incident {
     /// Art. 9: after a major incident the CISO convenes a meeting. From the completion of damage
     /// control the CISO is reminded every `ciso_meeting_every` until the meeting is on record
     /// (also after the incident closed).
-    fn ciso_meeting_reminders(&self, policy: &ReminderPolicy, now: DateTime<Utc>, out: &mut Vec<DueReminder>) {
+    fn ciso_meeting_reminders(
+        &self,
+        policy: &ReminderPolicy,
+        now: DateTime<Utc>,
+        out: &mut Vec<DueReminder>,
+    ) {
         let (true, None, Some(completed)) = (
             self.level.is_major(),
             &self.record.ciso_meeting,
@@ -342,17 +353,19 @@ mod tests {
 
     /// The notified agency reviewed the report when it came in.
     fn mark_reviewed(i: &mut Incident) {
-        i.record.reviews.push(crate::domain::incident::review::LevelReview {
-            kind: crate::domain::incident::review::ReviewKind::NotifiedAgency,
-            round: 0,
-            at: i.reported_at,
-            agency: i.notified_agency(),
-            agency_name: String::new(),
-            by: String::new(),
-            from: i.level,
-            to: i.level,
-            reason: String::new(),
-        });
+        i.record
+            .reviews
+            .push(crate::domain::incident::review::LevelReview {
+                kind: crate::domain::incident::review::ReviewKind::NotifiedAgency,
+                round: 0,
+                at: i.reported_at,
+                agency: i.notified_agency(),
+                agency_name: String::new(),
+                by: String::new(),
+                from: i.level,
+                to: i.level,
+                reason: String::new(),
+            });
     }
 
     fn kinds(i: &Incident, now: DateTime<Utc>) -> Vec<&'static str> {
@@ -391,13 +404,15 @@ mod tests {
             i.next_reminder_after(&policy, i.reported_at + Duration::hours(1)),
             Some(first)
         );
-        i.record.control_effect_reports.push(crate::domain::stages::PeriodicReport {
-            at: first,
-            done: "隔離".into(),
-            effect: "已控制".into(),
-            by: String::new(),
-            forwarded: None,
-        });
+        i.record
+            .control_effect_reports
+            .push(crate::domain::stages::PeriodicReport {
+                at: first,
+                done: "隔離".into(),
+                effect: "已控制".into(),
+                by: String::new(),
+                forwarded: None,
+            });
         let due = i.due_reminders(&policy, first + Duration::hours(4));
         assert!(due
             .iter()

@@ -238,12 +238,17 @@ impl Change<'_> {
     /// Art. 7 II: the notified agency sends its result and the basis to the competent authority
     /// within an hour. Recorded when it is done; owed only for the notified agency's own review
     /// and when it is not the competent authority itself.
-    pub(super) fn relay_review(&mut self, input: RelayReviewInput) -> Result<IncidentEvent, Refusal> {
+    pub(super) fn relay_review(
+        &mut self,
+        input: RelayReviewInput,
+    ) -> Result<IncidentEvent, Refusal> {
         let i = &self.next;
         if i.notified_agency_is_competent_authority() {
             return Err(conflict("error.no_relay_needed"));
         }
-        if i.round_review().is_none_or(|r| r.kind != ReviewKind::NotifiedAgency) {
+        if i.round_review()
+            .is_none_or(|r| r.kind != ReviewKind::NotifiedAgency)
+        {
             return Err(Refusal::OutOfStage(vec![
                 super::super::stages::MissingItem::Review,
             ]));
@@ -280,7 +285,8 @@ impl Change<'_> {
         {
             errors.0.extend(e.0);
         }
-        let reason = required_text(&input.reason, 5_000, "reason").map_err(|e| errors.0.extend(e.0));
+        let reason =
+            required_text(&input.reason, 5_000, "reason").map_err(|e| errors.0.extend(e.0));
         let (Ok(c), Ok(reason), true) = (classification, reason, errors.is_empty()) else {
             return Err(errors.into());
         };
@@ -293,7 +299,8 @@ impl Change<'_> {
         };
         self.next.level = c.level;
         self.next.record.follow_ups.push(report.clone());
-        self.notices.push(Event::FollowUpReported { level: c.level });
+        self.notices
+            .push(Event::FollowUpReported { level: c.level });
         Ok(IncidentEvent::FollowUpReport(report))
     }
 

@@ -161,7 +161,10 @@ impl Change<'_> {
         input: PeriodicReportInput,
     ) -> Result<IncidentEvent, Refusal> {
         let report = self.periodic_report(input)?;
-        self.next.record.improvement_progress_reports.push(report.clone());
+        self.next
+            .record
+            .improvement_progress_reports
+            .push(report.clone());
         self.notices.push(Event::ProgressReported);
         Ok(IncidentEvent::ImprovementProgressReport(report))
     }
@@ -176,9 +179,10 @@ impl Change<'_> {
             .report
             .ok_or_else(|| FieldErrors::one("report", "error.choice_invalid"))?;
         let (reports, name) = match choice {
-            ReportChoice::ControlEffect => {
-                (&mut self.next.record.control_effect_reports, "control_effect")
-            }
+            ReportChoice::ControlEffect => (
+                &mut self.next.record.control_effect_reports,
+                "control_effect",
+            ),
             ReportChoice::Progress => (
                 &mut self.next.record.improvement_progress_reports,
                 "progress",
@@ -436,9 +440,11 @@ impl Change<'_> {
         input: ClassifiedDocumentInput,
     ) -> Result<IncidentEvent, Refusal> {
         let oversight = &self.next.oversight;
+        let ca = oversight.competent_authority;
         let recipients = input.recipients.0;
-        let known = |a: &uuid::Uuid| oversight.chain.iter().any(|c| c.0 == *a);
-        let has_ca = recipients.contains(&oversight.competent_authority.0);
+        let known = |a: &uuid::Uuid| *a == ca.0 || oversight.chain.iter().any(|c| c.0 == *a);
+        // The competent authority's own report has nobody above to go to.
+        let has_ca = self.next.agency == ca || recipients.contains(&ca.0);
         let above: Vec<_> = oversight
             .chain
             .iter()

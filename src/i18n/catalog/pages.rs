@@ -541,4 +541,13 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("document.recipients", "送交機關", "Sent to"),
     ("deadline.next.control_effect_due", "下次控制措施成效回報", "Next control-effect report"),
     ("deadline.next.progress_due", "下次改善措施執行成效回報", "Next improvement-progress report"),
+    ("nav.tracking", "追蹤管考", "Tracking"),
+    ("tracking.title", "改善事項追蹤管考", "Tracking of improvement items"),
+    ("tracking.help", "事件結案時尚未完成之改善事項，納入機關定期追蹤管考，至完成為止。", "Improvement items still open when an incident closed, tracked regularly until done."),
+    ("tracking.none", "目前沒有追蹤中的改善事項。", "No improvement item is being tracked."),
+    ("tracking.done_on", "已於 {date} 完成", "Done on {date}"),
+    ("tracking.reminder.soon", "即將到期", "Due soon"),
+    ("tracking.reminder.missed", "已逾期", "Overdue"),
+    ("tracking.mail.soon", "追蹤管考之改善事項即將到期：{description}（{number}，預定 {due} 完成）", "A tracked improvement item is due soon: {description} ({number}, due {due})"),
+    ("tracking.mail.missed", "追蹤管考之改善事項已逾期：{description}（{number}，預定 {due} 完成）", "A tracked improvement item is overdue: {description} ({number}, due {due})"),
 ];

@@ -382,7 +382,9 @@ fn deadline_rows(t: Lang, v: &IncidentView, now: DateTime<Utc>) -> Vec<DeadlineR
         };
         let (state, css) = deadline_state(t, &d, now);
         rows.push(DeadlineRow {
-            label: t.get(&format!("deadline.next.{}", kind.as_str())).to_string(),
+            label: t
+                .get(&format!("deadline.next.{}", kind.as_str()))
+                .to_string(),
             due: show_time(*due),
             state,
             css,
@@ -488,7 +490,13 @@ pub(super) async fn show(
     me: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let v = svc::view(&state.pool, me.acting(), parse_id(&id)?, &state.reminder_policy()).await?;
+    let v = svc::view(
+        &state.pool,
+        me.acting(),
+        parse_id(&id)?,
+        &state.reminder_policy(),
+    )
+    .await?;
     let page = show_page(&me, v, Typed::default(), FieldErrors::default(), None);
     Ok(render(&page)?.into_response())
 }

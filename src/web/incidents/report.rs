@@ -40,7 +40,13 @@ pub(super) async fn report_page(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
     let kind = report_kind(&q)?;
-    let v = svc::view(&state.pool, me.acting(), parse_id(&id)?, &state.reminder_policy()).await?;
+    let v = svc::view(
+        &state.pool,
+        me.acting(),
+        parse_id(&id)?,
+        &state.reminder_policy(),
+    )
+    .await?;
     let doc = reports::report(&v, kind, me.ctx.t);
     Ok(render(&ReportPage {
         t: me.ctx.t,
@@ -59,7 +65,13 @@ pub(super) async fn report_pdf(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
     let kind = report_kind(&q)?;
-    let v = svc::view(&state.pool, me.acting(), parse_id(&id)?, &state.reminder_policy()).await?;
+    let v = svc::view(
+        &state.pool,
+        me.acting(),
+        parse_id(&id)?,
+        &state.reminder_policy(),
+    )
+    .await?;
     let doc = reports::report(&v, kind, me.ctx.t);
     let file = format!("{}-{}.pdf", v.incident.number, kind.as_str());
     let bytes = tokio::task::spawn_blocking(move || crate::report_pdf::render_pdf(&doc))
