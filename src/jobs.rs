@@ -164,7 +164,9 @@ pub async fn remind_tracking(pool: &PgPool) -> Result<u64, sqlx::Error> {
             continue;
         };
         let kind = reminder.kind(row.id);
-        if !db::preparedness::claim_agency_reminder(&mut tx, row.agency_id, &kind, row.due_on).await? {
+        if !db::preparedness::claim_agency_reminder(&mut tx, row.agency_id, &kind, row.due_on)
+            .await?
+        {
             continue;
         }
         let key = match reminder {

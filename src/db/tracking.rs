@@ -73,7 +73,8 @@ pub async fn hand_over(
     Ok(())
 }
 
-const SELECT: &str = "SELECT t.id, t.agency_id, t.incident_id, i.number, t.item_index, t.description, \
+const SELECT: &str =
+    "SELECT t.id, t.agency_id, t.incident_id, i.number, t.item_index, t.description, \
      t.horizon, t.owner, t.planned_on, t.due_on, t.done_on, t.handed_over_at \
      FROM tracking_items t JOIN incidents i ON i.id = t.incident_id";
 
@@ -130,7 +131,9 @@ pub async fn mark_done(
 /// Every open tracked item, for the reminder job (acting as the owner).
 #[tracing::instrument(skip_all)]
 pub async fn open_items(conn: &mut PgConnection) -> Result<Vec<TrackedRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} WHERE t.done_on IS NULL ORDER BY t.due_on"))
-        .fetch_all(conn)
-        .await
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE t.done_on IS NULL ORDER BY t.due_on"
+    ))
+    .fetch_all(conn)
+    .await
 }

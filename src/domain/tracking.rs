@@ -70,9 +70,18 @@ mod tests {
             dropped: None,
         };
         assert_eq!(tracking_reminder(&item, day(4, 30)), None);
-        assert_eq!(tracking_reminder(&item, day(5, 3)), Some(TrackingReminder::Soon));
-        assert_eq!(tracking_reminder(&item, day(5, 10)), Some(TrackingReminder::Missed));
-        assert_eq!(tracking_reminder(&item, day(9, 1)), Some(TrackingReminder::Missed));
+        assert_eq!(
+            tracking_reminder(&item, day(5, 3)),
+            Some(TrackingReminder::Soon)
+        );
+        assert_eq!(
+            tracking_reminder(&item, day(5, 10)),
+            Some(TrackingReminder::Missed)
+        );
+        assert_eq!(
+            tracking_reminder(&item, day(9, 1)),
+            Some(TrackingReminder::Missed)
+        );
         item.done_on = Some(day(5, 20));
         assert_eq!(tracking_reminder(&item, day(9, 1)), None);
     }

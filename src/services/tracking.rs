@@ -31,8 +31,7 @@ pub async fn list(
     let chain: Vec<AgencyId> = standing.supervision_chain.iter().map(|a| a.id).collect();
     let actor = me.actor();
     domain::may_on_agency(&actor, AgencyAction::ViewPreparedness, id, &chain).map_err(denied)?;
-    let (rows, total) =
-        db::tracking::for_agency(&mut tx, id, page.offset(), page.limit()).await?;
+    let (rows, total) = db::tracking::for_agency(&mut tx, id, page.offset(), page.limit()).await?;
     tx.commit().await?;
     Ok(TrackingView {
         may_track: domain::may_on_agency(&actor, AgencyAction::TrackImprovement, id, &chain)
@@ -52,8 +51,13 @@ pub async fn mark_done(pool: &PgPool, me: Acting<'_>, id: Uuid) -> Result<(), Ap
         .ok_or(AppError::NotFound)?;
     let standing = directory::standing(&mut tx, AgencyId(row.agency_id)).await?;
     let chain: Vec<AgencyId> = standing.supervision_chain.iter().map(|a| a.id).collect();
-    domain::may_on_agency(&me.actor(), AgencyAction::TrackImprovement, AgencyId(row.agency_id), &chain)
-        .map_err(denied)?;
+    domain::may_on_agency(
+        &me.actor(),
+        AgencyAction::TrackImprovement,
+        AgencyId(row.agency_id),
+        &chain,
+    )
+    .map_err(denied)?;
     if row.done_on.is_some() {
         return Err(AppError::Conflict("error.item_not_open".into()));
     }

@@ -68,7 +68,8 @@ async fn list(
         None | Some("") => None,
         Some(raw) => Some(parse_id(raw)?),
     };
-    let page = crate::db::PageRequest::new(q.page.as_deref().and_then(|p| p.parse().ok()), PER_PAGE);
+    let page =
+        crate::db::PageRequest::new(q.page.as_deref().and_then(|p| p.parse().ok()), PER_PAGE);
     let v = svc::list(&state.pool, me.acting(), agency, page).await?;
     let today = crate::domain::to_taipei(chrono::Utc::now()).date_naive();
     let lines = v
@@ -78,7 +79,9 @@ async fn list(
             let item = r.item();
             let reminder = tracking_reminder(&item, today);
             let state = match (r.done_on, reminder) {
-                (Some(d), _) => t.text(&crate::i18n::Text::key("tracking.done_on").with("date", d.to_string())),
+                (Some(d), _) => {
+                    t.text(&crate::i18n::Text::key("tracking.done_on").with("date", d.to_string()))
+                }
                 (None, Some(x)) => t.get(x.message_key()).to_string(),
                 (None, None) => t.get("improvement.open").to_string(),
             };
@@ -88,7 +91,11 @@ async fn list(
                 number: r.number.clone(),
                 description: r.description.clone(),
                 horizon: t.text(&item.horizon.label()),
-                owner: if r.owner.is_empty() { "—".into() } else { r.owner.clone() },
+                owner: if r.owner.is_empty() {
+                    "—".into()
+                } else {
+                    r.owner.clone()
+                },
                 due_on: r.due_on.to_string(),
                 state,
                 late: r.done_on.is_none() && today >= r.due_on,

@@ -392,7 +392,10 @@ async fn the_served_description_lists_every_api_route_and_each_stage_actions_own
         // Actions that record nothing but themselves share the empty request; the two periodic
         // reports (control effect, improvement progress) share the report's content.
         if !["NoFields", "PeriodicReportInput"].contains(&schema.as_str()) {
-            assert!(requests.insert(schema.clone()), "{schema} serves two actions");
+            assert!(
+                requests.insert(schema.clone()),
+                "{schema} serves two actions"
+            );
         }
     }
     assert!(requests.len() >= 12, "{requests:?}");

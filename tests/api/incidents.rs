@@ -54,6 +54,14 @@ async fn ok(app: &TestApp, c: &Client, id: Uuid, action: &str, fields: &[(&str, 
     assert_eq!(status, 303, "{action}: {problem:?}");
 }
 
+async fn agency_id(app: &TestApp, code: &str) -> Uuid {
+    sqlx::query_scalar("SELECT id FROM agencies WHERE code = $1")
+        .bind(code)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
 async fn status_of(app: &TestApp, id: Uuid) -> String {
     sqlx::query_scalar("SELECT status FROM incidents WHERE id = $1")
         .bind(id)
@@ -109,6 +117,37 @@ async fn a_level_4_incident_runs_from_filing_to_closing_with_a_returned_root_cau
         403
     );
     ok(&app, &commander, id, "activate_team", &[]).await;
+    let responder = as_user(&app, "responder@agency-a.demo").await;
+    let meeting = [
+        ("held_at", now.as_str()),
+        ("attendees", "指揮官\n資安長"),
+        ("minutes", "確認影響範圍"),
+        ("agenda", "overview"),
+        ("agenda", "scope"),
+        ("agenda", "other"),
+    ];
+    // Point 3(二): at level 3/4 the meeting follows initial damage control.
+    assert_eq!(
+        act(&app, &commander, id, "response_meeting", &meeting)
+            .await
+            .status(),
+        409
+    );
+    ok(
+        &app,
+        &responder,
+        id,
+        "containment",
+        &[("initial_control_done", "on")],
+    )
+    .await;
+    // A meeting that leaves out one of the three matters is refused.
+    assert_eq!(
+        act(&app, &commander, id, "response_meeting", &meeting[..5])
+            .await
+            .status(),
+        422
+    );
     ok(
         &app,
         &commander,
@@ -134,7 +173,6 @@ async fn a_level_4_incident_runs_from_filing_to_closing_with_a_returned_root_cau
     .await;
     assert_eq!(status_of(&app, id).await, "containment");
 
-    let responder = as_user(&app, "responder@agency-a.demo").await;
     ok(
         &app,
         &responder,
@@ -149,7 +187,21 @@ async fn a_level_4_incident_runs_from_filing_to_closing_with_a_returned_root_cau
         ],
     )
     .await;
-    ok(&app, &responder, id, "control_effect_report", &[]).await;
+    // A control-effect report says what was done and to what effect (point 3(三)1).
+    assert_eq!(
+        act(&app, &responder, id, "control_effect_report", &[])
+            .await
+            .status(),
+        422
+    );
+    ok(
+        &app,
+        &responder,
+        id,
+        "control_effect_report",
+        &[("done", "隔離受駭主機"), ("effect", "異常連線已中止")],
+    )
+    .await;
     ok(
         &app,
         &responder,
@@ -318,35 +370,77 @@ async fn a_level_4_incident_runs_from_filing_to_closing_with_a_returned_root_cau
     .await;
     assert_eq!(status_of(&app, id).await, "improvement");
 
-    ok(&app, &secretary, id, "progress_report", &[]).await;
+    ok(
+        &app,
+        &secretary,
+        id,
+        "progress_report",
+        &[("done", "已更換密碼"), ("effect", "暴力破解告警歸零")],
+    )
+    .await;
     ok(&app, &officer, id, "submit_report", &[]).await;
+    assert_eq!(
+        act(
+            &app,
+            &officer,
+            id,
+            "classified_document",
+            &[("number", "資安字第1150000001號"), ("dated", &date_in(0))],
+        )
+        .await
+        .status(),
+        422,
+        "the document names the competent authority and the superior agency it went to"
+    );
+    let ministry = agency_id(&app, "MIN").await.to_string();
+    let authority = agency_id(&app, "ACS").await.to_string();
     ok(
         &app,
         &officer,
         id,
         "classified_document",
-        &[("number", "資安字第1150000001號"), ("dated", &date_in(0))],
+        &[
+            ("number", "資安字第1150000001號"),
+            ("dated", &date_in(0)),
+            ("recipients", &ministry),
+            ("recipients", &authority),
+        ],
     )
     .await;
-    // Closing with improvement items open is refused.
-    assert_eq!(
-        act(&app, &officer, id, "complete_stage", &[("confirm", "yes")])
-            .await
-            .status(),
-        409
-    );
-    for index in ["0", "1", "2"] {
-        ok(
-            &app,
-            &logistics,
-            id,
-            "improvement_item_done",
-            &[("index", index)],
-        )
-        .await;
-    }
+    // The short-term item is done; the mid- and long-term ones go on into regular tracking
+    // when the incident closes (point 3(五)6).
+    ok(
+        &app,
+        &logistics,
+        id,
+        "improvement_item_done",
+        &[("index", "0")],
+    )
+    .await;
     ok(&app, &officer, id, "complete_stage", &[("confirm", "yes")]).await;
     assert_eq!(status_of(&app, id).await, "closed");
+    let tracked: Vec<String> = sqlx::query_scalar(
+        "SELECT description FROM tracking_items WHERE incident_id = $1 ORDER BY due_on",
+    )
+    .bind(id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(tracked, ["汰換老舊設備", "資安人員訓練"]);
+    let list = app
+        .get_as(&logistics, "/tracking")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("汰換老舊設備") && !list.contains("全面更換密碼"));
+    let agency = agency_id(&app, "AGA").await;
+    let supervisor = as_user(&app, "reviewer@ministry.demo").await;
+    let above = app
+        .get_as(&supervisor, &format!("/tracking?agency={agency}"))
+        .await;
+    assert_eq!(above.status(), 200);
+    assert!(above.text().await.unwrap().contains("資安人員訓練"));
     // Closed: read-only.
     assert_eq!(
         act(&app, &officer, id, "progress_report", &[])

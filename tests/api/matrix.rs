@@ -520,7 +520,14 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                         })
                         .collect()
                 }
-                ("GET", "/team" | "/team/contacts" | "/drills" | "/log-duty")
+                // Tracking: every signed-in user sees their agency's list; an item that does
+                // not exist is 404 to whoever may mark items done and to whoever may not.
+                ("POST", "/tracking/{id}/done") => vec![(
+                    path.replace("{id}", &Uuid::new_v4().to_string()),
+                    if signed { vec![404] } else { anon },
+                )],
+                ("GET", "/tracking")
+                | ("GET", "/team" | "/team/contacts" | "/drills" | "/log-duty")
                 | ("GET", "/indicators/correlation" | "/indicators/correlation.stix") => {
                     vec![(path.clone(), if signed { vec![200] } else { anon })]
                 }

@@ -360,7 +360,16 @@ async fn advance_to_commander(app: &TestApp, id: Uuid) {
     assert_eq!(status_of(app, id).await, "response_team");
 
     let commander = as_user(app, "commander@agency-a.demo").await;
+    let responder = as_user(app, "responder@agency-a.demo").await;
     ok(app, &commander, id, "activate_team", &[]).await;
+    ok(
+        app,
+        &responder,
+        id,
+        "containment",
+        &[("initial_control_done", "on")],
+    )
+    .await;
     ok(
         app,
         &commander,
@@ -379,7 +388,6 @@ async fn advance_to_commander(app: &TestApp, id: Uuid) {
     ok(app, &commander, id, "complete_stage", &[("confirm", "yes")]).await;
     assert_eq!(status_of(app, id).await, "containment");
 
-    let responder = as_user(app, "responder@agency-a.demo").await;
     ok(
         app,
         &responder,
@@ -394,7 +402,14 @@ async fn advance_to_commander(app: &TestApp, id: Uuid) {
         ],
     )
     .await;
-    ok(app, &responder, id, "control_effect_report", &[]).await;
+    ok(
+        app,
+        &responder,
+        id,
+        "control_effect_report",
+        &[("done", "隔離受駭主機"), ("effect", "異常連線已中止")],
+    )
+    .await;
     ok(
         app,
         &responder,
