@@ -102,30 +102,30 @@ pub async fn for_agency(
 }
 
 #[tracing::instrument(skip_all, fields(item = %id))]
-pub async fn get_for_update(
-    conn: &mut PgConnection,
-    id: Uuid,
-) -> Result<Option<TrackedRow>, sqlx::Error> {
-    sqlx::query_as(&format!("{SELECT} WHERE t.id = $1 FOR UPDATE OF t"))
+pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<TrackedRow>, sqlx::Error> {
+    sqlx::query_as(&format!("{SELECT} WHERE t.id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await
 }
 
 #[tracing::instrument(skip_all, fields(item = %id))]
+/// Marks an open item done; `false` when it was done already (by a concurrent request too).
 pub async fn mark_done(
     conn: &mut PgConnection,
     id: Uuid,
     on: NaiveDate,
     by: Uuid,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE tracking_items SET done_on = $2, done_by = $3 WHERE id = $1")
-        .bind(id)
-        .bind(on)
-        .bind(by)
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE tracking_items SET done_on = $2, done_by = $3 WHERE id = $1 AND done_on IS NULL",
+    )
+    .bind(id)
+    .bind(on)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Every open tracked item, for the reminder job (acting as the owner).

@@ -46,7 +46,7 @@ pub async fn list(
 #[tracing::instrument(skip_all, fields(item = %id))]
 pub async fn mark_done(pool: &PgPool, me: Acting<'_>, id: Uuid) -> Result<(), AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
-    let row = db::tracking::get_for_update(&mut tx, id)
+    let row = db::tracking::get(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let standing = directory::standing(&mut tx, AgencyId(row.agency_id)).await?;
@@ -58,11 +58,10 @@ pub async fn mark_done(pool: &PgPool, me: Acting<'_>, id: Uuid) -> Result<(), Ap
         &chain,
     )
     .map_err(denied)?;
-    if row.done_on.is_some() {
+    let today = domain::to_taipei(Utc::now()).date_naive();
+    if !db::tracking::mark_done(&mut tx, id, today, me.user.id).await? {
         return Err(AppError::Conflict("error.item_not_open".into()));
     }
-    let today = domain::to_taipei(Utc::now()).date_naive();
-    db::tracking::mark_done(&mut tx, id, today, me.user.id).await?;
     tx.commit().await?;
     Ok(())
 }

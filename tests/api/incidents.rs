@@ -4,14 +4,19 @@ use uuid::Uuid;
 
 use crate::helpers::{as_user, local, spawn_app, TestApp};
 
-fn date_in(days: i64) -> String {
+pub(crate) fn date_in(days: i64) -> String {
     portal::domain::to_taipei(Utc::now() + Duration::days(days))
         .date_naive()
         .to_string()
 }
 
 /// Files an incident through the form; returns its id.
-async fn file(app: &TestApp, c: &Client, impacts: &[(&str, &str)], personal_data: bool) -> Uuid {
+pub(crate) async fn file(
+    app: &TestApp,
+    c: &Client,
+    impacts: &[(&str, &str)],
+    personal_data: bool,
+) -> Uuid {
     let aware = local(Utc::now() - Duration::minutes(30));
     let mut fields = vec![
         ("title", "官網遭植入惡意程式"),
@@ -32,7 +37,7 @@ async fn file(app: &TestApp, c: &Client, impacts: &[(&str, &str)], personal_data
     Uuid::parse_str(location.trim_start_matches("/incidents/")).unwrap()
 }
 
-async fn act(
+pub(crate) async fn act(
     app: &TestApp,
     c: &Client,
     id: Uuid,
@@ -43,7 +48,7 @@ async fn act(
         .await
 }
 
-async fn ok(app: &TestApp, c: &Client, id: Uuid, action: &str, fields: &[(&str, &str)]) {
+pub(crate) async fn ok(app: &TestApp, c: &Client, id: Uuid, action: &str, fields: &[(&str, &str)]) {
     let r = act(app, c, id, action, fields).await;
     let status = r.status();
     let body = r.text().await.unwrap();
@@ -54,7 +59,7 @@ async fn ok(app: &TestApp, c: &Client, id: Uuid, action: &str, fields: &[(&str, 
     assert_eq!(status, 303, "{action}: {problem:?}");
 }
 
-async fn agency_id(app: &TestApp, code: &str) -> Uuid {
+pub(crate) async fn agency_id(app: &TestApp, code: &str) -> Uuid {
     sqlx::query_scalar("SELECT id FROM agencies WHERE code = $1")
         .bind(code)
         .fetch_one(&app.pool)
@@ -62,7 +67,7 @@ async fn agency_id(app: &TestApp, code: &str) -> Uuid {
         .unwrap()
 }
 
-async fn status_of(app: &TestApp, id: Uuid) -> String {
+pub(crate) async fn status_of(app: &TestApp, id: Uuid) -> String {
     sqlx::query_scalar("SELECT status FROM incidents WHERE id = $1")
         .bind(id)
         .fetch_one(&app.pool)

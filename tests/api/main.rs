@@ -9,6 +9,7 @@ mod helpers;
 mod hostile;
 mod incidents;
 mod jobs;
+mod law;
 mod matrix;
 mod notifications;
 mod operations;
