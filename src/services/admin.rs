@@ -234,6 +234,9 @@ fn check_agency(id: AgencyId, input: &AgencyInput, all: &[Agency]) -> FieldError
         sector_authority: input.sector_authority,
         supervising: input.supervising,
     };
+    for (field, key) in domain::escalation::relation_errors(&proposed).0 {
+        errors.add(&field, &key);
+    }
     relations.insert(id, proposed);
     for (field, parent) in [
         ("superior", input.superior),
