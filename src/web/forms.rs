@@ -135,6 +135,7 @@ pub fn messages(t: Lang, e: &AppError) -> Vec<String> {
     match e {
         AppError::Rejected(items) => items.iter().map(|(_, text)| t.text(text)).collect(),
         AppError::Conflict(key) => vec![t.tr(key).to_string()],
+        AppError::OutOfOrder(items) => items.iter().map(|text| t.text(text)).collect(),
         _ => vec![],
     }
 }

@@ -138,6 +138,16 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     ("recovery.error.path_missing", "請選擇復原方式。", "Choose the recovery path."),
     ("recovery.error.step_unknown", "未知的復原步驟。", "Unknown recovery step."),
+    (
+        "recovery.error.isolation_first",
+        "尚未登錄隔離措施：機關進行跡證保存時，應優先採取隔離機制（設備關機、網路連線中斷或隔離、關閉服務、限制連線、限制權限、有限度修補漏洞）。請先登錄至少一項隔離措施，再標示復原步驟完成。",
+        "No isolation measure is recorded: evidence preservation starts with isolation (power off, disconnect or isolate the network, stop services, restrict connections, restrict privileges, limited patching). Record at least one isolation measure before marking recovery steps done.",
+    ),
+    (
+        "recovery.error.earlier_step_first",
+        "「{step}」須於「{earlier}」完成後才能標示完成（依作業程序之順序）。",
+        "\"{step}\" can be marked done only after \"{earlier}\" (the procedure's order).",
+    ),
     ("evidence.error.kind_missing", "請選擇跡證類型。", "Choose the kind of evidence."),
     ("evidence.error.one_file", "每個跡證項目只能上傳一個檔案。", "One file per evidence item."),
     (

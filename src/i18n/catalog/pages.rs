@@ -471,6 +471,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("error.page.csrf", "表單已過期或來源不明，請重新整理頁面後再送出。", "The form expired or did not come from this portal; reload the page and submit again."),
     ("error.page.invalid", "送出的資料有誤，請檢查後再試。", "The submitted data is invalid; check it and try again."),
     ("error.page.conflict", "這項操作目前無法執行。", "This cannot be done right now."),
+    ("error.page.out_of_order", "須先完成下列事項：", "This must come first:"),
     ("error.page.too_large", "送出的資料太大。", "The request is too large."),
     ("error.page.throttled", "登入失敗次數過多，請稍後再試。", "Too many failed sign-ins; try again later."),
     ("error.page.stage_incomplete", "本階段尚缺下列項目，請先完成：", "This stage still needs the following first:"),
