@@ -477,11 +477,11 @@ pub async fn save_log_duty(
             Text::key("logduty.error.note_too_long"),
         )])
     })?;
-    // Only the duties of the declared level count; others are not asked of it.
-    let required = domain::log_duty::duties_for(level);
+    // Only the items asked of the declared level (required or advised) are kept.
+    let asked = domain::log_duty::applicable(level);
     let done: Vec<String> = done
         .into_iter()
-        .filter(|d| required.contains(d))
+        .filter(|d| asked.contains(d))
         .map(|d| d.as_str().to_string())
         .collect();
     store::save_log_duty(

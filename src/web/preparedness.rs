@@ -568,6 +568,8 @@ struct DutyLine {
     code: &'static str,
     label: String,
     from_level: String,
+    /// Required (not done: shown as missing) or only advised, in words; empty when not asked.
+    obligation: String,
     required: bool,
     done: bool,
 }
@@ -585,6 +587,7 @@ struct LogDutyPage {
     levels: Vec<(&'static str, String)>,
     duties: Vec<DutyLine>,
     outstanding: String,
+    centralised: String,
     note: String,
     updated: String,
     may_edit: bool,
@@ -607,7 +610,7 @@ async fn log_duty_page(
 ) -> Result<Response, AppError> {
     let t = me.ctx.t;
     let v = svc::log_duty(&state.pool, acting(&me), q.agency()?).await?;
-    let required = log_duty::duties_for(v.level.unwrap_or(ProtectionLevel::Normal));
+    let level = v.level.unwrap_or(ProtectionLevel::Normal);
     let page = LogDutyPage {
         t,
         nav: me.ctx.nav(),
@@ -622,15 +625,20 @@ async fn log_duty_page(
             .collect(),
         duties: LogDuty::ALL
             .iter()
-            .map(|d| DutyLine {
-                code: d.as_str(),
-                label: t.text(&d.label()),
-                from_level: t.text(&d.from_level().label()),
-                required: required.contains(d),
-                done: v.done.contains(d),
+            .map(|d| {
+                let obligation = log_duty::obligation(*d, level);
+                DutyLine {
+                    code: d.as_str(),
+                    label: t.text(&d.label()),
+                    from_level: t.text(&d.from_level().label()),
+                    obligation: obligation.map(|o| t.text(&o.label())).unwrap_or_default(),
+                    required: obligation == Some(log_duty::Obligation::Required),
+                    done: v.done.contains(d),
+                }
             })
             .collect(),
         outstanding: outstanding_line(t, v.level, &v.done),
+        centralised: t.text(&log_duty::centralised_note()),
         note: v.note.clone(),
         updated: v
             .updated

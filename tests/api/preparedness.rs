@@ -463,3 +463,60 @@ async fn the_log_duty_checklist_follows_the_declared_protection_level() {
         .await;
     assert_eq!(r.status(), 403);
 }
+
+async fn log_duty_page(app: &TestApp, c: &Client) -> String {
+    app.get_as(c, "/log-duty").await.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn backing_logs_up_elsewhere_is_advised_at_normal_and_medium_and_required_at_high() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    for (level, obligation) in [
+        ("normal", "建議辦理"),
+        ("medium", "建議辦理"),
+        ("high", "應辦理"),
+    ] {
+        let r = app
+            .post_as(
+                &officer,
+                "/log-duty",
+                &[("level", level), ("done", "backup_to_other_system")],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{level}");
+        let html = log_duty_page(&app, &officer).await;
+        assert!(
+            html.contains(&format!(
+                "id=\"obligation-backup_to_other_system\">{obligation}<"
+            )),
+            "{level}: {html}"
+        );
+        // Ticked at every level: an advised item done is kept too.
+        let done: serde_json::Value = sqlx::query_scalar("SELECT done FROM log_duty")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            done,
+            serde_json::json!(["backup_to_other_system"]),
+            "{level}"
+        );
+    }
+    // Undone, the advised item is not counted as missing; the required one is.
+    let outstanding = |n: usize| format!("尚未完成的必要項目：{n}");
+    app.post_as(&officer, "/log-duty", &[("level", "medium")])
+        .await;
+    assert!(log_duty_page(&app, &officer)
+        .await
+        .contains(&outstanding(8)));
+    app.post_as(&officer, "/log-duty", &[("level", "high")])
+        .await;
+    assert!(log_duty_page(&app, &officer)
+        .await
+        .contains(&outstanding(10)));
+    // Where resources are centralised upward, the superior agency may run these controls.
+    let html = log_duty_page(&app, &officer).await;
+    let note = &html[html.find("id=\"centralised\"").unwrap()..];
+    assert!(note.contains("已向上集中") && note.contains("可由上級機關維運"));
+}

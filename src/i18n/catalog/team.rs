@@ -218,8 +218,15 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     (
         "logduty.duty.backup_to_other_system",
-        "定期將日誌備份至原系統外之其他實體系統",
-        "Logs are backed up regularly to another physical system",
+        "定期將日誌備份至與原稽核系統不同之實體系統",
+        "Logs are backed up regularly to a physical system other than the audited one",
+    ),
+    ("logduty.obligation.required", "應辦理", "Required"),
+    ("logduty.obligation.advised", "建議辦理", "Advised"),
+    (
+        "logduty.centralised",
+        "各機關資訊資源如已向上集中，相關資通訊及資通安全防護機制可由上級機關維運。",
+        "Where an agency's information resources are centralised upward, the related ICT and security controls may be run by its superior agency.",
     ),
     ("logduty.duty.alert_on_failure", "日誌處理失效時發出警示", "An alert is raised when logging fails"),
     (
@@ -348,7 +355,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("logduty.column.done", "已辦理", "In place"),
     ("logduty.column.item", "項目", "Item"),
     ("logduty.column.from_level", "適用等級", "From level"),
-    ("logduty.column.required", "本機關須辦理", "Required here"),
+    ("logduty.column.required", "本機關適用情形", "Applies here"),
     ("logduty.note", "說明", "Note"),
     ("logduty.save", "儲存檢核表", "Save the checklist"),
     ("logduty.updated", "最後更新：{who}", "Last updated: {who}"),
