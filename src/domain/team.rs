@@ -779,6 +779,198 @@ pub fn drill_results_due_on(held_on: NaiveDate) -> NaiveDate {
     plus_months(held_on, 1)
 }
 
+/// The longest period the portal may be configured to between notification
+/// and response drills: art. 10 asks for one every year, so an agency may
+/// drill more often, never less.
+pub const MAX_NOTIFICATION_DRILL_PERIOD_MONTHS: u32 = 12;
+
+/// Why a configured drill period cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum DrillPeriodError {
+    #[error(
+        "a drill period of {given} months exceeds the Regulations' maximum of {max} months \
+         (art. 10 of the Regulations on incident notification, response and drills: a \
+         notification and response drill every year)"
+    )]
+    AboveMaximum { given: u32, max: u32 },
+    #[error("a drill period of 0 months is not a period; use 1 to {max}")]
+    Zero { max: u32 },
+}
+
+/// The configured period between notification and response drills, if the
+/// Regulations allow it: 1 to [`MAX_NOTIFICATION_DRILL_PERIOD_MONTHS`] months
+/// (art. 10, "每年辦理一次通報應變演練"). The social-engineering drill's six
+/// months is not configurable ([`DrillKind::default_period_months`]).
+pub fn check_drill_period(months: u32) -> Result<u32, DrillPeriodError> {
+    let max = MAX_NOTIFICATION_DRILL_PERIOD_MONTHS;
+    match months {
+        0 => Err(DrillPeriodError::Zero { max }),
+        m if m > max => Err(DrillPeriodError::AboveMaximum { given: m, max }),
+        m => Ok(m),
+    }
+}
+
+/// Where a drill's results stand (art. 10: "演練結果…於一個月內送交主管機關").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DrillResultsStatus {
+    /// Sent on `on`, `days_late` days after the due date (0: on time).
+    Reported { on: NaiveDate, days_late: i64 },
+    /// Not sent yet; due by `due`, `days_left` days from today (0: today).
+    DueOn { due: NaiveDate, days_left: i64 },
+    /// Not sent and the due date passed `days` days ago.
+    Overdue { due: NaiveDate, days: i64 },
+}
+
+impl DrillResultsStatus {
+    pub fn is_overdue(self) -> bool {
+        matches!(self, DrillResultsStatus::Overdue { .. })
+    }
+
+    /// The drills page's words for it.
+    pub fn text(&self) -> Text {
+        match *self {
+            DrillResultsStatus::Reported { on, days_late: 0 } => {
+                Text::key("drill.results.reported").with("on", on.to_string())
+            }
+            DrillResultsStatus::Reported { on, days_late } => {
+                Text::key("drill.results.reported_late")
+                    .with("on", on.to_string())
+                    .with("days", days_late)
+            }
+            DrillResultsStatus::DueOn { due, days_left } => Text::key("drill.results.due_on")
+                .with("due", due.to_string())
+                .with("days", days_left),
+            DrillResultsStatus::Overdue { due, days } => Text::key("drill.results.overdue")
+                .with("due", due.to_string())
+                .with("days", days),
+        }
+    }
+}
+
+/// Where the results of a drill held on `held_on` stand on `today` (a Taipei
+/// date): reported, due (with the days left) or overdue (with the days late),
+/// against [`drill_results_due_on`]. Due on the due date itself is still on
+/// time.
+pub fn drill_results_status(
+    held_on: NaiveDate,
+    reported_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> DrillResultsStatus {
+    let due = drill_results_due_on(held_on);
+    match reported_on {
+        Some(on) => DrillResultsStatus::Reported {
+            on,
+            days_late: (on - due).num_days().max(0),
+        },
+        None if today <= due => DrillResultsStatus::DueOn {
+            due,
+            days_left: (due - today).num_days(),
+        },
+        None => DrillResultsStatus::Overdue {
+            due,
+            days: (today - due).num_days(),
+        },
+    }
+}
+
+/// What is wrong with the date a drill's results were sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum DrillResultsProblem {
+    /// Results cannot be sent before the drill was held.
+    #[error("the results were sent on {reported_on}, before the drill on {held_on}")]
+    BeforeDrill {
+        reported_on: NaiveDate,
+        held_on: NaiveDate,
+    },
+    /// The date is recorded once the results were sent, not planned here.
+    #[error("the date {reported_on} is after today ({today})")]
+    InFuture {
+        reported_on: NaiveDate,
+        today: NaiveDate,
+    },
+}
+
+impl DrillResultsProblem {
+    pub fn message(&self) -> Text {
+        match *self {
+            DrillResultsProblem::BeforeDrill {
+                reported_on,
+                held_on,
+            } => Text::key("drill.results.problem.before_drill")
+                .with("reported_on", reported_on.to_string())
+                .with("held_on", held_on.to_string()),
+            DrillResultsProblem::InFuture { reported_on, today } => {
+                Text::key("drill.results.problem.in_future")
+                    .with("reported_on", reported_on.to_string())
+                    .with("today", today.to_string())
+            }
+        }
+    }
+}
+
+/// The date a drill's results were sent to the competent authority: not
+/// before the drill (`held_on`), not after `today` (a Taipei date).
+pub fn check_results_reported_on(
+    held_on: NaiveDate,
+    reported_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), DrillResultsProblem> {
+    if reported_on < held_on {
+        Err(DrillResultsProblem::BeforeDrill {
+            reported_on,
+            held_on,
+        })
+    } else if reported_on > today {
+        Err(DrillResultsProblem::InFuture { reported_on, today })
+    } else {
+        Ok(())
+    }
+}
+
+/// How long after the due date a drill whose results were never sent is
+/// still reminded: a drill recorded in the portal long after it was held, or
+/// the drills on record when the portal began tracking results, are shown as
+/// late on the drills page but mailed about no more.
+pub const DRILL_RESULTS_REMINDER_LOOKBACK_DAYS: i64 = 30;
+
+/// The due date to remind about, when the results of a drill held on
+/// `held_on` are overdue on `today` and not sent (art. 10): once per drill,
+/// keyed on that date by the caller, within
+/// [`DRILL_RESULTS_REMINDER_LOOKBACK_DAYS`] of it.
+pub fn drill_results_reminder(
+    held_on: NaiveDate,
+    reported_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    match drill_results_status(held_on, reported_on, today) {
+        DrillResultsStatus::Overdue { due, days }
+            if days <= DRILL_RESULTS_REMINDER_LOOKBACK_DAYS =>
+        {
+            Some(due)
+        }
+        _ => None,
+    }
+}
+
+/// The earliest drill date whose results [`drill_results_reminder`] may still
+/// remind about on `today`: a month is at most 31 days, so earlier drills are
+/// past the look-back (a bound for the query; the function decides).
+pub fn drill_results_reminders_held_from(today: NaiveDate) -> NaiveDate {
+    today - chrono::Duration::days(31 + DRILL_RESULTS_REMINDER_LOOKBACK_DAYS)
+}
+
+/// The reminder e-mail's sentence about a drill whose results are overdue.
+pub fn drill_results_reminder_text(kind: DrillKind, held_on: NaiveDate, today: NaiveDate) -> Text {
+    let due = drill_results_due_on(held_on);
+    Text::key("drill.results.reminder")
+        .with("kind", kind.in_sentence())
+        .with("held_on", held_on.to_string())
+        .with("due", due.to_string())
+        .with("days", (today - due).num_days().max(0))
+}
+
 /// A drill as recorded after it was held.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DrillInput {
@@ -2064,6 +2256,144 @@ mod tests {
     fn drill_results_are_due_a_month_later() {
         assert_eq!(drill_results_due_on(d(2026, 3, 10)), d(2026, 4, 10));
         assert_eq!(drill_results_due_on(d(2026, 1, 31)), d(2026, 2, 28));
+    }
+
+    #[test]
+    fn drill_results_are_due_within_a_month_and_shown_with_time_left_or_late() {
+        let held = d(2026, 3, 10);
+        assert_eq!(
+            drill_results_status(held, None, d(2026, 3, 31)),
+            DrillResultsStatus::DueOn {
+                due: d(2026, 4, 10),
+                days_left: 10
+            }
+        );
+        // The due date itself is on time; the day after, late.
+        assert_eq!(
+            drill_results_status(held, None, d(2026, 4, 10)),
+            DrillResultsStatus::DueOn {
+                due: d(2026, 4, 10),
+                days_left: 0
+            }
+        );
+        let late = drill_results_status(held, None, d(2026, 4, 13));
+        assert_eq!(
+            late,
+            DrillResultsStatus::Overdue {
+                due: d(2026, 4, 10),
+                days: 3
+            }
+        );
+        assert!(late.is_overdue());
+        let m = said(&late.text());
+        assert!(
+            m.zh.contains("2026-04-10") && m.zh.contains("3"),
+            "{}",
+            m.zh
+        );
+        assert!(m.zh.contains("主管機關") && m.en.contains("competent authority"));
+        // Sent: on time, or late by the days past the due date.
+        assert_eq!(
+            drill_results_status(held, Some(d(2026, 4, 1)), d(2026, 6, 1)),
+            DrillResultsStatus::Reported {
+                on: d(2026, 4, 1),
+                days_late: 0
+            }
+        );
+        let sent_late = drill_results_status(held, Some(d(2026, 4, 15)), d(2026, 6, 1));
+        assert_eq!(
+            sent_late,
+            DrillResultsStatus::Reported {
+                on: d(2026, 4, 15),
+                days_late: 5
+            }
+        );
+        assert!(!sent_late.is_overdue());
+        assert!(said(&sent_late.text()).en.contains("5 day"));
+    }
+
+    #[test]
+    fn the_results_date_is_not_before_the_drill_nor_in_the_future() {
+        let (held, today) = (d(2026, 3, 10), d(2026, 3, 20));
+        assert_eq!(check_results_reported_on(held, held, today), Ok(()));
+        assert_eq!(check_results_reported_on(held, today, today), Ok(()));
+        let before = check_results_reported_on(held, d(2026, 3, 9), today).unwrap_err();
+        assert_eq!(
+            before,
+            DrillResultsProblem::BeforeDrill {
+                reported_on: d(2026, 3, 9),
+                held_on: held
+            }
+        );
+        assert!(said(&before.message()).zh.contains("2026-03-10"));
+        let future = check_results_reported_on(held, d(2026, 3, 21), today).unwrap_err();
+        assert_eq!(
+            future,
+            DrillResultsProblem::InFuture {
+                reported_on: d(2026, 3, 21),
+                today
+            }
+        );
+        assert!(said(&future.message()).en.contains("2026-03-21"));
+    }
+
+    #[test]
+    fn overdue_drill_results_are_reminded_within_the_look_back_only() {
+        let held = d(2026, 3, 10);
+        assert_eq!(drill_results_reminder(held, None, d(2026, 4, 10)), None);
+        assert_eq!(
+            drill_results_reminder(held, None, d(2026, 4, 11)),
+            Some(d(2026, 4, 10))
+        );
+        assert_eq!(
+            drill_results_reminder(held, Some(d(2026, 4, 9)), d(2026, 4, 11)),
+            None,
+            "sent: nothing to remind"
+        );
+        let last = d(2026, 4, 10) + chrono::Duration::days(DRILL_RESULTS_REMINDER_LOOKBACK_DAYS);
+        assert!(drill_results_reminder(held, None, last).is_some());
+        assert_eq!(
+            drill_results_reminder(held, None, last + chrono::Duration::days(1)),
+            None
+        );
+        // The query's bound never leaves out a drill the rule would remind about.
+        for offset in 0..120 {
+            let today = d(2026, 1, 1) + chrono::Duration::days(offset);
+            for back in 0..120 {
+                let held = today - chrono::Duration::days(back);
+                if drill_results_reminder(held, None, today).is_some() {
+                    assert!(held >= drill_results_reminders_held_from(today));
+                }
+            }
+        }
+        let mail = said(&drill_results_reminder_text(
+            DrillKind::NotificationResponse,
+            held,
+            d(2026, 4, 12),
+        ));
+        assert!(mail.zh.contains("通報應變演練") && mail.zh.contains("2026-04-10"));
+        assert!(mail.en.contains("competent authority") && mail.en.contains("2 day"));
+    }
+
+    #[test]
+    fn the_notification_drill_period_cannot_exceed_the_regulations_year() {
+        assert_eq!(check_drill_period(12), Ok(12));
+        assert_eq!(check_drill_period(1), Ok(1));
+        assert_eq!(check_drill_period(6), Ok(6));
+        let e = check_drill_period(13).unwrap_err();
+        assert_eq!(e, DrillPeriodError::AboveMaximum { given: 13, max: 12 });
+        assert!(e.to_string().contains("13") && e.to_string().contains("12"));
+        assert!(check_drill_period(24).is_err());
+        assert_eq!(
+            check_drill_period(0),
+            Err(DrillPeriodError::Zero { max: 12 })
+        );
+        // The social-engineering drill keeps the Regulations' six months.
+        assert_eq!(DrillKind::SocialEngineering.default_period_months(), 6);
+        assert_eq!(
+            DrillKind::NotificationResponse.default_period_months(),
+            MAX_NOTIFICATION_DRILL_PERIOD_MONTHS
+        );
     }
 
     #[test]

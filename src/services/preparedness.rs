@@ -189,10 +189,14 @@ fn drill_statuses(
 }
 
 /// The reminder period of a drill kind: the configured one for the yearly
-/// notification-and-response drill, the Regulations' six months for social engineering.
+/// notification-and-response drill (never beyond the Regulations' year, whatever a caller
+/// passes; start-up refuses a longer setting), the Regulations' six months for social
+/// engineering.
 pub fn period_for(kind: DrillKind, configured: u32) -> u32 {
     match kind {
-        DrillKind::NotificationResponse => configured.max(1),
+        DrillKind::NotificationResponse => {
+            configured.clamp(1, team::MAX_NOTIFICATION_DRILL_PERIOD_MONTHS)
+        }
         DrillKind::SocialEngineering => kind.default_period_months(),
     }
 }
@@ -313,9 +317,31 @@ pub async fn record_drill(pool: &PgPool, me: Acting<'_>, d: DrillInput) -> Resul
     Ok(id)
 }
 
+/// The date a drill's results were sent to the competent authority (art. 10), recorded by the
+/// agency's security officer: not before the drill, not in the future.
+pub async fn record_drill_results(
+    pool: &PgPool,
+    me: Acting<'_>,
+    drill: Uuid,
+    reported_on: NaiveDate,
+) -> Result<(), AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let agency = agency_for(&mut tx, me, None, AgencyAction::RecordDrill).await?;
+    let held_on = store::drill_held_on_for_update(&mut tx, agency.id.0, drill)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let today = domain::to_taipei(Utc::now()).date_naive();
+    team::check_results_reported_on(held_on, reported_on, today)
+        .map_err(|p| AppError::Rejected(vec![("results_reported_on".into(), p.message())]))?;
+    store::record_drill_results(&mut tx, drill, reported_on, me.user.id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub struct DrillsView {
     pub agency: Agency,
-    pub drills: Vec<store::Drill>,
+    /// Each drill with where its results stand today.
+    pub drills: Vec<(store::Drill, team::DrillResultsStatus)>,
     pub total: i64,
     pub may_record: bool,
 }
@@ -330,6 +356,14 @@ pub async fn drills(
     let agency = agency_for(&mut tx, me, agency, AgencyAction::ViewPreparedness).await?;
     let (drills, total) = store::drills(&mut tx, agency.id.0, page.offset(), page.limit()).await?;
     tx.commit().await?;
+    let today = domain::to_taipei(Utc::now()).date_naive();
+    let drills = drills
+        .into_iter()
+        .map(|d| {
+            let status = team::drill_results_status(d.held_on, d.results_reported_on, today);
+            (d, status)
+        })
+        .collect();
     let may_record = agency.id == me.user.agency_id
         && domain::may_on_agency(&me.actor(), AgencyAction::RecordDrill, agency.id, &[]).is_ok();
     Ok(DrillsView {

@@ -341,6 +341,50 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("drill.column.findings", "發現事項", "Findings"),
     ("drill.column.follow_up", "追蹤事項", "Follow-up"),
     ("drill.column.recorded", "登錄", "Recorded"),
+    ("drill.column.results", "演練結果送交主管機關", "Results to the competent authority"),
+    ("drill.results.field", "送交日期", "Date sent"),
+    ("drill.results.submit", "登錄送交日期", "Record the date sent"),
+    (
+        "drill.results.help",
+        "演練結果應於演練後一個月內送交主管機關（資通安全事件通報應變及演練辦法第10條）。",
+        "Drill results go to the competent authority within one month of the drill (art. 10 of the Regulations).",
+    ),
+    ("drill.results.reported", "已於 {on} 送交主管機關", "Sent to the competent authority on {on}"),
+    (
+        "drill.results.reported_late",
+        "已於 {on} 送交主管機關（逾期 {days} 日）",
+        "Sent to the competent authority on {on} ({days} day(s) late)",
+    ),
+    (
+        "drill.results.due_on",
+        "應於 {due} 前送交主管機關（剩餘 {days} 日）",
+        "Due to the competent authority by {due} ({days} day(s) left)",
+    ),
+    (
+        "drill.results.overdue",
+        "已逾期 {days} 日：應於 {due} 前送交主管機關",
+        "{days} day(s) overdue: due to the competent authority by {due}",
+    ),
+    (
+        "drill.results.problem.before_drill",
+        "送交日期 {reported_on} 早於演練日期 {held_on}",
+        "The date sent, {reported_on}, is before the drill on {held_on}.",
+    ),
+    (
+        "drill.results.problem.in_future",
+        "送交日期 {reported_on} 晚於今日（{today}）：請於送交後再登錄",
+        "The date sent, {reported_on}, is after today ({today}): record it once the results have been sent.",
+    ),
+    (
+        "drill.results.error.date_invalid",
+        "送交日期格式不正確（YYYY-MM-DD）。",
+        "The date sent is not a valid date (YYYY-MM-DD).",
+    ),
+    (
+        "drill.results.reminder",
+        "{held_on} 辦理之{kind}結果應於 {due} 前送交主管機關，已逾期 {days} 日",
+        "The results of the {kind} held on {held_on} were due to the competent authority by {due}; {days} day(s) overdue.",
+    ),
     // ---- the log-keeping duty page ----
     ("logduty.title", "日誌保存義務", "Log-keeping duty"),
     (
