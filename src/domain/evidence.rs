@@ -894,9 +894,11 @@ impl SubmissionTarget {
     }
 }
 
-/// The rule shown next to every malware sample: samples leave the agency
-/// only for these two, because a sample on a public scanning site tips off
-/// the attacker and may carry the agency's data.
+/// The rule shown next to every malware sample, point 3(四)1 as amended: "惡意
+/// 程式建議得請防毒軟體或資安服務公司檢測，並上傳至Virus Check網站
+/// (https://viruscheck.tw/)分析…不宜上傳至其他平臺" (its 說明 3: the evidence may
+/// hold the agency's sensitive information). The portal records submissions
+/// to these two only.
 pub fn samples_policy() -> Text {
     Text::key("evidence.samples_policy")
 }
@@ -1210,7 +1212,7 @@ mod tests {
         );
         assert_eq!(
             said(&SubmissionTarget::VirusCheck.label()).zh,
-            "Virus Check 平臺"
+            "Virus Check 網站"
         );
         assert_eq!(
             SubmissionTarget::VirusCheck.url(),
@@ -1219,8 +1221,9 @@ mod tests {
         assert_eq!(SubmissionTarget::AntivirusVendor.url(), None);
         assert_eq!(SubmissionTarget::parse("virustotal"), None);
         let p = said(&samples_policy());
-        assert!(p.zh.contains("Virus Check") && p.zh.contains("不得"));
-        assert!(p.en.contains("no other platform"));
+        // Point 3(四)1 as amended: "…並上傳至Virus Check網站…分析…不宜上傳至其他平臺".
+        assert!(p.zh.contains("Virus Check 網站") && p.zh.contains("不宜上傳至其他平臺"));
+        assert!(p.en.contains("should not be uploaded to other platforms"));
     }
 
     #[test]

@@ -489,6 +489,15 @@ async fn recovery_steps_wait_for_an_isolation_measure_and_follow_the_procedures_
         steps_done(&app).await,
         Some(json!(["image_victim_storage", "rebuild_on_clean_media"]))
     );
+    // The samples policy in the amended words: advised, and "should not" go elsewhere.
+    let page = app
+        .get_as(&web, &format!("/incidents/{id}/evidence"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let policy = &page[page.find("id=\"samples-policy\"").unwrap()..];
+    assert!(policy.contains("Virus Check 網站") && policy.contains("不宜上傳至其他平臺"));
 }
 
 #[tokio::test]

@@ -112,11 +112,11 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("custody.event.verification_failed", "雜湊值驗證不符", "Hash verification failed"),
     // ---- malware sample submissions (SPEC 5 stage 4) ----
     ("evidence.submission.target.antivirus_vendor", "防毒軟體廠商", "Anti-virus vendor"),
-    ("evidence.submission.target.virus_check", "Virus Check 平臺", "Virus Check platform"),
+    ("evidence.submission.target.virus_check", "Virus Check 網站", "Virus Check website"),
     (
         "evidence.samples_policy",
-        "惡意程式樣本應送交防毒軟體或資安廠商及 Virus Check 平臺（https://viruscheck.tw/）進行分析，不得上傳至其他平臺。",
-        "Malware samples go to the anti-virus or security vendor and to Virus Check (https://viruscheck.tw/) for analysis, and to no other platform.",
+        "惡意程式建議得請防毒軟體或資安服務公司檢測，並上傳至 Virus Check 網站（https://viruscheck.tw/）分析，以更新或強化相關偵測及聯防機制，不宜上傳至其他平臺（跡證可能包含機關敏感資訊）。",
+        "Malware is best tested by an anti-virus or security service company and uploaded to the Virus Check website (https://viruscheck.tw/) for analysis, to update and strengthen detection and joint defence; it should not be uploaded to other platforms (the evidence may hold the agency's sensitive information).",
     ),
     // ---- what the evidence forms and services refuse ----
     ("isolation.error.measure_missing", "請選擇隔離措施。", "Choose an isolation measure."),
