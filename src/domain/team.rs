@@ -5,8 +5,10 @@
 //! The team is standing: each agency keeps a roster before anything happens,
 //! so that when an incident comes the people and their after-hours numbers
 //! are already known. The composition in 表一 is a recommendation; the agency
-//! may adjust it with its CISO's (資通安全長) approval, so a roster change is
-//! a *proposal* the CISO decides ([`decide`]), and a position left empty is
+//! may adjust it with its CISO's (資通安全長) agreement (point 2: "各機關得以
+//! 現有分組為基礎，依各機關編制及業務分工，經機關資通安全長同意後調整通報應變
+//! 小組組成及各分組代表"), so a roster change is a *proposal* the CISO agrees
+//! to or returns ([`decide`]) — 同意, never 核定 — and a position left empty is
 //! information for the CISO ([`unfilled_positions`]), not an error.
 //!
 //! Where the brief and SPEC are silent we chose:
@@ -23,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uuid::Uuid;
 
-use super::level::AssetClass;
+use super::level::{AssetClass, Impact, ImpactKind};
 use super::roles::Role;
 use crate::i18n::Text;
 
@@ -36,7 +38,7 @@ pub const FIELD_MAX: usize = 200;
 pub const PHONE_DIGITS_MIN: usize = 6;
 /// ...and at most this many (international number plus extension).
 pub const PHONE_DIGITS_MAX: usize = 20;
-/// The longest reason for a rejection or remark on an approval.
+/// The longest reason for returning a proposal, or remark on agreeing to it.
 pub const DECISION_TEXT_MAX: usize = 2000;
 /// The longest drill scenario.
 pub const SCENARIO_MAX: usize = 2000;
@@ -477,7 +479,7 @@ pub fn roster_problems(members: &[RosterMember]) -> Vec<RosterProblem> {
 }
 
 /// Recommended seats (not [`Position::as_needed`]) that no non-deputy
-/// member holds. Shown to the CISO, who may approve a composition without
+/// member holds. Shown to the CISO, who may agree to a composition without
 /// them; it never blocks saving.
 pub fn unfilled_positions(members: &[RosterMember]) -> Vec<Position> {
     Position::ALL
@@ -487,12 +489,17 @@ pub fn unfilled_positions(members: &[RosterMember]) -> Vec<Position> {
         .collect()
 }
 
-/// A proposed roster version, awaiting the CISO (資通安全長).
+/// A proposed roster version, awaiting the CISO (資通安全長). The stored
+/// names are `proposed`, `approved`, `rejected`; the CISO's word is 同意
+/// (agrees to, point 2) and the labels say so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProposalStatus {
+    /// 待資通安全長同意.
     Proposed,
+    /// 資通安全長已同意: the version is in force.
     Approved,
+    /// Returned (退回) with a reason.
     Rejected,
 }
 
@@ -557,10 +564,11 @@ impl DecisionError {
     }
 }
 
-/// The CISO's decision on a proposed composition. Only a proposal still
-/// [`ProposalStatus::Proposed`] can be decided; a rejection needs a reason
-/// (up to 2000 characters), an approval may carry an optional remark of the
-/// same length.
+/// The CISO's decision on a proposed composition: agree (同意, point 2:
+/// "經機關資通安全長同意後調整", `approve` true) or return it. Only a proposal
+/// still [`ProposalStatus::Proposed`] can be decided; returning it needs a
+/// reason (up to 2000 characters), agreeing may carry an optional remark of
+/// the same length.
 pub fn decide(
     status: ProposalStatus,
     approve: bool,
@@ -1219,18 +1227,19 @@ pub fn drill_status(
     }
 }
 
-/// SPEC 4: superior or sector agencies may join the intelligence and
-/// planning group, including their ethics unit (政風) where national secrets
-/// or sensitive data are involved. The portal's asset classes merge general
-/// official secrets with critical-infrastructure core systems
-/// ([`AssetClass::Sensitive`]), so an impact on that class or on national
-/// secrets shows the reminder: it is a permission ("得"), so showing it once
-/// too often costs nothing, while missing it could leave secrets handled
-/// without the ethics unit.
-pub fn ethics_unit_may_join(asset_classes_hit: &[AssetClass]) -> bool {
-    asset_classes_hit
-        .iter()
-        .any(|c| matches!(c, AssetClass::Sensitive | AssetClass::NationalSecret))
+/// Whether the ethics-unit reminder applies: point 2(四)2 and its 說明 3,
+/// "資通安全事件如涉國家機密或機關敏感性資料，情資及計畫組得納入上級機關、中央
+/// 目的事業主管機關或相關機關之政風單位人員參與". Only an impact on *data*
+/// (leak or tamper, 洩漏/竄改) of national secrets or of the class of general
+/// official secrets and sensitive information ([`AssetClass::Sensitive`])
+/// involves secrets or sensitive data; a disruption of critical-infrastructure
+/// core systems (the same class for availability) does not. It is a
+/// possibility (得), so the reminder says "may", never "must".
+pub fn ethics_unit_may_join(impacts: &[Impact]) -> bool {
+    impacts.iter().any(|i| {
+        matches!(i.kind, ImpactKind::Leak | ImpactKind::Tamper)
+            && matches!(i.asset, AssetClass::Sensitive | AssetClass::NationalSecret)
+    })
 }
 
 /// The reminder shown when [`ethics_unit_may_join`] holds.
@@ -1831,8 +1840,8 @@ mod tests {
             }
             .message(),
         );
-        assert!(m.zh.contains("已核定"));
-        assert!(m.en.contains("Approved"));
+        assert!(m.zh.contains("已同意"));
+        assert!(m.en.contains("Agreed"));
         for e in [
             DecisionError::ReasonRequired,
             DecisionError::ReasonTooLong { max: 2000 },
@@ -2406,27 +2415,70 @@ mod tests {
     // --- ethics unit ---
 
     #[test]
-    fn ethics_unit_for_secrets_and_sensitive_classes_only() {
+    fn ethics_unit_only_where_national_secrets_or_sensitive_data_are_involved() {
+        let hit = |kind, asset| Impact {
+            kind,
+            asset,
+            severe: false,
+        };
         assert!(!ethics_unit_may_join(&[]));
-        assert!(!ethics_unit_may_join(&[
-            AssetClass::NonCore,
-            AssetClass::Core
-        ]));
-        assert!(ethics_unit_may_join(&[AssetClass::Sensitive]));
-        assert!(ethics_unit_may_join(&[AssetClass::NationalSecret]));
-        assert!(ethics_unit_may_join(&[
-            AssetClass::Core,
-            AssetClass::Sensitive
-        ]));
-        for c in AssetClass::ALL {
-            assert_eq!(
-                ethics_unit_may_join(&[c]),
-                c >= AssetClass::Sensitive,
-                "{c:?}"
-            );
+        for kind in ImpactKind::ALL {
+            for asset in AssetClass::ALL {
+                let data = kind != ImpactKind::Disruption;
+                assert_eq!(
+                    ethics_unit_may_join(&[hit(kind, asset)]),
+                    data && asset >= AssetClass::Sensitive,
+                    "{kind:?} {asset:?}"
+                );
+            }
         }
+        // A disruption of critical-infrastructure core systems involves no secrets or data...
+        assert!(!ethics_unit_may_join(&[hit(
+            ImpactKind::Disruption,
+            AssetClass::Sensitive
+        )]));
+        // ...a leak of sensitive information beside it does.
+        assert!(ethics_unit_may_join(&[
+            hit(ImpactKind::Disruption, AssetClass::Sensitive),
+            hit(ImpactKind::Leak, AssetClass::Sensitive),
+        ]));
+        assert!(ethics_unit_may_join(&[hit(
+            ImpactKind::Tamper,
+            AssetClass::NationalSecret
+        )]));
         let r = said(&ethics_unit_reminder());
-        assert!(r.zh.contains("政風") && r.zh.contains("得"));
-        assert!(r.en.contains("ethics unit"));
+        assert!(r.zh.contains("政風") && r.zh.contains("得納入"), "{}", r.zh);
+        assert!(r.zh.contains("國家機密或機關敏感性資料"), "{}", r.zh);
+        assert!(!r.zh.contains("應"), "a possibility, not a duty: {}", r.zh);
+        assert!(r.en.contains("ethics unit") && r.en.contains("may"));
+        assert!(!r.en.contains("must"));
+    }
+
+    #[test]
+    fn the_ciso_agrees_to_team_changes_never_approves_them() {
+        for s in ProposalStatus::ALL {
+            let l = said(&s.label());
+            assert!(!l.zh.contains("核定"), "{s:?}: {}", l.zh);
+            assert!(!l.en.to_lowercase().contains("approv"), "{s:?}: {}", l.en);
+        }
+        assert!(said(&ProposalStatus::Proposed.label()).zh.contains("同意"));
+        assert!(said(&ProposalStatus::Approved.label())
+            .zh
+            .contains("已同意"));
+        assert!(said(&ProposalStatus::Approved.label())
+            .en
+            .contains("Agreed"));
+    }
+
+    #[test]
+    fn the_press_officer_is_taken_on_by_the_commander_or_someone_authorised_as_needed() {
+        let d = said(&Position::PressOfficer.duty());
+        assert!(
+            d.zh.starts_with("視事件需要由事件指揮官或其授權人員擔任"),
+            "{}",
+            d.zh
+        );
+        assert!(d.en.contains("authorises") && d.en.starts_with("As the incident requires"));
+        assert!(Position::PressOfficer.as_needed());
     }
 }

@@ -1,5 +1,5 @@
-//! An agency's preparedness (SPEC 4, 6): the standing response team and its CISO-approved
-//! versions, drills, the team snapshot taken when a team is activated for an incident, and the
+//! An agency's preparedness (SPEC 4, 6): the standing response team and its versions agreed to by
+//! the CISO, drills, the team snapshot taken when a team is activated for an incident, and the
 //! log-keeping checklist. Every use case runs acting for the user (row-level security) and asks
 //! `domain::may_on_agency` first.
 
@@ -201,7 +201,7 @@ pub fn period_for(kind: DrillKind, configured: u32) -> u32 {
     }
 }
 
-/// Proposes a composition of the team; it takes effect when the CISO approves it.
+/// Proposes a composition of the team; it takes effect when the CISO agrees to it (同意).
 pub async fn propose(
     pool: &PgPool,
     me: Acting<'_>,
@@ -257,7 +257,7 @@ fn roster_problems(members: &[RosterMember]) -> Vec<(String, Text)> {
     problems
 }
 
-/// The CISO approves or rejects a proposed version (a rejection keeps its reason).
+/// The CISO agrees to (同意) or returns a proposed version (a return keeps its reason).
 pub async fn decide(
     pool: &PgPool,
     me: Acting<'_>,
@@ -395,7 +395,8 @@ pub struct IncidentTeamView {
     pub team: Option<store::IncidentTeam>,
     pub members: Vec<RosterMember>,
     pub may_adjust: bool,
-    /// SPEC 4: the superior agency's ethics unit may join where secrets or sensitive data are hit.
+    /// Point 2(四)2: the ethics unit (政風) may join where national secrets or sensitive data are
+    /// involved.
     pub ethics_reminder: Option<Text>,
 }
 
@@ -409,7 +410,6 @@ pub async fn incident_team(
     let actor = me.actor();
     let team = store::incident_team(&mut tx, incident).await?;
     tx.commit().await?;
-    let classes: Vec<domain::AssetClass> = i.report.impacts.iter().map(|x| x.asset).collect();
     Ok(IncidentTeamView {
         members: team
             .as_ref()
@@ -417,7 +417,8 @@ pub async fn incident_team(
             .unwrap_or_default(),
         may_adjust: team.is_some() && i.may(&actor, domain::Action::ActivateTeam).is_ok(),
         team,
-        ethics_reminder: team::ethics_unit_may_join(&classes).then(team::ethics_unit_reminder),
+        ethics_reminder: team::ethics_unit_may_join(&i.report.impacts)
+            .then(team::ethics_unit_reminder),
     })
 }
 

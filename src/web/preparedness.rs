@@ -95,6 +95,8 @@ struct TeamPage {
     proposal: Option<ProposalLine>,
     history: Vec<VersionLine>,
     drills: Vec<DrillLine>,
+    /// Each seat of 表一 with its task, in the procedure's words.
+    duties: Vec<(String, String)>,
     may_propose: bool,
     may_decide: bool,
     rows: Vec<MemberRow>,
@@ -243,6 +245,10 @@ async fn render_team(
             .drills
             .iter()
             .map(|(k, last, s)| drill_line(t, *k, *last, *s))
+            .collect(),
+        duties: Position::ALL
+            .iter()
+            .map(|p| (t.text(&p.label()), t.text(&p.duty())))
             .collect(),
         may_propose: v.may_propose && v.proposal.is_none(),
         may_decide: v.may_decide,

@@ -703,3 +703,107 @@ async fn a_drill_period_above_the_regulations_year_stops_the_portal_at_start_up(
         .await
         .is_ok());
 }
+
+/// The page's text without its markup and scripts, for wording checks.
+fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_team_pages_say_the_ciso_agrees_to_changes_and_the_press_officer_is_taken_on_as_needed()
+{
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let ciso = as_user(&app, "ciso@agency-a.demo").await;
+    let r = propose(
+        &app,
+        &officer,
+        &[("commander", "陳指揮", "02-2345-6789", "", "甲機關")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let page = app.get_as(&ciso, "/team").await.text().await.unwrap();
+    assert!(page.contains("待資通安全長同意的異動"), "{page}");
+    assert!(page.contains("value=\"approve\">同意</button>"));
+    assert!(page.contains("視事件需要由事件指揮官或其授權人員擔任新聞官或分組代表"));
+    let r = app
+        .post_as(
+            &ciso,
+            "/team/proposals/1/decision",
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    for (who, path) in [
+        (&officer, "/team"),
+        (&ciso, "/team"),
+        (&officer, "/team/contacts"),
+        (&officer, "/drills"),
+        (&officer, "/log-duty"),
+    ] {
+        let text = visible_text(&app.get_as(who, path).await.text().await.unwrap());
+        assert!(
+            !text.contains("核定"),
+            "{path}: the CISO agrees (同意), never 核定"
+        );
+        assert!(!text.contains("平台"), "{path}: 平臺, never 平台");
+    }
+    let page = app.get_as(&officer, "/team").await.text().await.unwrap();
+    assert!(page.contains("資通安全長已同意"));
+    let english = as_user(&app, "ciso@agency-a.demo").await;
+    app.post_as(&english, "/language", &[("lang", "en"), ("back", "/team")])
+        .await;
+    let page = app.get_as(&english, "/team").await.text().await.unwrap();
+    assert!(
+        page.contains("Agreed by the CISO") && !page.contains("pproved"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_ethics_unit_may_join_only_where_national_secrets_or_sensitive_data_are_involved() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let reminder = |page: &str| {
+        page.find("id=\"ethics-reminder\"").map(|at| {
+            let rest = &page[at..];
+            rest[..rest.find("</p>").unwrap()].to_string()
+        })
+    };
+    for impact in ["impact_leak_sensitive", "impact_tamper_national_secret"] {
+        let id = file(&app, &officer, impact).await;
+        let page = app
+            .get_as(&officer, &format!("/incidents/{id}/team"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let text = reminder(&page).unwrap_or_else(|| panic!("{impact}: {page}"));
+        assert!(
+            text.contains("國家機密或機關敏感性資料") && text.contains("得納入"),
+            "{text}"
+        );
+        assert!(text.contains("政風單位"));
+    }
+    // A disruption of critical-infrastructure core systems, or core data: no secrets involved.
+    for impact in ["impact_disruption_sensitive", "impact_leak_core"] {
+        let id = file(&app, &officer, impact).await;
+        let page = app
+            .get_as(&officer, &format!("/incidents/{id}/team"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(reminder(&page), None, "{impact}");
+    }
+}
