@@ -51,8 +51,9 @@ pub struct Settings {
     #[arg(long, env = "PORTAL_CONTROL_REPORT_HOURS", default_value_t = 24)]
     pub control_report_hours: i64,
 
-    /// Months without a notification-and-response drill (演練) before the agency is reminded.
-    #[arg(long, env = "PORTAL_DRILL_PERIOD_MONTHS", default_value_t = 12)]
+    /// Months without a notification-and-response drill (演練) before the agency is reminded:
+    /// 1 to 12 (the Regulations ask for one every year; more often is allowed, less is not).
+    #[arg(long, env = "PORTAL_DRILL_PERIOD_MONTHS", default_value_t = 12, value_parser = drill_period)]
     pub drill_period_months: u32,
 
     /// Largest evidence file accepted, in bytes (413 past it).
@@ -60,7 +61,25 @@ pub struct Settings {
     pub evidence_limit: u64,
 }
 
+/// `PORTAL_DRILL_PERIOD_MONTHS` / `--drill-period-months`: a number of months the Regulations
+/// allow (`domain::team::check_drill_period`).
+fn drill_period(raw: &str) -> Result<u32, String> {
+    let months: u32 = raw
+        .trim()
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a whole number of months"))?;
+    crate::domain::team::check_drill_period(months).map_err(|e| e.to_string())
+}
+
 impl Settings {
+    /// What flags and the environment cannot check alone, for settings built in code too
+    /// (embedding, tests): refused at start-up with the reason.
+    pub fn check(&self) -> anyhow::Result<()> {
+        crate::domain::team::check_drill_period(self.drill_period_months)
+            .map_err(|e| anyhow::anyhow!("PORTAL_DRILL_PERIOD_MONTHS: {e}"))?;
+        Ok(())
+    }
+
     /// Settings for tests and embedding: listen on a random loopback port.
     pub fn for_tests() -> Self {
         Settings {
@@ -100,5 +119,51 @@ impl fmt::Debug for Settings {
             .field("drill_period_months", &self.drill_period_months)
             .field("evidence_limit", &self.evidence_limit)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Settings;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    #[test]
+    fn a_drill_period_above_the_regulations_year_is_refused_at_start_up() {
+        for ok in ["1", "6", "12"] {
+            let cli = Cli::try_parse_from(["portal", "--drill-period-months", ok]).unwrap();
+            assert_eq!(cli.settings.drill_period_months.to_string(), ok);
+            assert!(cli.settings.check().is_ok());
+        }
+        for bad in ["13", "24", "0", "twelve"] {
+            let err = Cli::try_parse_from(["portal", "--drill-period-months", bad])
+                .err()
+                .unwrap_or_else(|| panic!("{bad} is refused"))
+                .to_string();
+            assert!(err.contains(bad), "{err}");
+        }
+        let err = Cli::try_parse_from(["portal", "--drill-period-months", "18"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("maximum of 12 months"), "says why: {err}");
+        // Settings built in code are checked too.
+        let mut s = Settings::for_tests();
+        assert!(s.check().is_ok());
+        s.drill_period_months = 13;
+        let err = s.check().unwrap_err().to_string();
+        assert!(
+            err.contains("PORTAL_DRILL_PERIOD_MONTHS") && err.contains("12"),
+            "{err}"
+        );
+        // The default is the Regulations' year.
+        let cli = Cli::try_parse_from(["portal"]).unwrap();
+        assert_eq!(cli.settings.drill_period_months, 12);
     }
 }

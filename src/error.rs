@@ -45,6 +45,10 @@ pub enum AppError {
     /// A stage action out of order: what is still missing.
     #[error("stage incomplete")]
     StageIncomplete(Vec<crate::i18n::Text>),
+    /// Something asked for before what the procedure puts first: what must come first, each
+    /// named (409).
+    #[error("out of order: {}", .0.iter().map(|m| crate::i18n::Lang::En.text(m)).collect::<Vec<_>>().join("; "))]
+    OutOfOrder(Vec<crate::i18n::Text>),
     /// Too many failed sign-ins: minutes until the next try.
     #[error("throttled")]
     Throttled(i64),

@@ -49,6 +49,9 @@ pub fn spawn(owner: PgPool, settings: &Settings) {
             if let Err(e) = remind_tracking(&owner).await {
                 tracing::warn!(error = %e, "tracking reminder run failed");
             }
+            if let Err(e) = remind_drill_results(&owner).await {
+                tracing::warn!(error = %e, "drill results reminder run failed");
+            }
             if let Some(smtp) = &smtp {
                 if let Err(e) = send_outbox(&owner, smtp).await {
                     tracing::warn!(error = %e, "outbox run failed");
@@ -191,6 +194,45 @@ pub async fn remind_tracking(pool: &PgPool) -> Result<u64, sqlx::Error> {
     }
     tx.commit().await?;
     Ok(sent)
+}
+
+/// Reminds each agency whose drill results are overdue to the competent authority (art. 10:
+/// within one month of the drill), once per drill kind and due date: an e-mail to its CISO and
+/// security officers. Which drills are due is the domain's (`team::drill_results_reminder`).
+/// Returns how many reminders were queued.
+pub async fn remind_drill_results(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    use crate::domain::team::{self, DrillKind};
+    use crate::i18n::Lang;
+    let today = crate::domain::to_taipei(Utc::now()).date_naive();
+    let mut tx = pool.begin().await?;
+    let held_from = team::drill_results_reminders_held_from(today);
+    let mut reminded = 0;
+    for d in db::preparedness::unreported_drills(&mut tx, held_from).await? {
+        let (Some(kind), Some(due)) = (
+            DrillKind::parse(&d.kind),
+            team::drill_results_reminder(d.held_on, None, today),
+        ) else {
+            continue;
+        };
+        let key = format!("drill_results.{}", kind.as_str());
+        if !db::preparedness::claim_agency_reminder(&mut tx, d.agency_id, &key, due).await? {
+            continue;
+        }
+        let (zh, en) = team::drill_results_reminder_text(kind, d.held_on, today).both();
+        let subject = format!("{zh} / {en}");
+        let body = format!("{zh}\n{en}\n\n{}\n", Lang::ZhTw.get("mail.signature"));
+        db::notifications::queue_mail_to_roles(
+            &mut tx,
+            d.agency_id,
+            &["ciso", "security_officer"],
+            &subject,
+            &body,
+        )
+        .await?;
+        reminded += 1;
+    }
+    tx.commit().await?;
+    Ok(reminded)
 }
 
 /// Where e-mail goes out.

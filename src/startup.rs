@@ -104,6 +104,7 @@ impl Application {
     /// Migrates the database with the owner's pool, then serves through a pool acting as
     /// `portal_app`, to which row-level security applies. Binds the listener (port 0: any).
     pub async fn build(settings: &Settings, owner: PgPool) -> anyhow::Result<Self> {
+        settings.check()?;
         migrate(&owner).await.context("applying migrations")?;
         let pool = app_pool(&owner).await.context("connecting as portal_app")?;
         // The session table is created by the migrations, owned by the migrating role.

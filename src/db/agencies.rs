@@ -128,6 +128,26 @@ pub async fn update(conn: &mut PgConnection, a: &Agency) -> Result<bool, sqlx::E
     Ok(done.rows_affected() == 1)
 }
 
+/// Points the agency's open incidents (`status <> 'closed'`) at `target`, its escalation target
+/// as the register now stands (`None`: the competent authority's own incidents), and sets their
+/// `reminder_at` to now so that the reminder job re-reads them. Returns how many were changed.
+#[tracing::instrument(skip_all, fields(agency = %agency.0))]
+pub async fn retarget_open_incidents(
+    conn: &mut PgConnection,
+    agency: AgencyId,
+    target: Option<AgencyId>,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE incidents SET escalation_target_id = $2, reminder_at = now(), updated_at = now() \
+         WHERE agency_id = $1 AND status <> 'closed'",
+    )
+    .bind(agency.0)
+    .bind(target.map(|x| x.0))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn get(conn: &mut PgConnection, id: AgencyId) -> Result<Option<Agency>, sqlx::Error> {
     sqlx::query_as::<_, AgencyRow>(&format!("SELECT {COLUMNS} FROM agencies WHERE id = $1"))

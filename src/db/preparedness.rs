@@ -129,6 +129,8 @@ pub struct Drill {
     pub follow_up: Json<Vec<String>>,
     pub recorded_by_name: String,
     pub recorded_at: DateTime<Utc>,
+    /// When the results were sent to the competent authority (None: not yet).
+    pub results_reported_on: Option<NaiveDate>,
 }
 
 pub struct NewDrill<'a> {
@@ -180,7 +182,7 @@ pub async fn drills(
         .await?;
     let items = sqlx::query_as(
         "SELECT d.id, d.kind, d.held_on, d.scenario, d.participants, d.findings, d.follow_up, \
-         u.display_name AS recorded_by_name, d.recorded_at \
+         u.display_name AS recorded_by_name, d.recorded_at, d.results_reported_on \
          FROM drills d JOIN users u ON u.id = d.recorded_by WHERE d.agency_id = $1 \
          ORDER BY d.held_on DESC, d.recorded_at DESC LIMIT $2 OFFSET $3",
     )
@@ -190,6 +192,64 @@ pub async fn drills(
     .fetch_all(conn)
     .await?;
     Ok((items, total))
+}
+
+/// The date a drill of the agency was held, locked for recording its results (None: no such
+/// drill of this agency).
+#[tracing::instrument(skip_all)]
+pub async fn drill_held_on_for_update(
+    conn: &mut PgConnection,
+    agency: Uuid,
+    drill: Uuid,
+) -> Result<Option<NaiveDate>, sqlx::Error> {
+    sqlx::query_scalar("SELECT held_on FROM drills WHERE id = $1 AND agency_id = $2 FOR UPDATE")
+        .bind(drill)
+        .bind(agency)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Records when the drill's results were sent to the competent authority.
+#[tracing::instrument(skip_all)]
+pub async fn record_drill_results(
+    conn: &mut PgConnection,
+    drill: Uuid,
+    reported_on: NaiveDate,
+    by: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE drills SET results_reported_on = $2, results_recorded_by = $3, \
+         results_recorded_at = now() WHERE id = $1",
+    )
+    .bind(drill)
+    .bind(reported_on)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A drill whose results are not sent yet, for the scheduler.
+#[derive(Debug, Clone, FromRow)]
+pub struct UnreportedDrill {
+    pub agency_id: Uuid,
+    pub kind: String,
+    pub held_on: NaiveDate,
+}
+
+/// Every agency's drills held on or after `held_from` whose results are not sent yet.
+#[tracing::instrument(skip_all)]
+pub async fn unreported_drills(
+    conn: &mut PgConnection,
+    held_from: NaiveDate,
+) -> Result<Vec<UnreportedDrill>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT agency_id, kind, held_on FROM drills \
+         WHERE results_reported_on IS NULL AND held_on >= $1 ORDER BY held_on, id",
+    )
+    .bind(held_from)
+    .fetch_all(conn)
+    .await
 }
 
 /// The date of the agency's last drill of each kind.

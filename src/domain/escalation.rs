@@ -1,14 +1,18 @@
 //! Who an agency reports to, and who may look over its shoulder (SPEC 1).
 //!
 //! The rule "無上級機關者，應通知/回報/送交主管機關" recurs at every stage: the
-//! escalation target (受通報機關, the notified agency) is the superior agency,
-//! else the sector authority, else the competent authority.
+//! escalation target (受通報機關, the notified agency) follows the agency's kind:
+//! a government agency (公務機關) notifies its superior agency, a specific
+//! non-government agency (特定非公務機關) its sector authority
+//! (中央目的事業主管機關), and either, when it has none, the competent
+//! authority (point 3(一)2; the Regulations, arts. 11–14).
 
 use std::collections::{HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
 use super::agency::{AgencyId, AgencyKind, AgencyRelations};
+use super::input::FieldErrors;
 use crate::i18n::Text;
 
 /// The agency that is notified, reviews the level and receives the reports.
@@ -51,8 +55,20 @@ impl EscalationTarget {
     }
 }
 
-/// The escalation target of an agency: its superior agency, else its sector
-/// authority, else the competent authority.
+/// The escalation target of an agency, by its kind (point 3(一)2: "應另以電話
+/// 或其他適當方式通知上級機關或中央目的事業主管機關，無上級機關者，應通知主管
+/// 機關"; the Regulations, arts. 11–14, give specific non-government agencies'
+/// reports to their central competent authority for the sector):
+/// - a government agency (公務機關): its superior agency, else the competent
+///   authority;
+/// - a specific non-government agency (特定非公務機關): its sector authority,
+///   else the competent authority.
+///
+/// A relation that does not fit the kind (a sector authority recorded for a
+/// government agency, a superior agency for a specific non-government one)
+/// is not an escalation target: the register refuses such relations
+/// ([`relation_errors`]), and data that has one anyway escalates as if it were
+/// absent. A supervising agency (監督機關) is never the target.
 ///
 /// Returns `None` for the competent authority itself (by kind or by id): it
 /// is the top of every chain and has nobody to escalate to. A relation that
@@ -66,13 +82,40 @@ pub fn escalation_target(
         return None;
     }
     let not_self = |id: &AgencyId| *id != agency.id;
-    if let Some(superior) = agency.superior.filter(not_self) {
-        return Some(EscalationTarget::SuperiorAgency(superior));
+    let fitting = match agency.kind {
+        AgencyKind::Government => agency
+            .superior
+            .filter(not_self)
+            .map(EscalationTarget::SuperiorAgency),
+        AgencyKind::SpecificNonGovernment => agency
+            .sector_authority
+            .filter(not_self)
+            .map(EscalationTarget::SectorAuthority),
+        AgencyKind::CompetentAuthority => None,
+    };
+    Some(fitting.unwrap_or(EscalationTarget::CompetentAuthority(competent_authority)))
+}
+
+/// The relations the register refuses because they do not fit the agency's
+/// kind (SPEC 1: government agencies have a superior agency, 上級機關; specific
+/// non-government agencies a central competent authority for their sector,
+/// 中央目的事業主管機關; point 3(一)2 and the Regulations, arts. 11–14, send each
+/// kind's notification to that one): a sector authority for a government
+/// agency, a superior agency for a specific non-government agency. A
+/// supervising agency (監督機關) fits either kind. Field names are the
+/// register form's; the values are catalog keys.
+pub fn relation_errors(agency: &AgencyRelations) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    match agency.kind {
+        AgencyKind::Government if agency.sector_authority.is_some() => {
+            errors.add("sector_authority", "error.sector_authority_for_government");
+        }
+        AgencyKind::SpecificNonGovernment if agency.superior.is_some() => {
+            errors.add("superior", "error.superior_for_specific_non_government");
+        }
+        _ => {}
     }
-    if let Some(sector) = agency.sector_authority.filter(not_self) {
-        return Some(EscalationTarget::SectorAuthority(sector));
-    }
-    Some(EscalationTarget::CompetentAuthority(competent_authority))
+    errors
 }
 
 /// Every agency above `start`: superior, sector authority and supervising
@@ -139,33 +182,131 @@ mod tests {
         }
     }
 
+    fn sng(id: AgencyId, sector: Option<AgencyId>) -> AgencyRelations {
+        AgencyRelations {
+            id,
+            kind: AgencyKind::SpecificNonGovernment,
+            superior: None,
+            sector_authority: sector,
+            supervising: None,
+        }
+    }
+
     #[test]
-    fn superior_agency_first() {
-        let (me, sup, sector, ca) = (id(), id(), id(), id());
-        let rel = AgencyRelations {
-            sector_authority: Some(sector),
-            ..gov(me, Some(sup))
-        };
-        let t = escalation_target(&rel, ca).unwrap();
+    fn a_government_agency_escalates_to_its_superior_agency() {
+        let (me, sup, ca) = (id(), id(), id());
+        let t = escalation_target(&gov(me, Some(sup)), ca).unwrap();
         assert_eq!(t, EscalationTarget::SuperiorAgency(sup));
         assert_eq!(t.agency_id(), sup);
         assert_eq!(crate::i18n::Lang::ZhTw.text(&t.label()), "上級機關");
     }
 
     #[test]
-    fn sector_authority_when_there_is_no_superior() {
+    fn a_government_agency_without_a_superior_escalates_to_the_competent_authority_never_to_a_sector_authority(
+    ) {
         let (me, sector, ca) = (id(), id(), id());
         let rel = AgencyRelations {
-            id: me,
-            kind: AgencyKind::SpecificNonGovernment,
-            superior: None,
             sector_authority: Some(sector),
+            ..gov(me, None)
+        };
+        assert_eq!(
+            escalation_target(&rel, ca),
+            Some(EscalationTarget::CompetentAuthority(ca))
+        );
+        // With both recorded, the superior agency, as for any government agency.
+        let (sup, other) = (id(), id());
+        let both = AgencyRelations {
+            sector_authority: Some(other),
+            ..gov(me, Some(sup))
+        };
+        assert_eq!(
+            escalation_target(&both, ca),
+            Some(EscalationTarget::SuperiorAgency(sup))
+        );
+    }
+
+    #[test]
+    fn a_specific_non_government_agency_escalates_to_its_sector_authority() {
+        let (me, sector, ca) = (id(), id(), id());
+        let rel = AgencyRelations {
             supervising: Some(id()),
+            ..sng(me, Some(sector))
         };
         assert_eq!(
             escalation_target(&rel, ca),
             Some(EscalationTarget::SectorAuthority(sector))
         );
+        // A superior agency recorded for it (bad data) does not take the sector authority's place.
+        let with_superior = AgencyRelations {
+            superior: Some(id()),
+            ..rel
+        };
+        assert_eq!(
+            escalation_target(&with_superior, ca),
+            Some(EscalationTarget::SectorAuthority(sector))
+        );
+    }
+
+    #[test]
+    fn a_specific_non_government_agency_without_a_sector_authority_escalates_to_the_competent_authority_never_to_a_superior(
+    ) {
+        let (me, ca) = (id(), id());
+        let rel = AgencyRelations {
+            superior: Some(id()),
+            ..sng(me, None)
+        };
+        assert_eq!(
+            escalation_target(&rel, ca),
+            Some(EscalationTarget::CompetentAuthority(ca))
+        );
+        assert_eq!(
+            escalation_target(&sng(me, None), ca),
+            Some(EscalationTarget::CompetentAuthority(ca))
+        );
+    }
+
+    #[test]
+    fn the_register_refuses_relations_that_do_not_fit_the_kind() {
+        let (me, other) = (id(), id());
+        // A government agency with a sector authority.
+        let e = relation_errors(&AgencyRelations {
+            sector_authority: Some(other),
+            ..gov(me, None)
+        });
+        assert_eq!(
+            e.get("sector_authority"),
+            Some("error.sector_authority_for_government")
+        );
+        assert_eq!(e.0.len(), 1);
+        // A specific non-government agency with a superior agency.
+        let e = relation_errors(&AgencyRelations {
+            superior: Some(other),
+            ..sng(me, None)
+        });
+        assert_eq!(
+            e.get("superior"),
+            Some("error.superior_for_specific_non_government")
+        );
+        assert_eq!(e.0.len(), 1);
+        for key in [
+            "error.sector_authority_for_government",
+            "error.superior_for_specific_non_government",
+        ] {
+            let (zh, en) = Text::key(key).both();
+            assert_ne!(zh, key, "{key} is in the catalog");
+            assert!(!en.is_empty());
+        }
+        // What fits: either kind's own relation, and a supervising agency for either.
+        assert!(relation_errors(&gov(me, Some(other))).is_empty());
+        assert!(relation_errors(&sng(me, Some(other))).is_empty());
+        for kind in [AgencyKind::Government, AgencyKind::SpecificNonGovernment] {
+            let supervised = AgencyRelations {
+                kind,
+                supervising: Some(other),
+                ..gov(me, None)
+            };
+            assert!(relation_errors(&supervised).is_empty(), "{kind:?}");
+        }
     }
 
     #[test]

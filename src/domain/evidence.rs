@@ -271,6 +271,72 @@ pub fn check_step(path: RecoveryPath, step: RecoveryStep) -> Result<(), Evidence
     }
 }
 
+/// Why recovery steps cannot be marked done yet: the procedure gives an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error, Serialize, Deserialize)]
+#[serde(tag = "refusal", rename_all = "snake_case")]
+pub enum RecoveryOrderError {
+    /// No isolation measure is on record (point 4(二)1).
+    #[error("no isolation measure is recorded: isolate first")]
+    IsolationFirst,
+    /// `step` is marked done while `earlier`, which the path puts before it, is not.
+    #[error("\"{}\" cannot be done before \"{}\"", .step.as_str(), .earlier.as_str())]
+    EarlierStepFirst {
+        step: RecoveryStep,
+        earlier: RecoveryStep,
+    },
+}
+
+impl RecoveryOrderError {
+    /// What must come first, in the procedure's words.
+    pub fn message(&self) -> Text {
+        match *self {
+            RecoveryOrderError::IsolationFirst => Text::key("recovery.error.isolation_first"),
+            RecoveryOrderError::EarlierStepFirst { step, earlier } => {
+                Text::key("recovery.error.earlier_step_first")
+                    .with("step", step.label())
+                    .with("earlier", earlier.label())
+            }
+        }
+    }
+}
+
+/// Whether the steps in `done` may stand as done on `path` (steps of other paths are
+/// [`check_step`]'s business and ignored here):
+/// - point 4(二)1, "機關進行跡證保存時，應優先採取隔離機制，包含設備關機、網路連線中斷或隔離、
+///   關閉服務、限制連線、限制權限、有限度修補漏洞等方式": no step is done before at least one
+///   isolation measure is on record (`isolation_recorded`);
+/// - points 4(二)2–4 give each path's steps in order ("應備份受害系統儲存媒介…後，以乾淨儲存媒介
+///   重建系統，於完成系統測試後提供服務"; "應將服務切換至備援系統…並保留受害系統及設備，於完成事件
+///   根因分析或完整備份後重建系統，經系統測試後切換至原系統"): a step is done only when every
+///   step before it on the path is. The first step done out of order is named with the first
+///   earlier step still open.
+///
+/// No step done at all is always fine: choosing the path comes before isolation is complete.
+pub fn check_recovery_order(
+    path: RecoveryPath,
+    done: &[RecoveryStep],
+    isolation_recorded: bool,
+) -> Result<(), RecoveryOrderError> {
+    let steps = path.steps();
+    if !steps.iter().any(|s| done.contains(s)) {
+        return Ok(());
+    }
+    if !isolation_recorded {
+        return Err(RecoveryOrderError::IsolationFirst);
+    }
+    let mut first_open = None;
+    for &step in steps {
+        match (done.contains(&step), first_open) {
+            (true, Some(earlier)) => {
+                return Err(RecoveryOrderError::EarlierStepFirst { step, earlier })
+            }
+            (false, None) => first_open = Some(step),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// What an evidence item is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -828,9 +894,11 @@ impl SubmissionTarget {
     }
 }
 
-/// The rule shown next to every malware sample: samples leave the agency
-/// only for these two, because a sample on a public scanning site tips off
-/// the attacker and may carry the agency's data.
+/// The rule shown next to every malware sample, point 3(四)1 as amended: "惡意
+/// 程式建議得請防毒軟體或資安服務公司檢測，並上傳至Virus Check網站
+/// (https://viruscheck.tw/)分析…不宜上傳至其他平臺" (its 說明 3: the evidence may
+/// hold the agency's sensitive information). The portal records submissions
+/// to these two only.
 pub fn samples_policy() -> Text {
     Text::key("evidence.samples_policy")
 }
@@ -1003,6 +1071,86 @@ mod tests {
     }
 
     #[test]
+    fn no_recovery_step_is_done_before_an_isolation_measure_is_recorded() {
+        use RecoveryStep::*;
+        for p in RecoveryPath::ALL {
+            // Choosing the path alone needs nothing.
+            assert_eq!(check_recovery_order(p, &[], false), Ok(()));
+            let first = p.steps()[0];
+            assert_eq!(
+                check_recovery_order(p, &[first], false),
+                Err(RecoveryOrderError::IsolationFirst),
+                "{p:?}"
+            );
+            assert_eq!(check_recovery_order(p, &[first], true), Ok(()));
+        }
+        // A step of another path does not count as progress on this one.
+        assert_eq!(
+            check_recovery_order(RecoveryPath::FailOver, &[ImageVictimStorage], false),
+            Ok(())
+        );
+        let m = said(&RecoveryOrderError::IsolationFirst.message());
+        assert!(m.zh.contains("隔離") && m.zh.contains("優先"), "{}", m.zh);
+        assert!(m.en.contains("isolation"), "{}", m.en);
+    }
+
+    #[test]
+    fn recovery_steps_are_done_in_the_order_of_the_procedure() {
+        use RecoveryStep::*;
+        let p = RecoveryPath::NoRedundancy;
+        // Rebuilding before the victim's storage is imaged would overwrite the evidence.
+        assert_eq!(
+            check_recovery_order(p, &[RebuildOnCleanMedia], true),
+            Err(RecoveryOrderError::EarlierStepFirst {
+                step: RebuildOnCleanMedia,
+                earlier: ImageVictimStorage
+            })
+        );
+        assert_eq!(
+            check_recovery_order(p, &[ImageVictimStorage, RebuildOnCleanMedia, Test], true),
+            Ok(())
+        );
+        // The first step out of order, named with the first earlier one still open.
+        assert_eq!(
+            check_recovery_order(p, &[ImageVictimStorage, ResumeService], true),
+            Err(RecoveryOrderError::EarlierStepFirst {
+                step: ResumeService,
+                earlier: RebuildOnCleanMedia
+            })
+        );
+        assert_eq!(
+            check_recovery_order(
+                RecoveryPath::FailOver,
+                &[SwitchBack, Test, KeepVictimAsIs, SwitchToRedundant],
+                true
+            ),
+            Err(RecoveryOrderError::EarlierStepFirst {
+                step: Test,
+                earlier: RebuildAfterRootCause
+            })
+        );
+        for p in RecoveryPath::ALL {
+            let steps = p.steps();
+            for n in 0..=steps.len() {
+                assert_eq!(
+                    check_recovery_order(p, &steps[..n], true),
+                    Ok(()),
+                    "{p:?} {n}"
+                );
+            }
+        }
+        let m = said(
+            &RecoveryOrderError::EarlierStepFirst {
+                step: RebuildOnCleanMedia,
+                earlier: ImageVictimStorage,
+            }
+            .message(),
+        );
+        assert!(m.zh.contains("以乾淨之儲存媒體重建系統") && m.zh.contains("映像檔"));
+        assert!(m.en.contains("Rebuild the system on clean media") && m.en.contains("Image"));
+    }
+
+    #[test]
     fn evidence_kinds_round_trip_and_only_malware_is_dangerous() {
         for k in EvidenceKind::ALL {
             assert_eq!(EvidenceKind::parse(k.as_str()), Some(k));
@@ -1064,7 +1212,7 @@ mod tests {
         );
         assert_eq!(
             said(&SubmissionTarget::VirusCheck.label()).zh,
-            "Virus Check 平臺"
+            "Virus Check 網站"
         );
         assert_eq!(
             SubmissionTarget::VirusCheck.url(),
@@ -1073,8 +1221,9 @@ mod tests {
         assert_eq!(SubmissionTarget::AntivirusVendor.url(), None);
         assert_eq!(SubmissionTarget::parse("virustotal"), None);
         let p = said(&samples_policy());
-        assert!(p.zh.contains("Virus Check") && p.zh.contains("不得"));
-        assert!(p.en.contains("no other platform"));
+        // Point 3(四)1 as amended: "…並上傳至Virus Check網站…分析…不宜上傳至其他平臺".
+        assert!(p.zh.contains("Virus Check 網站") && p.zh.contains("不宜上傳至其他平臺"));
+        assert!(p.en.contains("should not be uploaded to other platforms"));
     }
 
     #[test]

@@ -2,7 +2,11 @@
 //! day to day, so that evidence exists when an incident comes (SPEC 6), by
 //! the protection level of its systems (資通系統防護基準, 資通安全責任等級
 //! 分級辦法 附表十, SPEC 7), plus the procedure's own rule that outsourcing
-//! contracts state log retention and backup (SPEC 6, all levels).
+//! contracts state log retention and backup (SPEC 6, all levels). Backing logs
+//! up to a physical system other than the audited one is required at 高 and
+//! advised at 普 and 中 ([`obligation`]); where an agency's resources are
+//! centralised upward its superior agency may run these controls
+//! ([`centralised_note`]).
 //!
 //! The duty follows the *system* protection level (普/中/高), not the
 //! agency's responsibility level (資通安全責任等級 A–E): an A-level agency
@@ -152,17 +156,70 @@ impl LogDuty {
     }
 }
 
-/// Every item that applies at `level`, in [`LogDuty::ALL`] order: a higher
+/// How an item of the duty applies at a protection level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Obligation {
+    /// The agency must do it (附表十 at this level, or the procedure for every level).
+    Required,
+    /// The procedure advises it (建議) without requiring it.
+    Advised,
+}
+
+impl Obligation {
+    pub fn label(self) -> Text {
+        match self {
+            Obligation::Required => Text::key("logduty.obligation.required"),
+            Obligation::Advised => Text::key("logduty.obligation.advised"),
+        }
+    }
+}
+
+/// Whether `duty` is required at `level`, only advised, or not asked (`None`).
+///
+/// Each item is required from [`LogDuty::from_level`] up. Backing logs up to
+/// another physical system is required at 高 (附表十) and *advised* below it:
+/// the amended point 4(一) reads "應依自身資通安全責任等級保存日誌(log)，並建議
+/// 定期備份至與原稽核系統不同之實體系統", and its 說明 1: "系統防護需求分級「高」者
+/// 應定期備份日誌至原系統外之其他實體系統，惟分級「普」及「中」者，仍建議定期備份
+/// 至與原稽核系統不同之實體系統".
+pub fn obligation(duty: LogDuty, level: ProtectionLevel) -> Option<Obligation> {
+    if duty.from_level() <= level {
+        Some(Obligation::Required)
+    } else if duty == LogDuty::BackupToOtherSystem {
+        Some(Obligation::Advised)
+    } else {
+        None
+    }
+}
+
+/// Every item required at `level`, in [`LogDuty::ALL`] order: a higher
 /// level has all the items of the lower ones.
 pub fn duties_for(level: ProtectionLevel) -> Vec<LogDuty> {
     LogDuty::ALL
         .into_iter()
-        .filter(|d| d.from_level() <= level)
+        .filter(|d| obligation(*d, level) == Some(Obligation::Required))
         .collect()
 }
 
-/// The items that apply at `level` and are not in `done`. Items in `done`
-/// that do not apply at `level` are ignored.
+/// Every item asked of `level`, required or advised (what the checklist may
+/// record as done).
+pub fn applicable(level: ProtectionLevel) -> Vec<LogDuty> {
+    LogDuty::ALL
+        .into_iter()
+        .filter(|d| obligation(*d, level).is_some())
+        .collect()
+}
+
+/// The note the log-duty page carries, from the 說明 2 of point 4: "各機關資訊
+/// 資源如已向上集中，相關資通訊及資通安全防護機制可由上級機關維運".
+pub fn centralised_note() -> Text {
+    Text::key("logduty.centralised")
+}
+
+/// The items required at `level` that are not in `done` (an advised item
+/// left undone is not outstanding). Items in `done` that are not required at
+/// `level` are ignored.
 pub fn outstanding(level: ProtectionLevel, done: &[LogDuty]) -> Vec<LogDuty> {
     duties_for(level)
         .into_iter()
@@ -269,6 +326,58 @@ mod tests {
         for l in ProtectionLevel::ALL {
             assert!(duties_for(l).contains(&OutsourcingContract));
         }
+    }
+
+    #[test]
+    fn backup_to_another_physical_system_is_advised_at_normal_and_medium_and_required_at_high() {
+        assert_eq!(
+            obligation(BackupToOtherSystem, Normal),
+            Some(Obligation::Advised)
+        );
+        assert_eq!(
+            obligation(BackupToOtherSystem, Medium),
+            Some(Obligation::Advised)
+        );
+        assert_eq!(
+            obligation(BackupToOtherSystem, High),
+            Some(Obligation::Required)
+        );
+        // Advised is not outstanding; required is.
+        assert!(!outstanding(Medium, &[]).contains(&BackupToOtherSystem));
+        assert!(outstanding(High, &[]).contains(&BackupToOtherSystem));
+        assert!(applicable(Normal).contains(&BackupToOtherSystem));
+        assert!(!duties_for(Normal).contains(&BackupToOtherSystem));
+        // Nothing else is advised: the other items are required from their level or not asked.
+        for l in ProtectionLevel::ALL {
+            for d in LogDuty::ALL {
+                let want = if d.from_level() <= l {
+                    Some(Obligation::Required)
+                } else if d == BackupToOtherSystem {
+                    Some(Obligation::Advised)
+                } else {
+                    None
+                };
+                assert_eq!(obligation(d, l), want, "{d:?} at {l:?}");
+            }
+        }
+        assert_eq!(obligation(AlertOnFailure, Medium), None);
+        assert_eq!(Lang::ZhTw.text(&Obligation::Advised.label()), "建議辦理");
+        assert_eq!(Lang::ZhTw.text(&Obligation::Required.label()), "應辦理");
+        assert!(Lang::ZhTw
+            .text(&BackupToOtherSystem.label())
+            .contains("與原稽核系統不同之實體系統"));
+    }
+
+    #[test]
+    fn the_page_notes_that_the_superior_agency_may_run_centralised_controls() {
+        let zh = Lang::ZhTw.text(&centralised_note());
+        assert!(
+            zh.contains("向上集中") && zh.contains("上級機關維運"),
+            "{zh}"
+        );
+        assert!(Lang::En
+            .text(&centralised_note())
+            .contains("superior agency"));
     }
 
     #[test]

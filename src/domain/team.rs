@@ -5,8 +5,10 @@
 //! The team is standing: each agency keeps a roster before anything happens,
 //! so that when an incident comes the people and their after-hours numbers
 //! are already known. The composition in 表一 is a recommendation; the agency
-//! may adjust it with its CISO's (資通安全長) approval, so a roster change is
-//! a *proposal* the CISO decides ([`decide`]), and a position left empty is
+//! may adjust it with its CISO's (資通安全長) agreement (point 2: "各機關得以
+//! 現有分組為基礎，依各機關編制及業務分工，經機關資通安全長同意後調整通報應變
+//! 小組組成及各分組代表"), so a roster change is a *proposal* the CISO agrees
+//! to or returns ([`decide`]) — 同意, never 核定 — and a position left empty is
 //! information for the CISO ([`unfilled_positions`]), not an error.
 //!
 //! Where the brief and SPEC are silent we chose:
@@ -23,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uuid::Uuid;
 
-use super::level::AssetClass;
+use super::level::{AssetClass, Impact, ImpactKind};
 use super::roles::Role;
 use crate::i18n::Text;
 
@@ -36,7 +38,7 @@ pub const FIELD_MAX: usize = 200;
 pub const PHONE_DIGITS_MIN: usize = 6;
 /// ...and at most this many (international number plus extension).
 pub const PHONE_DIGITS_MAX: usize = 20;
-/// The longest reason for a rejection or remark on an approval.
+/// The longest reason for returning a proposal, or remark on agreeing to it.
 pub const DECISION_TEXT_MAX: usize = 2000;
 /// The longest drill scenario.
 pub const SCENARIO_MAX: usize = 2000;
@@ -477,7 +479,7 @@ pub fn roster_problems(members: &[RosterMember]) -> Vec<RosterProblem> {
 }
 
 /// Recommended seats (not [`Position::as_needed`]) that no non-deputy
-/// member holds. Shown to the CISO, who may approve a composition without
+/// member holds. Shown to the CISO, who may agree to a composition without
 /// them; it never blocks saving.
 pub fn unfilled_positions(members: &[RosterMember]) -> Vec<Position> {
     Position::ALL
@@ -487,12 +489,17 @@ pub fn unfilled_positions(members: &[RosterMember]) -> Vec<Position> {
         .collect()
 }
 
-/// A proposed roster version, awaiting the CISO (資通安全長).
+/// A proposed roster version, awaiting the CISO (資通安全長). The stored
+/// names are `proposed`, `approved`, `rejected`; the CISO's word is 同意
+/// (agrees to, point 2) and the labels say so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProposalStatus {
+    /// 待資通安全長同意.
     Proposed,
+    /// 資通安全長已同意: the version is in force.
     Approved,
+    /// Returned (退回) with a reason.
     Rejected,
 }
 
@@ -557,10 +564,11 @@ impl DecisionError {
     }
 }
 
-/// The CISO's decision on a proposed composition. Only a proposal still
-/// [`ProposalStatus::Proposed`] can be decided; a rejection needs a reason
-/// (up to 2000 characters), an approval may carry an optional remark of the
-/// same length.
+/// The CISO's decision on a proposed composition: agree (同意, point 2:
+/// "經機關資通安全長同意後調整", `approve` true) or return it. Only a proposal
+/// still [`ProposalStatus::Proposed`] can be decided; returning it needs a
+/// reason (up to 2000 characters), agreeing may carry an optional remark of
+/// the same length.
 pub fn decide(
     status: ProposalStatus,
     approve: bool,
@@ -777,6 +785,198 @@ impl DrillKind {
 /// the drill (calendar month, clamped to the month's end).
 pub fn drill_results_due_on(held_on: NaiveDate) -> NaiveDate {
     plus_months(held_on, 1)
+}
+
+/// The longest period the portal may be configured to between notification
+/// and response drills: art. 10 asks for one every year, so an agency may
+/// drill more often, never less.
+pub const MAX_NOTIFICATION_DRILL_PERIOD_MONTHS: u32 = 12;
+
+/// Why a configured drill period cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum DrillPeriodError {
+    #[error(
+        "a drill period of {given} months exceeds the Regulations' maximum of {max} months \
+         (art. 10 of the Regulations on incident notification, response and drills: a \
+         notification and response drill every year)"
+    )]
+    AboveMaximum { given: u32, max: u32 },
+    #[error("a drill period of 0 months is not a period; use 1 to {max}")]
+    Zero { max: u32 },
+}
+
+/// The configured period between notification and response drills, if the
+/// Regulations allow it: 1 to [`MAX_NOTIFICATION_DRILL_PERIOD_MONTHS`] months
+/// (art. 10, "每年辦理一次通報應變演練"). The social-engineering drill's six
+/// months is not configurable ([`DrillKind::default_period_months`]).
+pub fn check_drill_period(months: u32) -> Result<u32, DrillPeriodError> {
+    let max = MAX_NOTIFICATION_DRILL_PERIOD_MONTHS;
+    match months {
+        0 => Err(DrillPeriodError::Zero { max }),
+        m if m > max => Err(DrillPeriodError::AboveMaximum { given: m, max }),
+        m => Ok(m),
+    }
+}
+
+/// Where a drill's results stand (art. 10: "演練結果…於一個月內送交主管機關").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum DrillResultsStatus {
+    /// Sent on `on`, `days_late` days after the due date (0: on time).
+    Reported { on: NaiveDate, days_late: i64 },
+    /// Not sent yet; due by `due`, `days_left` days from today (0: today).
+    DueOn { due: NaiveDate, days_left: i64 },
+    /// Not sent and the due date passed `days` days ago.
+    Overdue { due: NaiveDate, days: i64 },
+}
+
+impl DrillResultsStatus {
+    pub fn is_overdue(self) -> bool {
+        matches!(self, DrillResultsStatus::Overdue { .. })
+    }
+
+    /// The drills page's words for it.
+    pub fn text(&self) -> Text {
+        match *self {
+            DrillResultsStatus::Reported { on, days_late: 0 } => {
+                Text::key("drill.results.reported").with("on", on.to_string())
+            }
+            DrillResultsStatus::Reported { on, days_late } => {
+                Text::key("drill.results.reported_late")
+                    .with("on", on.to_string())
+                    .with("days", days_late)
+            }
+            DrillResultsStatus::DueOn { due, days_left } => Text::key("drill.results.due_on")
+                .with("due", due.to_string())
+                .with("days", days_left),
+            DrillResultsStatus::Overdue { due, days } => Text::key("drill.results.overdue")
+                .with("due", due.to_string())
+                .with("days", days),
+        }
+    }
+}
+
+/// Where the results of a drill held on `held_on` stand on `today` (a Taipei
+/// date): reported, due (with the days left) or overdue (with the days late),
+/// against [`drill_results_due_on`]. Due on the due date itself is still on
+/// time.
+pub fn drill_results_status(
+    held_on: NaiveDate,
+    reported_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> DrillResultsStatus {
+    let due = drill_results_due_on(held_on);
+    match reported_on {
+        Some(on) => DrillResultsStatus::Reported {
+            on,
+            days_late: (on - due).num_days().max(0),
+        },
+        None if today <= due => DrillResultsStatus::DueOn {
+            due,
+            days_left: (due - today).num_days(),
+        },
+        None => DrillResultsStatus::Overdue {
+            due,
+            days: (today - due).num_days(),
+        },
+    }
+}
+
+/// What is wrong with the date a drill's results were sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Error, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum DrillResultsProblem {
+    /// Results cannot be sent before the drill was held.
+    #[error("the results were sent on {reported_on}, before the drill on {held_on}")]
+    BeforeDrill {
+        reported_on: NaiveDate,
+        held_on: NaiveDate,
+    },
+    /// The date is recorded once the results were sent, not planned here.
+    #[error("the date {reported_on} is after today ({today})")]
+    InFuture {
+        reported_on: NaiveDate,
+        today: NaiveDate,
+    },
+}
+
+impl DrillResultsProblem {
+    pub fn message(&self) -> Text {
+        match *self {
+            DrillResultsProblem::BeforeDrill {
+                reported_on,
+                held_on,
+            } => Text::key("drill.results.problem.before_drill")
+                .with("reported_on", reported_on.to_string())
+                .with("held_on", held_on.to_string()),
+            DrillResultsProblem::InFuture { reported_on, today } => {
+                Text::key("drill.results.problem.in_future")
+                    .with("reported_on", reported_on.to_string())
+                    .with("today", today.to_string())
+            }
+        }
+    }
+}
+
+/// The date a drill's results were sent to the competent authority: not
+/// before the drill (`held_on`), not after `today` (a Taipei date).
+pub fn check_results_reported_on(
+    held_on: NaiveDate,
+    reported_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), DrillResultsProblem> {
+    if reported_on < held_on {
+        Err(DrillResultsProblem::BeforeDrill {
+            reported_on,
+            held_on,
+        })
+    } else if reported_on > today {
+        Err(DrillResultsProblem::InFuture { reported_on, today })
+    } else {
+        Ok(())
+    }
+}
+
+/// How long after the due date a drill whose results were never sent is
+/// still reminded: a drill recorded in the portal long after it was held, or
+/// the drills on record when the portal began tracking results, are shown as
+/// late on the drills page but mailed about no more.
+pub const DRILL_RESULTS_REMINDER_LOOKBACK_DAYS: i64 = 30;
+
+/// The due date to remind about, when the results of a drill held on
+/// `held_on` are overdue on `today` and not sent (art. 10): once per drill,
+/// keyed on that date by the caller, within
+/// [`DRILL_RESULTS_REMINDER_LOOKBACK_DAYS`] of it.
+pub fn drill_results_reminder(
+    held_on: NaiveDate,
+    reported_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    match drill_results_status(held_on, reported_on, today) {
+        DrillResultsStatus::Overdue { due, days }
+            if days <= DRILL_RESULTS_REMINDER_LOOKBACK_DAYS =>
+        {
+            Some(due)
+        }
+        _ => None,
+    }
+}
+
+/// The earliest drill date whose results [`drill_results_reminder`] may still
+/// remind about on `today`: a month is at most 31 days, so earlier drills are
+/// past the look-back (a bound for the query; the function decides).
+pub fn drill_results_reminders_held_from(today: NaiveDate) -> NaiveDate {
+    today - chrono::Duration::days(31 + DRILL_RESULTS_REMINDER_LOOKBACK_DAYS)
+}
+
+/// The reminder e-mail's sentence about a drill whose results are overdue.
+pub fn drill_results_reminder_text(kind: DrillKind, held_on: NaiveDate, today: NaiveDate) -> Text {
+    let due = drill_results_due_on(held_on);
+    Text::key("drill.results.reminder")
+        .with("kind", kind.in_sentence())
+        .with("held_on", held_on.to_string())
+        .with("due", due.to_string())
+        .with("days", (today - due).num_days().max(0))
 }
 
 /// A drill as recorded after it was held.
@@ -1027,18 +1227,19 @@ pub fn drill_status(
     }
 }
 
-/// SPEC 4: superior or sector agencies may join the intelligence and
-/// planning group, including their ethics unit (政風) where national secrets
-/// or sensitive data are involved. The portal's asset classes merge general
-/// official secrets with critical-infrastructure core systems
-/// ([`AssetClass::Sensitive`]), so an impact on that class or on national
-/// secrets shows the reminder: it is a permission ("得"), so showing it once
-/// too often costs nothing, while missing it could leave secrets handled
-/// without the ethics unit.
-pub fn ethics_unit_may_join(asset_classes_hit: &[AssetClass]) -> bool {
-    asset_classes_hit
-        .iter()
-        .any(|c| matches!(c, AssetClass::Sensitive | AssetClass::NationalSecret))
+/// Whether the ethics-unit reminder applies: point 2(四)2 and its 說明 3,
+/// "資通安全事件如涉國家機密或機關敏感性資料，情資及計畫組得納入上級機關、中央
+/// 目的事業主管機關或相關機關之政風單位人員參與". Only an impact on *data*
+/// (leak or tamper, 洩漏/竄改) of national secrets or of the class of general
+/// official secrets and sensitive information ([`AssetClass::Sensitive`])
+/// involves secrets or sensitive data; a disruption of critical-infrastructure
+/// core systems (the same class for availability) does not. It is a
+/// possibility (得), so the reminder says "may", never "must".
+pub fn ethics_unit_may_join(impacts: &[Impact]) -> bool {
+    impacts.iter().any(|i| {
+        matches!(i.kind, ImpactKind::Leak | ImpactKind::Tamper)
+            && matches!(i.asset, AssetClass::Sensitive | AssetClass::NationalSecret)
+    })
 }
 
 /// The reminder shown when [`ethics_unit_may_join`] holds.
@@ -1639,8 +1840,8 @@ mod tests {
             }
             .message(),
         );
-        assert!(m.zh.contains("已核定"));
-        assert!(m.en.contains("Approved"));
+        assert!(m.zh.contains("已同意"));
+        assert!(m.en.contains("Agreed"));
         for e in [
             DecisionError::ReasonRequired,
             DecisionError::ReasonTooLong { max: 2000 },
@@ -2067,6 +2268,144 @@ mod tests {
     }
 
     #[test]
+    fn drill_results_are_due_within_a_month_and_shown_with_time_left_or_late() {
+        let held = d(2026, 3, 10);
+        assert_eq!(
+            drill_results_status(held, None, d(2026, 3, 31)),
+            DrillResultsStatus::DueOn {
+                due: d(2026, 4, 10),
+                days_left: 10
+            }
+        );
+        // The due date itself is on time; the day after, late.
+        assert_eq!(
+            drill_results_status(held, None, d(2026, 4, 10)),
+            DrillResultsStatus::DueOn {
+                due: d(2026, 4, 10),
+                days_left: 0
+            }
+        );
+        let late = drill_results_status(held, None, d(2026, 4, 13));
+        assert_eq!(
+            late,
+            DrillResultsStatus::Overdue {
+                due: d(2026, 4, 10),
+                days: 3
+            }
+        );
+        assert!(late.is_overdue());
+        let m = said(&late.text());
+        assert!(
+            m.zh.contains("2026-04-10") && m.zh.contains("3"),
+            "{}",
+            m.zh
+        );
+        assert!(m.zh.contains("主管機關") && m.en.contains("competent authority"));
+        // Sent: on time, or late by the days past the due date.
+        assert_eq!(
+            drill_results_status(held, Some(d(2026, 4, 1)), d(2026, 6, 1)),
+            DrillResultsStatus::Reported {
+                on: d(2026, 4, 1),
+                days_late: 0
+            }
+        );
+        let sent_late = drill_results_status(held, Some(d(2026, 4, 15)), d(2026, 6, 1));
+        assert_eq!(
+            sent_late,
+            DrillResultsStatus::Reported {
+                on: d(2026, 4, 15),
+                days_late: 5
+            }
+        );
+        assert!(!sent_late.is_overdue());
+        assert!(said(&sent_late.text()).en.contains("5 day"));
+    }
+
+    #[test]
+    fn the_results_date_is_not_before_the_drill_nor_in_the_future() {
+        let (held, today) = (d(2026, 3, 10), d(2026, 3, 20));
+        assert_eq!(check_results_reported_on(held, held, today), Ok(()));
+        assert_eq!(check_results_reported_on(held, today, today), Ok(()));
+        let before = check_results_reported_on(held, d(2026, 3, 9), today).unwrap_err();
+        assert_eq!(
+            before,
+            DrillResultsProblem::BeforeDrill {
+                reported_on: d(2026, 3, 9),
+                held_on: held
+            }
+        );
+        assert!(said(&before.message()).zh.contains("2026-03-10"));
+        let future = check_results_reported_on(held, d(2026, 3, 21), today).unwrap_err();
+        assert_eq!(
+            future,
+            DrillResultsProblem::InFuture {
+                reported_on: d(2026, 3, 21),
+                today
+            }
+        );
+        assert!(said(&future.message()).en.contains("2026-03-21"));
+    }
+
+    #[test]
+    fn overdue_drill_results_are_reminded_within_the_look_back_only() {
+        let held = d(2026, 3, 10);
+        assert_eq!(drill_results_reminder(held, None, d(2026, 4, 10)), None);
+        assert_eq!(
+            drill_results_reminder(held, None, d(2026, 4, 11)),
+            Some(d(2026, 4, 10))
+        );
+        assert_eq!(
+            drill_results_reminder(held, Some(d(2026, 4, 9)), d(2026, 4, 11)),
+            None,
+            "sent: nothing to remind"
+        );
+        let last = d(2026, 4, 10) + chrono::Duration::days(DRILL_RESULTS_REMINDER_LOOKBACK_DAYS);
+        assert!(drill_results_reminder(held, None, last).is_some());
+        assert_eq!(
+            drill_results_reminder(held, None, last + chrono::Duration::days(1)),
+            None
+        );
+        // The query's bound never leaves out a drill the rule would remind about.
+        for offset in 0..120 {
+            let today = d(2026, 1, 1) + chrono::Duration::days(offset);
+            for back in 0..120 {
+                let held = today - chrono::Duration::days(back);
+                if drill_results_reminder(held, None, today).is_some() {
+                    assert!(held >= drill_results_reminders_held_from(today));
+                }
+            }
+        }
+        let mail = said(&drill_results_reminder_text(
+            DrillKind::NotificationResponse,
+            held,
+            d(2026, 4, 12),
+        ));
+        assert!(mail.zh.contains("通報應變演練") && mail.zh.contains("2026-04-10"));
+        assert!(mail.en.contains("competent authority") && mail.en.contains("2 day"));
+    }
+
+    #[test]
+    fn the_notification_drill_period_cannot_exceed_the_regulations_year() {
+        assert_eq!(check_drill_period(12), Ok(12));
+        assert_eq!(check_drill_period(1), Ok(1));
+        assert_eq!(check_drill_period(6), Ok(6));
+        let e = check_drill_period(13).unwrap_err();
+        assert_eq!(e, DrillPeriodError::AboveMaximum { given: 13, max: 12 });
+        assert!(e.to_string().contains("13") && e.to_string().contains("12"));
+        assert!(check_drill_period(24).is_err());
+        assert_eq!(
+            check_drill_period(0),
+            Err(DrillPeriodError::Zero { max: 12 })
+        );
+        // The social-engineering drill keeps the Regulations' six months.
+        assert_eq!(DrillKind::SocialEngineering.default_period_months(), 6);
+        assert_eq!(
+            DrillKind::NotificationResponse.default_period_months(),
+            MAX_NOTIFICATION_DRILL_PERIOD_MONTHS
+        );
+    }
+
+    #[test]
     fn drill_input_serde_round_trip() {
         let json = serde_json::to_string(&drill()).unwrap();
         assert!(json.contains("\"kind\":\"notification_response\""));
@@ -2076,27 +2415,70 @@ mod tests {
     // --- ethics unit ---
 
     #[test]
-    fn ethics_unit_for_secrets_and_sensitive_classes_only() {
+    fn ethics_unit_only_where_national_secrets_or_sensitive_data_are_involved() {
+        let hit = |kind, asset| Impact {
+            kind,
+            asset,
+            severe: false,
+        };
         assert!(!ethics_unit_may_join(&[]));
-        assert!(!ethics_unit_may_join(&[
-            AssetClass::NonCore,
-            AssetClass::Core
-        ]));
-        assert!(ethics_unit_may_join(&[AssetClass::Sensitive]));
-        assert!(ethics_unit_may_join(&[AssetClass::NationalSecret]));
-        assert!(ethics_unit_may_join(&[
-            AssetClass::Core,
-            AssetClass::Sensitive
-        ]));
-        for c in AssetClass::ALL {
-            assert_eq!(
-                ethics_unit_may_join(&[c]),
-                c >= AssetClass::Sensitive,
-                "{c:?}"
-            );
+        for kind in ImpactKind::ALL {
+            for asset in AssetClass::ALL {
+                let data = kind != ImpactKind::Disruption;
+                assert_eq!(
+                    ethics_unit_may_join(&[hit(kind, asset)]),
+                    data && asset >= AssetClass::Sensitive,
+                    "{kind:?} {asset:?}"
+                );
+            }
         }
+        // A disruption of critical-infrastructure core systems involves no secrets or data...
+        assert!(!ethics_unit_may_join(&[hit(
+            ImpactKind::Disruption,
+            AssetClass::Sensitive
+        )]));
+        // ...a leak of sensitive information beside it does.
+        assert!(ethics_unit_may_join(&[
+            hit(ImpactKind::Disruption, AssetClass::Sensitive),
+            hit(ImpactKind::Leak, AssetClass::Sensitive),
+        ]));
+        assert!(ethics_unit_may_join(&[hit(
+            ImpactKind::Tamper,
+            AssetClass::NationalSecret
+        )]));
         let r = said(&ethics_unit_reminder());
-        assert!(r.zh.contains("政風") && r.zh.contains("得"));
-        assert!(r.en.contains("ethics unit"));
+        assert!(r.zh.contains("政風") && r.zh.contains("得納入"), "{}", r.zh);
+        assert!(r.zh.contains("國家機密或機關敏感性資料"), "{}", r.zh);
+        assert!(!r.zh.contains("應"), "a possibility, not a duty: {}", r.zh);
+        assert!(r.en.contains("ethics unit") && r.en.contains("may"));
+        assert!(!r.en.contains("must"));
+    }
+
+    #[test]
+    fn the_ciso_agrees_to_team_changes_never_approves_them() {
+        for s in ProposalStatus::ALL {
+            let l = said(&s.label());
+            assert!(!l.zh.contains("核定"), "{s:?}: {}", l.zh);
+            assert!(!l.en.to_lowercase().contains("approv"), "{s:?}: {}", l.en);
+        }
+        assert!(said(&ProposalStatus::Proposed.label()).zh.contains("同意"));
+        assert!(said(&ProposalStatus::Approved.label())
+            .zh
+            .contains("已同意"));
+        assert!(said(&ProposalStatus::Approved.label())
+            .en
+            .contains("Agreed"));
+    }
+
+    #[test]
+    fn the_press_officer_is_taken_on_by_the_commander_or_someone_authorised_as_needed() {
+        let d = said(&Position::PressOfficer.duty());
+        assert!(
+            d.zh.starts_with("視事件需要由事件指揮官或其授權人員擔任"),
+            "{}",
+            d.zh
+        );
+        assert!(d.en.contains("authorises") && d.en.starts_with("As the incident requires"));
+        assert!(Position::PressOfficer.as_needed());
     }
 }

@@ -55,6 +55,20 @@ fn keys_are_unique_and_both_languages_are_filled_with_the_same_placeholders() {
     }
 }
 
+#[test]
+fn platform_is_written_as_the_procedure_writes_it() {
+    // 平臺, as the amended procedure writes it ("不宜上傳至其他平臺"); never the other form,
+    // which is spelt here from its characters so that this file passes its own check.
+    let wrong: String = ['平', '台'].iter().collect();
+    let mut files = files_under("src", "rs");
+    files.extend(files_under("templates", "html"));
+    files.push(Path::new(ROOT).join("README.md"));
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains(&wrong), "{}: write 平臺", rel(&path));
+    }
+}
+
 /// `"…"` literals following `marker` in `text`.
 fn literals_after<'a>(text: &'a str, marker: &str) -> Vec<&'a str> {
     text.split(marker)

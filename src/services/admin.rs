@@ -234,6 +234,9 @@ fn check_agency(id: AgencyId, input: &AgencyInput, all: &[Agency]) -> FieldError
         sector_authority: input.sector_authority,
         supervising: input.supervising,
     };
+    for (field, key) in domain::escalation::relation_errors(&proposed).0 {
+        errors.add(&field, &key);
+    }
     relations.insert(id, proposed);
     for (field, parent) in [
         ("superior", input.superior),
@@ -326,6 +329,9 @@ pub async fn create_agency(
     Ok(id)
 }
 
+/// Changes an agency's attributes and relations. When its relations change, its open
+/// incidents' notified agency follows the new tree from the move on, in the same transaction
+/// (see [`retarget_open_incidents`]).
 #[tracing::instrument(skip_all)]
 pub async fn update_agency(
     pool: &PgPool,
@@ -334,7 +340,9 @@ pub async fn update_agency(
     input: AgencyInput,
 ) -> Result<(), AppError> {
     require_agency_registrar(pool, actor).await?;
-    let mut tx = pool.begin().await?;
+    // Acting for the registrar (the competent authority's): row-level security lets it reach
+    // every agency's incidents.
+    let mut tx = db::begin_as(pool, actor.id).await?;
     let all = db::agencies::all_names(&mut tx).await?;
     let current = all
         .iter()
@@ -360,10 +368,32 @@ pub async fn update_agency(
         supervising: input.supervising,
         responsibility_level: input.responsibility_level,
         critical_infrastructure: input.critical_infrastructure,
-        ..current
+        ..current.clone()
     };
     db::agencies::update(&mut tx, &updated).await?;
+    if updated.relations() != current.relations() {
+        retarget_open_incidents(&mut tx, &updated, &all).await?;
+    }
     tx.commit().await?;
+    Ok(())
+}
+
+/// The agency moved in the tree: its open incidents are notified to its escalation target as
+/// the register now stands (the domain's [`domain::escalation_target`]; none for the competent
+/// authority itself), and the reminder job looks at them again, so that reminders go to the
+/// new notified agency from the move on. Closed incidents keep the agency they were notified to.
+async fn retarget_open_incidents(
+    conn: &mut sqlx::PgConnection,
+    moved: &Agency,
+    all: &[Agency],
+) -> Result<(), AppError> {
+    let ca = all
+        .iter()
+        .find(|a| a.kind == AgencyKind::CompetentAuthority)
+        .ok_or_else(|| anyhow::anyhow!("no competent authority is registered"))?;
+    let target = domain::escalation_target(&moved.relations(), ca.id).map(|t| t.agency_id());
+    let n = db::agencies::retarget_open_incidents(conn, moved.id, target).await?;
+    tracing::info!(agency = %moved.id.0, incidents = n, "open incidents follow the agency's move");
     Ok(())
 }
 

@@ -161,6 +161,10 @@ pub async fn save_recovery(
     for s in &done {
         rules::check_step(path, *s).map_err(|e| one("steps", e.message()))?;
     }
+    // Isolation first, then the path's steps in order (point 4(二)).
+    let isolated = !store::isolation_measures(&mut tx, i.id).await?.is_empty();
+    rules::check_recovery_order(path, &done, isolated)
+        .map_err(|e| AppError::OutOfOrder(vec![e.message()]))?;
     let done: Vec<String> = path
         .steps()
         .iter()

@@ -1,5 +1,5 @@
-//! An agency's preparedness (SPEC 4, 6): the standing response team and its CISO-approved
-//! versions, drills, the team snapshot taken when a team is activated for an incident, and the
+//! An agency's preparedness (SPEC 4, 6): the standing response team and its versions agreed to by
+//! the CISO, drills, the team snapshot taken when a team is activated for an incident, and the
 //! log-keeping checklist. Every use case runs acting for the user (row-level security) and asks
 //! `domain::may_on_agency` first.
 
@@ -189,15 +189,19 @@ fn drill_statuses(
 }
 
 /// The reminder period of a drill kind: the configured one for the yearly
-/// notification-and-response drill, the Regulations' six months for social engineering.
+/// notification-and-response drill (never beyond the Regulations' year, whatever a caller
+/// passes; start-up refuses a longer setting), the Regulations' six months for social
+/// engineering.
 pub fn period_for(kind: DrillKind, configured: u32) -> u32 {
     match kind {
-        DrillKind::NotificationResponse => configured.max(1),
+        DrillKind::NotificationResponse => {
+            configured.clamp(1, team::MAX_NOTIFICATION_DRILL_PERIOD_MONTHS)
+        }
         DrillKind::SocialEngineering => kind.default_period_months(),
     }
 }
 
-/// Proposes a composition of the team; it takes effect when the CISO approves it.
+/// Proposes a composition of the team; it takes effect when the CISO agrees to it (同意).
 pub async fn propose(
     pool: &PgPool,
     me: Acting<'_>,
@@ -253,7 +257,7 @@ fn roster_problems(members: &[RosterMember]) -> Vec<(String, Text)> {
     problems
 }
 
-/// The CISO approves or rejects a proposed version (a rejection keeps its reason).
+/// The CISO agrees to (同意) or returns a proposed version (a return keeps its reason).
 pub async fn decide(
     pool: &PgPool,
     me: Acting<'_>,
@@ -313,9 +317,31 @@ pub async fn record_drill(pool: &PgPool, me: Acting<'_>, d: DrillInput) -> Resul
     Ok(id)
 }
 
+/// The date a drill's results were sent to the competent authority (art. 10), recorded by the
+/// agency's security officer: not before the drill, not in the future.
+pub async fn record_drill_results(
+    pool: &PgPool,
+    me: Acting<'_>,
+    drill: Uuid,
+    reported_on: NaiveDate,
+) -> Result<(), AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let agency = agency_for(&mut tx, me, None, AgencyAction::RecordDrill).await?;
+    let held_on = store::drill_held_on_for_update(&mut tx, agency.id.0, drill)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let today = domain::to_taipei(Utc::now()).date_naive();
+    team::check_results_reported_on(held_on, reported_on, today)
+        .map_err(|p| AppError::Rejected(vec![("results_reported_on".into(), p.message())]))?;
+    store::record_drill_results(&mut tx, drill, reported_on, me.user.id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub struct DrillsView {
     pub agency: Agency,
-    pub drills: Vec<store::Drill>,
+    /// Each drill with where its results stand today.
+    pub drills: Vec<(store::Drill, team::DrillResultsStatus)>,
     pub total: i64,
     pub may_record: bool,
 }
@@ -330,6 +356,14 @@ pub async fn drills(
     let agency = agency_for(&mut tx, me, agency, AgencyAction::ViewPreparedness).await?;
     let (drills, total) = store::drills(&mut tx, agency.id.0, page.offset(), page.limit()).await?;
     tx.commit().await?;
+    let today = domain::to_taipei(Utc::now()).date_naive();
+    let drills = drills
+        .into_iter()
+        .map(|d| {
+            let status = team::drill_results_status(d.held_on, d.results_reported_on, today);
+            (d, status)
+        })
+        .collect();
     let may_record = agency.id == me.user.agency_id
         && domain::may_on_agency(&me.actor(), AgencyAction::RecordDrill, agency.id, &[]).is_ok();
     Ok(DrillsView {
@@ -361,7 +395,8 @@ pub struct IncidentTeamView {
     pub team: Option<store::IncidentTeam>,
     pub members: Vec<RosterMember>,
     pub may_adjust: bool,
-    /// SPEC 4: the superior agency's ethics unit may join where secrets or sensitive data are hit.
+    /// Point 2(四)2: the ethics unit (政風) may join where national secrets or sensitive data are
+    /// involved.
     pub ethics_reminder: Option<Text>,
 }
 
@@ -375,7 +410,6 @@ pub async fn incident_team(
     let actor = me.actor();
     let team = store::incident_team(&mut tx, incident).await?;
     tx.commit().await?;
-    let classes: Vec<domain::AssetClass> = i.report.impacts.iter().map(|x| x.asset).collect();
     Ok(IncidentTeamView {
         members: team
             .as_ref()
@@ -383,7 +417,8 @@ pub async fn incident_team(
             .unwrap_or_default(),
         may_adjust: team.is_some() && i.may(&actor, domain::Action::ActivateTeam).is_ok(),
         team,
-        ethics_reminder: team::ethics_unit_may_join(&classes).then(team::ethics_unit_reminder),
+        ethics_reminder: team::ethics_unit_may_join(&i.report.impacts)
+            .then(team::ethics_unit_reminder),
     })
 }
 
@@ -477,11 +512,11 @@ pub async fn save_log_duty(
             Text::key("logduty.error.note_too_long"),
         )])
     })?;
-    // Only the duties of the declared level count; others are not asked of it.
-    let required = domain::log_duty::duties_for(level);
+    // Only the items asked of the declared level (required or advised) are kept.
+    let asked = domain::log_duty::applicable(level);
     let done: Vec<String> = done
         .into_iter()
-        .filter(|d| required.contains(d))
+        .filter(|d| asked.contains(d))
         .map(|d| d.as_str().to_string())
         .collect();
     store::save_log_duty(

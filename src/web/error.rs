@@ -17,7 +17,9 @@ impl AppError {
             AppError::Invalid(_) | AppError::Unprocessable(_) | AppError::Rejected(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            AppError::Conflict(_) | AppError::StageIncomplete(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::StageIncomplete(_) | AppError::OutOfOrder(_) => {
+                StatusCode::CONFLICT
+            }
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -44,6 +46,7 @@ impl AppError {
             AppError::TooLarge => "error.page.too_large",
             AppError::Throttled(_) => "error.page.throttled",
             AppError::StageIncomplete(_) => "error.page.stage_incomplete",
+            AppError::OutOfOrder(_) => "error.page.out_of_order",
             AppError::Database(_) | AppError::Internal(_) => "error.page.internal",
         }
     }
@@ -86,7 +89,7 @@ impl IntoResponse for AppError {
                     .collect::<Vec<_>>()
                     .join(Lang::ZhTw.get("report.field_separator")),
             ),
-            AppError::StageIncomplete(items) => Some(
+            AppError::StageIncomplete(items) | AppError::OutOfOrder(items) => Some(
                 items
                     .iter()
                     .map(|b| {
@@ -154,6 +157,10 @@ impl IntoResponse for ApiError {
             AppError::StageIncomplete(items) => json!({
                 "error": "the current stage is not complete",
                 "missing": items,
+            }),
+            AppError::OutOfOrder(items) => json!({
+                "error": items.iter().map(|m| crate::i18n::Lang::En.text(m)).collect::<Vec<_>>().join("; "),
+                "first": items,
             }),
             other => json!({ "error": other.message().1 }),
         };

@@ -226,6 +226,8 @@ struct EvidenceTyped {
     source_system: String,
     collected_by: String,
     collected_at: String,
+    /// The recovery path and steps as ticked, shown again when they were refused.
+    recovery: Option<(RecoveryPath, Vec<RecoveryStep>)>,
 }
 
 #[derive(Template)]
@@ -330,7 +332,7 @@ async fn render_evidence(
 ) -> Result<Response, AppError> {
     let t = me.ctx.t;
     let v = svc::view(&state.pool, acting(me), id).await?;
-    let (path, done) = match &v.plan {
+    let (path, done) = match typed.recovery.as_ref().or(v.plan.as_ref()) {
         Some((p, d)) => (Some(*p), d.clone()),
         None => (None, Vec::new()),
     };
@@ -403,8 +405,8 @@ async fn evidence_page(
     .await
 }
 
-/// A form's failure: the page again with what was typed and what is wrong (422); other
-/// errors as they are.
+/// A form's failure: the page again with what was typed and what is wrong (422; 409 for a step
+/// out of the procedure's order); other errors as they are.
 async fn again(
     state: &AppState,
     me: &SignedIn,
@@ -413,9 +415,13 @@ async fn again(
     e: AppError,
 ) -> Result<Response, AppError> {
     match e {
-        AppError::Rejected(_) | AppError::Conflict(_) => {
+        AppError::Rejected(_) | AppError::Conflict(_) | AppError::OutOfOrder(_) => {
             let errors = messages(me.ctx.t, &e);
-            render_evidence(state, me, id, typed, errors, String::new()).await
+            let mut page = render_evidence(state, me, id, typed, errors, String::new()).await?;
+            if matches!(e, AppError::OutOfOrder(_)) {
+                *page.status_mut() = StatusCode::CONFLICT;
+            }
+            Ok(page)
         }
         other => Err(other),
     }
@@ -483,6 +489,7 @@ async fn save_recovery(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     incidents::may_act(&state.pool, acting(&me), id, Action::RecordEvidence).await?;
+    let mut typed = EvidenceTyped::default();
     let result = async {
         let path = RecoveryPath::parse(form.data.path.trim())
             .ok_or_else(|| rejected("path", Text::key("recovery.error.path_missing")))?;
@@ -493,12 +500,13 @@ async fn save_recovery(
                     .ok_or_else(|| rejected("done", Text::key("recovery.error.step_unknown")))?,
             );
         }
+        typed.recovery = Some((path, done.clone()));
         svc::save_recovery(&state.pool, acting(&me), id, path, done).await
     }
     .await;
     match result {
         Ok(()) => Ok(back_to(id)),
-        Err(e) => again(&state, &me, id, EvidenceTyped::default(), e).await,
+        Err(e) => again(&state, &me, id, typed, e).await,
     }
 }
 
@@ -530,6 +538,7 @@ async fn upload(
                 source_system: fields.source_system,
                 collected_by: fields.collected_by,
                 collected_at: String::new(),
+                recovery: None,
             };
             again(&state, &me, id, typed, e).await
         }
@@ -571,6 +580,7 @@ async fn register(
         source_system: f.source_system.clone(),
         collected_by: f.collected_by.clone(),
         collected_at: f.collected_at.clone(),
+        recovery: None,
     };
     let result = async {
         let collected_at = match f.collected_at.trim() {

@@ -137,6 +137,7 @@ pub fn messages(t: Lang, e: &AppError) -> Vec<String> {
     match e {
         AppError::Rejected(items) => items.iter().map(|(_, text)| t.text(text)).collect(),
         AppError::Conflict(key) => vec![t.tr(key).to_string()],
+        AppError::OutOfOrder(items) => items.iter().map(|text| t.text(text)).collect(),
         _ => vec![],
     }
 }
@@ -318,8 +319,8 @@ pub fn impact_rows(t: Lang, typed: &Typed) -> Vec<ImpactRow> {
         .collect()
 }
 
-/// The impact matrix: each cell is "", "minor" or "severe".
-pub fn impacts_from(typed: &Typed) -> Result<Vec<Impact>, ()> {
+/// The impact matrix: each cell is "", "minor" or "severe"; `None` for any other value.
+pub fn impacts_from(typed: &Typed) -> Option<Vec<Impact>> {
     let mut out = Vec::new();
     for kind in ImpactKind::ALL {
         for asset in AssetClass::ALL {
@@ -327,7 +328,7 @@ pub fn impacts_from(typed: &Typed) -> Result<Vec<Impact>, ()> {
                 "" => continue,
                 "minor" => false,
                 "severe" => true,
-                _ => return Err(()),
+                _ => return None,
             };
             out.push(Impact {
                 kind,
@@ -336,5 +337,5 @@ pub fn impacts_from(typed: &Typed) -> Result<Vec<Impact>, ()> {
             });
         }
     }
-    Ok(out)
+    Some(out)
 }

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::domain::log_duty::{self, LogDuty, ProtectionLevel};
-use crate::domain::team::{DrillInput, DrillKind, DrillStatus, Position};
+use crate::domain::team::{DrillInput, DrillKind, DrillResultsStatus, DrillStatus, Position};
 use crate::domain::AgencyAction;
 use crate::error::AppError;
 use crate::i18n::{Lang, Text};
@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/team/proposals/{version}/decision", post(decide))
         .route("/team/contacts", get(contact_sheet))
         .route("/drills", get(drills_page).post(record_drill))
+        .route("/drills/{id}/results", post(record_drill_results))
         .route("/log-duty", get(log_duty_page).post(save_log_duty))
 }
 
@@ -94,6 +95,8 @@ struct TeamPage {
     proposal: Option<ProposalLine>,
     history: Vec<VersionLine>,
     drills: Vec<DrillLine>,
+    /// Each seat of 表一 with its task, in the procedure's words.
+    duties: Vec<(String, String)>,
     may_propose: bool,
     may_decide: bool,
     rows: Vec<MemberRow>,
@@ -243,6 +246,10 @@ async fn render_team(
             .iter()
             .map(|(k, last, s)| drill_line(t, *k, *last, *s))
             .collect(),
+        duties: Position::ALL
+            .iter()
+            .map(|p| (t.text(&p.label()), t.text(&p.duty())))
+            .collect(),
         may_propose: v.may_propose && v.proposal.is_none(),
         may_decide: v.may_decide,
         rows: form_rows(&v, typed),
@@ -384,6 +391,7 @@ async fn contact_sheet(
 // ---- drills ------------------------------------------------------------------------------
 
 struct DrillRow {
+    id: Uuid,
     kind: String,
     held_on: String,
     scenario: String,
@@ -391,6 +399,11 @@ struct DrillRow {
     findings: String,
     follow_up: Vec<String>,
     recorded: String,
+    /// Where the results stand (art. 10): sent, due with the days left, or late.
+    results: String,
+    results_overdue: bool,
+    /// The date in the row's results form: as typed when refused, else as recorded.
+    results_date: String,
 }
 
 #[derive(Default, Clone)]
@@ -401,6 +414,14 @@ struct DrillForm {
     participants: String,
     findings: String,
     follow_up: String,
+}
+
+/// A form of the drills page that was refused, as typed.
+enum DrillsTyped {
+    /// The form recording a drill.
+    Drill(DrillForm),
+    /// The date typed for one drill's results.
+    Results { drill: Uuid, date: String },
 }
 
 #[derive(Template)]
@@ -419,11 +440,41 @@ struct DrillsPage {
     errors: Vec<String>,
 }
 
+fn drill_row(
+    t: Lang,
+    d: &crate::db::preparedness::Drill,
+    results: DrillResultsStatus,
+    typed: Option<&DrillsTyped>,
+) -> DrillRow {
+    let results_date = match typed {
+        Some(DrillsTyped::Results { drill, date }) if *drill == d.id => date.clone(),
+        _ => d
+            .results_reported_on
+            .map(|on| on.to_string())
+            .unwrap_or_default(),
+    };
+    DrillRow {
+        id: d.id,
+        kind: DrillKind::parse(&d.kind)
+            .map(|k| t.text(&k.label()))
+            .unwrap_or_else(|| d.kind.clone()),
+        held_on: d.held_on.to_string(),
+        scenario: d.scenario.clone(),
+        participants: d.participants.0.join(t.get("team.list_separator")),
+        findings: d.findings.clone(),
+        follow_up: d.follow_up.0.clone(),
+        recorded: format!("{} · {}", d.recorded_by_name, show_time(d.recorded_at)),
+        results: t.text(&results.text()),
+        results_overdue: results.is_overdue(),
+        results_date,
+    }
+}
+
 async fn render_drills(
     state: &AppState,
     me: &SignedIn,
     q: &AgencyQuery,
-    form: Option<(DrillForm, Vec<String>)>,
+    refused: Option<(DrillsTyped, Vec<String>)>,
 ) -> Result<Response, AppError> {
     let t = me.ctx.t;
     let page_req = PageQuery {
@@ -431,16 +482,18 @@ async fn render_drills(
     }
     .page(25);
     let v = svc::drills(&state.pool, acting(me), q.agency()?, page_req).await?;
-    let failed = form.is_some();
-    let (form, errors) = form.unwrap_or_else(|| {
-        (
-            DrillForm {
-                kind: DrillKind::NotificationResponse.as_str().into(),
-                ..DrillForm::default()
-            },
-            Vec::new(),
-        )
-    });
+    let failed = refused.is_some();
+    let (typed, errors) = match refused {
+        Some((typed, errors)) => (Some(typed), errors),
+        None => (None, Vec::new()),
+    };
+    let form = match &typed {
+        Some(DrillsTyped::Drill(f)) => f.clone(),
+        _ => DrillForm {
+            kind: DrillKind::NotificationResponse.as_str().into(),
+            ..DrillForm::default()
+        },
+    };
     let page = DrillsPage {
         t,
         nav: me.ctx.nav(),
@@ -450,27 +503,14 @@ async fn render_drills(
         drills: v
             .drills
             .iter()
-            .map(|d| DrillRow {
-                kind: DrillKind::parse(&d.kind)
-                    .map(|k| t.text(&k.label()))
-                    .unwrap_or_else(|| d.kind.clone()),
-                held_on: d.held_on.to_string(),
-                scenario: d.scenario.clone(),
-                participants: d.participants.0.join(t.get("team.list_separator")),
-                findings: d.findings.clone(),
-                follow_up: d.follow_up.0.clone(),
-                recorded: format!("{} · {}", d.recorded_by_name, show_time(d.recorded_at)),
-            })
+            .map(|(d, results)| drill_row(t, d, *results, typed.as_ref()))
             .collect(),
         pager: Pager::new(page_req, v.total),
         may_record: v.may_record,
-        kinds: [
-            DrillKind::NotificationResponse,
-            DrillKind::SocialEngineering,
-        ]
-        .iter()
-        .map(|k| (k.as_str(), t.text(&k.label())))
-        .collect(),
+        kinds: DrillKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), t.text(&k.label())))
+            .collect(),
         form,
         errors,
     };
@@ -556,7 +596,41 @@ async fn record_drill(
         Ok(_) => Ok(Redirect::to("/drills").into_response()),
         Err(e @ AppError::Rejected(_)) => {
             let errors = messages(me.ctx.t, &e);
-            render_drills(&state, &me, &q, Some((typed, errors))).await
+            render_drills(&state, &me, &q, Some((DrillsTyped::Drill(typed), errors))).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ResultsForm {
+    #[serde(default)]
+    results_reported_on: String,
+}
+
+/// The security officer records when a drill's results went to the competent authority.
+async fn record_drill_results(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<ResultsForm>,
+) -> Result<Response, AppError> {
+    svc::may_own(&state.pool, acting(&me), AgencyAction::RecordDrill).await?;
+    let drill = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+    let date = form.data.results_reported_on.trim().to_string();
+    let result = match NaiveDate::parse_from_str(&date, "%Y-%m-%d") {
+        Ok(on) => svc::record_drill_results(&state.pool, acting(&me), drill, on).await,
+        Err(_) => Err(rejected(
+            "results_reported_on",
+            Text::key("drill.results.error.date_invalid"),
+        )),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to("/drills").into_response()),
+        Err(e @ AppError::Rejected(_)) => {
+            let errors = messages(me.ctx.t, &e);
+            let typed = DrillsTyped::Results { drill, date };
+            render_drills(&state, &me, &AgencyQuery::default(), Some((typed, errors))).await
         }
         Err(e) => Err(e),
     }
@@ -568,6 +642,8 @@ struct DutyLine {
     code: &'static str,
     label: String,
     from_level: String,
+    /// Required (not done: shown as missing) or only advised, in words; empty when not asked.
+    obligation: String,
     required: bool,
     done: bool,
 }
@@ -585,6 +661,7 @@ struct LogDutyPage {
     levels: Vec<(&'static str, String)>,
     duties: Vec<DutyLine>,
     outstanding: String,
+    centralised: String,
     note: String,
     updated: String,
     may_edit: bool,
@@ -607,7 +684,7 @@ async fn log_duty_page(
 ) -> Result<Response, AppError> {
     let t = me.ctx.t;
     let v = svc::log_duty(&state.pool, acting(&me), q.agency()?).await?;
-    let required = log_duty::duties_for(v.level.unwrap_or(ProtectionLevel::Normal));
+    let level = v.level.unwrap_or(ProtectionLevel::Normal);
     let page = LogDutyPage {
         t,
         nav: me.ctx.nav(),
@@ -622,15 +699,20 @@ async fn log_duty_page(
             .collect(),
         duties: LogDuty::ALL
             .iter()
-            .map(|d| DutyLine {
-                code: d.as_str(),
-                label: t.text(&d.label()),
-                from_level: t.text(&d.from_level().label()),
-                required: required.contains(d),
-                done: v.done.contains(d),
+            .map(|d| {
+                let obligation = log_duty::obligation(*d, level);
+                DutyLine {
+                    code: d.as_str(),
+                    label: t.text(&d.label()),
+                    from_level: t.text(&d.from_level().label()),
+                    obligation: obligation.map(|o| t.text(&o.label())).unwrap_or_default(),
+                    required: obligation == Some(log_duty::Obligation::Required),
+                    done: v.done.contains(d),
+                }
             })
             .collect(),
         outstanding: outstanding_line(t, v.level, &v.done),
+        centralised: t.text(&log_duty::centralised_note()),
         note: v.note.clone(),
         updated: v
             .updated

@@ -399,6 +399,107 @@ async fn bad_evidence_input_is_refused_whole() {
     assert_eq!(r.status(), 422);
 }
 
+async fn steps_done(app: &TestApp) -> Option<Value> {
+    sqlx::query_scalar("SELECT steps_done FROM recovery_plans")
+        .fetch_optional(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn recovery_steps_wait_for_an_isolation_measure_and_follow_the_procedures_order() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let id = file(&app, &officer).await;
+    let web = as_user(&app, "responder@agency-a.demo").await;
+    let recovery = format!("/incidents/{id}/recovery");
+
+    // Nothing isolated yet: no step can be marked done (point 4(二)1).
+    let r = app
+        .post_as(
+            &web,
+            &recovery,
+            &[("path", "no_redundancy"), ("done", "image_victim_storage")],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("尚未登錄隔離措施"),
+        "names the missing isolation"
+    );
+    assert_eq!(steps_done(&app).await, None, "nothing written");
+    // Choosing the path alone is fine.
+    let r = app
+        .post_as(&web, &recovery, &[("path", "no_redundancy")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(steps_done(&app).await, Some(json!([])));
+
+    let r = app
+        .post_as(
+            &web,
+            &format!("/incidents/{id}/isolation"),
+            &[
+                ("measure", "disconnect"),
+                ("taken_at", &local(Utc::now() - Duration::minutes(5))),
+                ("taken_by", "林應變"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+
+    // Rebuilding before the victim's storage is imaged: refused, naming the earlier step.
+    let r = app
+        .post_as(
+            &web,
+            &recovery,
+            &[
+                ("path", "no_redundancy"),
+                ("done", "rebuild_on_clean_media"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("製作受害主機儲存媒體之映像檔"),
+        "names the earlier step"
+    );
+    assert!(
+        page.contains("value=\"rebuild_on_clean_media\" checked"),
+        "the form keeps what was ticked"
+    );
+    assert_eq!(steps_done(&app).await, Some(json!([])), "nothing written");
+
+    // In order: accepted.
+    let r = app
+        .post_as(
+            &web,
+            &recovery,
+            &[
+                ("path", "no_redundancy"),
+                ("done", "image_victim_storage"),
+                ("done", "rebuild_on_clean_media"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        steps_done(&app).await,
+        Some(json!(["image_victim_storage", "rebuild_on_clean_media"]))
+    );
+    // The samples policy in the amended words: advised, and "should not" go elsewhere.
+    let page = app
+        .get_as(&web, &format!("/incidents/{id}/evidence"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let policy = &page[page.find("id=\"samples-policy\"").unwrap()..];
+    assert!(policy.contains("Virus Check 網站") && policy.contains("不宜上傳至其他平臺"));
+}
+
 #[tokio::test]
 async fn a_large_upload_streams_with_flat_memory() {
     let app = spawn_app().await;

@@ -15,4 +15,5 @@ mod notifications;
 mod operations;
 mod oversight;
 mod preparedness;
+mod register;
 mod reports;

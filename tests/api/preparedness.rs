@@ -410,17 +410,28 @@ async fn drills_are_recorded_future_ones_refused_and_an_overdue_agency_reminded_
     assert!(first >= 1, "the CISO and the security officer are told");
     portal::jobs::remind_drills(&app.pool, 12).await.unwrap();
     assert_eq!(mails().await, first, "reminded once per due date");
-    // With a two-year period the same drill is not overdue: nothing new for it.
-    sqlx::query("DELETE FROM agency_reminders")
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    sqlx::query("DELETE FROM outbox")
-        .execute(&app.pool)
-        .await
-        .unwrap();
+    let forget = || async {
+        for table in ["agency_reminders", "outbox"] {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&app.pool)
+                .await
+                .unwrap();
+        }
+    };
+    // A period beyond the Regulations' year is not honoured: the drill is still overdue.
+    forget().await;
     portal::jobs::remind_drills(&app.pool, 24).await.unwrap();
+    assert!(mails().await >= 1, "24 months is treated as 12");
+    // The period counts: a drill 200 days ago is overdue every six months, not every year.
+    sqlx::query("UPDATE drills SET held_on = current_date - 200")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    forget().await;
+    portal::jobs::remind_drills(&app.pool, 12).await.unwrap();
     assert_eq!(mails().await, 0);
+    portal::jobs::remind_drills(&app.pool, 6).await.unwrap();
+    assert!(mails().await >= 1);
 }
 
 #[tokio::test]
@@ -462,4 +473,342 @@ async fn the_log_duty_checklist_follows_the_declared_protection_level() {
         .post_as(&responder, "/log-duty", &[("level", "normal")])
         .await;
     assert_eq!(r.status(), 403);
+}
+
+async fn log_duty_page(app: &TestApp, c: &Client) -> String {
+    app.get_as(c, "/log-duty").await.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn backing_logs_up_elsewhere_is_advised_at_normal_and_medium_and_required_at_high() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    for (level, obligation) in [
+        ("normal", "建議辦理"),
+        ("medium", "建議辦理"),
+        ("high", "應辦理"),
+    ] {
+        let r = app
+            .post_as(
+                &officer,
+                "/log-duty",
+                &[("level", level), ("done", "backup_to_other_system")],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{level}");
+        let html = log_duty_page(&app, &officer).await;
+        assert!(
+            html.contains(&format!(
+                "id=\"obligation-backup_to_other_system\">{obligation}<"
+            )),
+            "{level}: {html}"
+        );
+        // Ticked at every level: an advised item done is kept too.
+        let done: serde_json::Value = sqlx::query_scalar("SELECT done FROM log_duty")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            done,
+            serde_json::json!(["backup_to_other_system"]),
+            "{level}"
+        );
+    }
+    // Undone, the advised item is not counted as missing; the required one is.
+    let outstanding = |n: usize| format!("尚未完成的必要項目：{n}");
+    app.post_as(&officer, "/log-duty", &[("level", "medium")])
+        .await;
+    assert!(log_duty_page(&app, &officer)
+        .await
+        .contains(&outstanding(8)));
+    app.post_as(&officer, "/log-duty", &[("level", "high")])
+        .await;
+    assert!(log_duty_page(&app, &officer)
+        .await
+        .contains(&outstanding(10)));
+    // Where resources are centralised upward, the superior agency may run these controls.
+    let html = log_duty_page(&app, &officer).await;
+    let note = &html[html.find("id=\"centralised\"").unwrap()..];
+    assert!(note.contains("已向上集中") && note.contains("可由上級機關維運"));
+}
+
+async fn record_drill(app: &TestApp, c: &Client, days_ago: i64) -> Uuid {
+    let held_on = (portal::domain::to_taipei(Utc::now()) - Duration::days(days_ago))
+        .date_naive()
+        .to_string();
+    let r = app
+        .post_as(
+            c,
+            "/drills",
+            &[
+                ("kind", "notification_response"),
+                ("held_on", &held_on),
+                ("scenario", "勒索軟體演練"),
+                ("participants", "王小明"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    sqlx::query_scalar("SELECT id FROM drills WHERE held_on = $1::date ORDER BY recorded_at DESC")
+        .bind(held_on)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn results_on(app: &TestApp, drill: Uuid) -> Option<chrono::NaiveDate> {
+    sqlx::query_scalar("SELECT results_reported_on FROM drills WHERE id = $1")
+        .bind(drill)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn drill_results_are_recorded_within_their_dates_shown_against_the_month_and_reminded_once_when_late(
+) {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let today = portal::domain::to_taipei(Utc::now()).date_naive();
+    let recent = record_drill(&app, &officer, 3).await;
+    let late = record_drill(&app, &officer, 40).await;
+
+    // The page shows each drill's due date with the days left, or how late it is.
+    let page = app.get_as(&officer, "/drills").await.text().await.unwrap();
+    let cell = |page: &str, id: Uuid| {
+        let start = page.find(&format!("id=\"results-{id}\"")).unwrap();
+        page[start..start + page[start..].find("</td>").unwrap()].to_string()
+    };
+    let due = portal::domain::team::drill_results_due_on(today - Duration::days(3));
+    let recent_cell = cell(&page, recent);
+    assert!(
+        recent_cell.contains(&format!(
+            "應於 {due} 前送交主管機關（剩餘 {} 日）",
+            (due - today).num_days()
+        )),
+        "{recent_cell}"
+    );
+    let late_cell = cell(&page, late);
+    assert!(
+        late_cell.contains("class=\"overdue\"") && late_cell.contains("已逾期"),
+        "{late_cell}"
+    );
+
+    // A date before the drill, in the future, or not a date: 422, the typed date kept, nothing written.
+    let results = format!("/drills/{recent}/results");
+    for bad in [
+        (today - Duration::days(4)).to_string(),
+        (today + Duration::days(1)).to_string(),
+        "next week".to_string(),
+    ] {
+        let r = app
+            .post_as(&officer, &results, &[("results_reported_on", &bad)])
+            .await;
+        assert_eq!(r.status(), 422, "{bad}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(&format!("value=\"{bad}\"")), "{bad} kept");
+        assert_eq!(results_on(&app, recent).await, None);
+    }
+    // Not the security officer: 403; another agency's drill: 404.
+    let responder = as_user(&app, "responder@agency-a.demo").await;
+    let r = app
+        .post_as(
+            &responder,
+            &results,
+            &[("results_reported_on", &today.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let other = as_user(&app, "officer@agency-b.demo").await;
+    let r = app
+        .post_as(
+            &other,
+            &results,
+            &[("results_reported_on", &today.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(results_on(&app, recent).await, None);
+
+    // Recorded: shown as sent.
+    let r = app
+        .post_as(
+            &officer,
+            &results,
+            &[("results_reported_on", &today.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(results_on(&app, recent).await, Some(today));
+    let page = app.get_as(&officer, "/drills").await.text().await.unwrap();
+    assert!(cell(&page, recent).contains(&format!("已於 {today} 送交主管機關")));
+
+    // The late drill's results are reminded to the CISO and the security officers, once.
+    let mails = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT o.to_address FROM outbox o JOIN agencies a ON a.id = o.agency_id \
+             WHERE a.code = 'AGA' AND o.subject LIKE '%演練結果%' ORDER BY o.to_address",
+        )
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+    };
+    assert_eq!(
+        portal::jobs::remind_drill_results(&app.pool).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        mails().await,
+        ["ciso@agency-a.demo", "officer@agency-a.demo"]
+    );
+    assert_eq!(
+        portal::jobs::remind_drill_results(&app.pool).await.unwrap(),
+        0
+    );
+    assert_eq!(mails().await.len(), 2, "reminded once");
+    // Once sent, nothing more to remind (the claim forgotten, still nothing).
+    sqlx::query("DELETE FROM agency_reminders")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let r = app
+        .post_as(
+            &officer,
+            &format!("/drills/{late}/results"),
+            &[("results_reported_on", &today.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        portal::jobs::remind_drill_results(&app.pool).await.unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_drill_period_above_the_regulations_year_stops_the_portal_at_start_up() {
+    let (pool, _) = crate::helpers::fresh_database().await;
+    let mut settings = portal::config::Settings::for_tests();
+    settings.drill_period_months = 13;
+    let err = portal::startup::Application::build(&settings, pool.clone())
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        format!("{err:#}").contains("PORTAL_DRILL_PERIOD_MONTHS"),
+        "{err:#}"
+    );
+    settings.drill_period_months = 12;
+    assert!(portal::startup::Application::build(&settings, pool)
+        .await
+        .is_ok());
+}
+
+/// The page's text without its markup and scripts, for wording checks.
+fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_team_pages_say_the_ciso_agrees_to_changes_and_the_press_officer_is_taken_on_as_needed()
+{
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let ciso = as_user(&app, "ciso@agency-a.demo").await;
+    let r = propose(
+        &app,
+        &officer,
+        &[("commander", "陳指揮", "02-2345-6789", "", "甲機關")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let page = app.get_as(&ciso, "/team").await.text().await.unwrap();
+    assert!(page.contains("待資通安全長同意的異動"), "{page}");
+    assert!(page.contains("value=\"approve\">同意</button>"));
+    assert!(page.contains("視事件需要由事件指揮官或其授權人員擔任新聞官或分組代表"));
+    let r = app
+        .post_as(
+            &ciso,
+            "/team/proposals/1/decision",
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    for (who, path) in [
+        (&officer, "/team"),
+        (&ciso, "/team"),
+        (&officer, "/team/contacts"),
+        (&officer, "/drills"),
+        (&officer, "/log-duty"),
+    ] {
+        let text = visible_text(&app.get_as(who, path).await.text().await.unwrap());
+        assert!(
+            !text.contains("核定"),
+            "{path}: the CISO agrees (同意), never 核定"
+        );
+        assert!(!text.contains("平台"), "{path}: 平臺, never 平台");
+    }
+    let page = app.get_as(&officer, "/team").await.text().await.unwrap();
+    assert!(page.contains("資通安全長已同意"));
+    let english = as_user(&app, "ciso@agency-a.demo").await;
+    app.post_as(&english, "/language", &[("lang", "en"), ("back", "/team")])
+        .await;
+    let page = app.get_as(&english, "/team").await.text().await.unwrap();
+    assert!(
+        page.contains("Agreed by the CISO") && !page.contains("pproved"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_ethics_unit_may_join_only_where_national_secrets_or_sensitive_data_are_involved() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let reminder = |page: &str| {
+        page.find("id=\"ethics-reminder\"").map(|at| {
+            let rest = &page[at..];
+            rest[..rest.find("</p>").unwrap()].to_string()
+        })
+    };
+    for impact in ["impact_leak_sensitive", "impact_tamper_national_secret"] {
+        let id = file(&app, &officer, impact).await;
+        let page = app
+            .get_as(&officer, &format!("/incidents/{id}/team"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let text = reminder(&page).unwrap_or_else(|| panic!("{impact}: {page}"));
+        assert!(
+            text.contains("國家機密或機關敏感性資料") && text.contains("得納入"),
+            "{text}"
+        );
+        assert!(text.contains("政風單位"));
+    }
+    // A disruption of critical-infrastructure core systems (only a critical-infrastructure
+    // agency such as the hospital reports one, art. 2), or core data: no secrets involved.
+    let hospital = as_user(&app, "officer@hospital.demo").await;
+    for (who, impact) in [
+        (&hospital, "impact_disruption_sensitive"),
+        (&officer, "impact_leak_core"),
+    ] {
+        let id = file(&app, who, impact).await;
+        let page = app
+            .get_as(who, &format!("/incidents/{id}/team"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(reminder(&page), None, "{impact}");
+    }
 }

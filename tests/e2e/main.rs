@@ -658,5 +658,45 @@ async fn scenario(mut b: Browser, app: TestApp) -> u32 {
     );
     b.scroll_to("#evidence-items").await;
     b.shot("evidence-uploaded").await;
+
+    // 7. The security officer records a drill, then the date its results went to the
+    //    competent authority; the page shows the month's due date, then that they were sent.
+    b.sign_out().await;
+    b.sign_in("officer@agency-a.demo").await;
+    b.goto("/drills").await;
+    b.select("#drill-form select[name='kind']", "notification_response")
+        .await;
+    b.set_value("#drill-form input[name='held_on']", &date_in(-10))
+        .await;
+    b.fill(
+        "#drill-form textarea[name='scenario']",
+        "勒索軟體加密檔案伺服器",
+    )
+    .await;
+    b.fill("#drill-form textarea[name='participants']", "王小明")
+        .await;
+    b.click_and_wait("#drill-form button[type=submit]").await;
+    let results = b.text("#drills td[id^='results-']").await;
+    assert!(
+        results.contains("剩餘"),
+        "due with the days left: {results}"
+    );
+    let date = "#drills form[action$='/results'] input[name='results_reported_on']";
+    b.set_value(date, &date_in(0)).await;
+    b.click_and_wait("#drills form[action$='/results'] button[type=submit]")
+        .await;
+    let results = b.text("#drills td[id^='results-']").await;
+    assert!(results.contains("已於"), "shown as sent: {results}");
+    b.scroll_to("#drills").await;
+    b.shot("drill-results").await;
+
+    // 8. The log-keeping checklist: backing up elsewhere is advised at the normal level.
+    b.goto("/log-duty").await;
+    b.select("#log-duty-form select[name='level']", "normal")
+        .await;
+    b.click_and_wait("#log-duty-form button[type=submit]").await;
+    let advised = b.text("#obligation-backup_to_other_system").await;
+    assert_eq!(advised, "建議辦理");
+    b.shot("log-duty").await;
     b.step
 }

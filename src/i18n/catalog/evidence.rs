@@ -112,11 +112,11 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("custody.event.verification_failed", "雜湊值驗證不符", "Hash verification failed"),
     // ---- malware sample submissions (SPEC 5 stage 4) ----
     ("evidence.submission.target.antivirus_vendor", "防毒軟體廠商", "Anti-virus vendor"),
-    ("evidence.submission.target.virus_check", "Virus Check 平臺", "Virus Check platform"),
+    ("evidence.submission.target.virus_check", "Virus Check 網站", "Virus Check website"),
     (
         "evidence.samples_policy",
-        "惡意程式樣本應送交防毒軟體或資安廠商及 Virus Check 平臺（https://viruscheck.tw/）進行分析，不得上傳至其他平臺。",
-        "Malware samples go to the anti-virus or security vendor and to Virus Check (https://viruscheck.tw/) for analysis, and to no other platform.",
+        "惡意程式建議得請防毒軟體或資安服務公司檢測，並上傳至 Virus Check 網站（https://viruscheck.tw/）分析，以更新或強化相關偵測及聯防機制，不宜上傳至其他平臺（跡證可能包含機關敏感資訊）。",
+        "Malware is best tested by an anti-virus or security service company and uploaded to the Virus Check website (https://viruscheck.tw/) for analysis, to update and strengthen detection and joint defence; it should not be uploaded to other platforms (the evidence may hold the agency's sensitive information).",
     ),
     // ---- what the evidence forms and services refuse ----
     ("isolation.error.measure_missing", "請選擇隔離措施。", "Choose an isolation measure."),
@@ -138,6 +138,16 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     ("recovery.error.path_missing", "請選擇復原方式。", "Choose the recovery path."),
     ("recovery.error.step_unknown", "未知的復原步驟。", "Unknown recovery step."),
+    (
+        "recovery.error.isolation_first",
+        "尚未登錄隔離措施：機關進行跡證保存時，應優先採取隔離機制（設備關機、網路連線中斷或隔離、關閉服務、限制連線、限制權限、有限度修補漏洞）。請先登錄至少一項隔離措施，再標示復原步驟完成。",
+        "No isolation measure is recorded: evidence preservation starts with isolation (power off, disconnect or isolate the network, stop services, restrict connections, restrict privileges, limited patching). Record at least one isolation measure before marking recovery steps done.",
+    ),
+    (
+        "recovery.error.earlier_step_first",
+        "「{step}」須於「{earlier}」完成後才能標示完成（依作業程序之順序）。",
+        "\"{step}\" can be marked done only after \"{earlier}\" (the procedure's order).",
+    ),
     ("evidence.error.kind_missing", "請選擇跡證類型。", "Choose the kind of evidence."),
     ("evidence.error.one_file", "每個跡證項目只能上傳一個檔案。", "One file per evidence item."),
     (

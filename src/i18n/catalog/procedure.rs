@@ -112,7 +112,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("escalation.sector_authority", "中央目的事業主管機關", "Central competent authority for the sector"),
     ("escalation.competent_authority", "主管機關", "Competent authority"),
     ("escalation.basis.superior_agency", "有上級機關者，應通知上級機關", "The agency has a superior agency, so it notifies its superior agency."),
-    ("escalation.basis.sector_authority", "無上級機關而有中央目的事業主管機關者，應通知中央目的事業主管機關", "The agency has no superior agency but a central competent authority for its sector, so it notifies that sector authority."),
+    ("escalation.basis.sector_authority", "特定非公務機關應通知其中央目的事業主管機關", "A specific non-government agency notifies the central competent authority for its sector."),
     ("escalation.basis.competent_authority", "無上級機關者，應通知主管機關", "An agency with no superior agency (or sector authority) notifies the competent authority."),
     ("responsibility.level", "{level}級", "Level {level}"),
     ("impact.severity.restored_in_time", "於可容忍中斷時間內回復正常運作", "restored within the tolerable downtime"),

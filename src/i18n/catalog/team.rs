@@ -1,5 +1,5 @@
-//! Texts of the response team: the roster and its positions (表一), the CISO's decisions on
-//! roster versions, drills (演練), the log-keeping duty, the contact sheet and the team of an
+//! Texts of the response team: the roster and its positions (表一), the CISO's agreement (同意)
+//! to roster versions, drills (演練), the log-keeping duty, the contact sheet and the team of an
 //! incident.
 
 pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
@@ -13,13 +13,13 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("team.position.finance_admin", "財務行政組", "Finance and administration"),
     (
         "team.duty.commander",
-        "召集通報應變小組，綜理全般應變作業，並核定事件根因分析報告。",
-        "Convenes the team, directs the whole response and approves the root-cause report.",
+        "為通報應變小組總召集人，綜理全般業務，直接督導各單位聯絡人員及新聞官/組，並裁處事件根因及改善策略。",
+        "Heads the team and directs all its work, directly supervising the units' liaisons and the press officer or group; decides on the root cause and improvement strategy.",
     ),
     (
         "team.duty.press_officer",
-        "統一對外發言窗口；由事件指揮官視需要指派。",
-        "The single voice to the public, appointed by the commander as needed.",
+        "視事件需要由事件指揮官或其授權人員擔任新聞官或分組代表，為資通安全事件對外發布新聞或說明之單一窗口，綜整與定期更新訊息及擬定溝通計畫。",
+        "As the incident requires, the incident commander or a person the commander authorises serves as press officer or the group's representative: the single point for news and statements to the public, compiling and regularly updating information and drafting the communication plan.",
     ),
     (
         "team.duty.executive_secretary",
@@ -97,12 +97,12 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
         "Member {index}: {problem}",
     ),
     // ---- versions of the roster and the CISO's decision ----
-    ("team.proposal.proposed", "待資通安全長核定", "Awaiting the CISO's approval"),
-    ("team.proposal.approved", "已核定", "Approved"),
-    ("team.proposal.rejected", "未核定（退回）", "Rejected"),
+    ("team.proposal.proposed", "待資通安全長同意", "Awaiting the CISO's agreement"),
+    ("team.proposal.approved", "資通安全長已同意", "Agreed by the CISO"),
+    ("team.proposal.rejected", "資通安全長未同意（退回）", "Not agreed by the CISO (returned)"),
     (
         "team.decision.already_decided",
-        "此提案已有決定（{status}），不得再次核定；如需調整請另提新案",
+        "此提案已有決定（{status}），不得再次決定；如需調整請另提新案",
         "This proposal was already decided ({status}); propose a new version to change it.",
     ),
     ("team.decision.reason_required", "退回時請填寫理由", "Give a reason for the rejection."),
@@ -113,7 +113,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     (
         "team.decision.remark_too_long",
-        "核定意見不得超過 {max} 字",
+        "同意意見不得超過 {max} 字",
         "The remark must be at most {max} characters.",
     ),
     // ---- what a version changed ----
@@ -127,8 +127,8 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     // ---- the ethics unit (SPEC 4) ----
     (
         "team.ethics_reminder",
-        "本事件涉及國家機密、一般公務機密或敏感資料，得請上級機關（或中央目的事業主管機關）之政風單位參與情資及計畫組。",
-        "This incident involves national secrets, general official secrets or sensitive data: the ethics unit (政風) of the superior agency (or sector authority) may be asked to join the intelligence and planning group.",
+        "本事件涉及國家機密或機關敏感性資料：情資及計畫組得納入上級機關、中央目的事業主管機關或相關機關之政風單位人員參與，以利提供支援協助。",
+        "This incident involves national secrets or the agency's sensitive data: the intelligence and planning group may include staff of the ethics unit (政風) of the superior agency, the sector authority or another agency concerned, for their support.",
     ),
     // ---- drills (資通安全事件通報應變及演練辦法 第10條) ----
     ("drill.kind.notification_response", "通報應變演練", "Notification and response drill"),
@@ -218,8 +218,15 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     (
         "logduty.duty.backup_to_other_system",
-        "定期將日誌備份至原系統外之其他實體系統",
-        "Logs are backed up regularly to another physical system",
+        "定期將日誌備份至與原稽核系統不同之實體系統",
+        "Logs are backed up regularly to a physical system other than the audited one",
+    ),
+    ("logduty.obligation.required", "應辦理", "Required"),
+    ("logduty.obligation.advised", "建議辦理", "Advised"),
+    (
+        "logduty.centralised",
+        "各機關資訊資源如已向上集中，相關資通訊及資通安全防護機制可由上級機關維運。",
+        "Where an agency's information resources are centralised upward, the related ICT and security controls may be run by its superior agency.",
     ),
     ("logduty.duty.alert_on_failure", "日誌處理失效時發出警示", "An alert is raised when logging fails"),
     (
@@ -247,7 +254,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     ("team.error.position_missing", "請選擇職務。", "Choose a position."),
     ("team.error.user_unknown", "所選的使用者不存在。", "The chosen user does not exist."),
-    ("team.error.decision_missing", "請選擇核定或退回。", "Choose approve or reject."),
+    ("team.error.decision_missing", "請選擇同意或退回。", "Choose to agree or to return the change."),
     ("drill.error.kind_missing", "請選擇演練類型。", "Choose the kind of drill."),
     (
         "drill.error.date_invalid",
@@ -266,8 +273,13 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("team.heading", "通報應變小組", "Notification and response team"),
     ("team.contacts_link", "聯絡名冊（可列印）", "Contact sheet (printable)"),
     ("team.current", "現行名單", "Roster in force"),
+    (
+        "team.duties.heading",
+        "各分組代表及任務（表一，建議組成）",
+        "Positions and their tasks (Table 1, the recommended composition)",
+    ),
     ("team.version", "版本", "Version"),
-    ("team.no_roster", "尚無經資通安全長核定的名單。", "No roster has been approved by the CISO yet."),
+    ("team.no_roster", "尚無經資通安全長同意的名單。", "No roster has been agreed to by the CISO yet."),
     (
         "team.unfilled",
         "表一建議但尚未指派的職務：{positions}",
@@ -275,23 +287,24 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ),
     (
         "team.proposal.heading",
-        "待資通安全長核定的異動（版本 {version}）",
-        "Change awaiting the CISO's approval (version {version})",
+        "待資通安全長同意的異動（版本 {version}）",
+        "Change awaiting the CISO's agreement (version {version})",
     ),
     ("team.proposal.by", "提出：{who}", "Proposed by: {who}"),
     ("team.decision.reason_label", "退回理由（退回時必填）", "Reason (required to reject)"),
-    ("team.decision.reject", "退回", "Reject"),
+    ("team.decision.agree", "同意", "Agree"),
+    ("team.decision.reject", "退回", "Return"),
     ("team.propose.heading", "提出名單異動", "Propose a change to the roster"),
     (
         "team.propose.help",
-        "異動經資通安全長核定後才生效。每位成員至少需有一種可聯絡方式；外部人員（廠商、專家、上級機關人員）請填所屬單位。空白列不會送出。",
-        "A change takes effect once the CISO approves it. Every member needs a reachable contact; outside people (vendors, experts, people of the superior agency) need their organisation. Blank rows are ignored.",
+        "各機關得依編制及業務分工，經機關資通安全長同意後調整通報應變小組組成及各分組代表：異動經資通安全長同意後才生效。每位成員至少需有一種可聯絡方式；外部人員（廠商、專家、上級機關人員）請填所屬單位。空白列不會送出。",
+        "An agency may adjust the team's composition and representatives to its organisation, with its CISO's agreement: a change takes effect once the CISO agrees to it. Every member needs a reachable contact; outside people (vendors, experts, people of the superior agency) need their organisation. Blank rows are ignored.",
     ),
     ("team.propose.note", "異動說明", "Note"),
-    ("team.propose.submit", "送資通安全長核定", "Send to the CISO for approval"),
+    ("team.propose.submit", "送資通安全長同意", "Send to the CISO for agreement"),
     ("team.history.heading", "版本紀錄", "Versions"),
     ("team.history.none", "尚無紀錄。", "None yet."),
-    ("team.history.decided", "核定/退回：{who}", "decided: {who}"),
+    ("team.history.decided", "同意/退回：{who}", "agreed or returned by: {who}"),
     ("team.history.reason", "理由：{reason}", "Reason: {reason}"),
     ("team.history.note", "說明：{note}", "Note: {note}"),
     ("drill.status_heading", "演練辦理情形", "Drills"),
@@ -316,7 +329,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("team.contacts.title", "通報應變小組聯絡名冊", "Response team contact sheet"),
     ("team.contacts.version", "版本 {version}", "version {version}"),
     ("team.contacts.printed", "列印時間 {time}", "printed {time}"),
-    ("team.contacts.none", "尚無經核定的名單。", "No approved roster yet."),
+    ("team.contacts.none", "尚無經資通安全長同意的名單。", "No roster agreed to by the CISO yet."),
     ("team.contacts.back", "回到應變小組", "Back to the team"),
     // ---- the drills page ----
     ("drill.title", "演練紀錄", "Drills"),
@@ -334,6 +347,50 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("drill.column.findings", "發現事項", "Findings"),
     ("drill.column.follow_up", "追蹤事項", "Follow-up"),
     ("drill.column.recorded", "登錄", "Recorded"),
+    ("drill.column.results", "演練結果送交主管機關", "Results to the competent authority"),
+    ("drill.results.field", "送交日期", "Date sent"),
+    ("drill.results.submit", "登錄送交日期", "Record the date sent"),
+    (
+        "drill.results.help",
+        "演練結果應於演練後一個月內送交主管機關（資通安全事件通報應變及演練辦法第10條）。",
+        "Drill results go to the competent authority within one month of the drill (art. 10 of the Regulations).",
+    ),
+    ("drill.results.reported", "已於 {on} 送交主管機關", "Sent to the competent authority on {on}"),
+    (
+        "drill.results.reported_late",
+        "已於 {on} 送交主管機關（逾期 {days} 日）",
+        "Sent to the competent authority on {on} ({days} day(s) late)",
+    ),
+    (
+        "drill.results.due_on",
+        "應於 {due} 前送交主管機關（剩餘 {days} 日）",
+        "Due to the competent authority by {due} ({days} day(s) left)",
+    ),
+    (
+        "drill.results.overdue",
+        "已逾期 {days} 日：應於 {due} 前送交主管機關",
+        "{days} day(s) overdue: due to the competent authority by {due}",
+    ),
+    (
+        "drill.results.problem.before_drill",
+        "送交日期 {reported_on} 早於演練日期 {held_on}",
+        "The date sent, {reported_on}, is before the drill on {held_on}.",
+    ),
+    (
+        "drill.results.problem.in_future",
+        "送交日期 {reported_on} 晚於今日（{today}）：請於送交後再登錄",
+        "The date sent, {reported_on}, is after today ({today}): record it once the results have been sent.",
+    ),
+    (
+        "drill.results.error.date_invalid",
+        "送交日期格式不正確（YYYY-MM-DD）。",
+        "The date sent is not a valid date (YYYY-MM-DD).",
+    ),
+    (
+        "drill.results.reminder",
+        "{held_on} 辦理之{kind}結果應於 {due} 前送交主管機關，已逾期 {days} 日",
+        "The results of the {kind} held on {held_on} were due to the competent authority by {due}; {days} day(s) overdue.",
+    ),
     // ---- the log-keeping duty page ----
     ("logduty.title", "日誌保存義務", "Log-keeping duty"),
     (
@@ -348,7 +405,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("logduty.column.done", "已辦理", "In place"),
     ("logduty.column.item", "項目", "Item"),
     ("logduty.column.from_level", "適用等級", "From level"),
-    ("logduty.column.required", "本機關須辦理", "Required here"),
+    ("logduty.column.required", "本機關適用情形", "Applies here"),
     ("logduty.note", "說明", "Note"),
     ("logduty.save", "儲存檢核表", "Save the checklist"),
     ("logduty.updated", "最後更新：{who}", "Last updated: {who}"),
@@ -358,7 +415,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("team.incident.heading", "本事件應變小組", "The incident's response team"),
     (
         "team.incident.not_activated",
-        "應變小組尚未啟動。事件指揮官啟動小組時，會以當時經核定的名單建立本事件的小組。",
+        "應變小組尚未啟動。事件指揮官啟動小組時，會以當時經資通安全長同意的名單建立本事件的小組。",
         "The team has not been activated. When the commander activates it, the roster then in force becomes this incident's team.",
     ),
     ("team.incident.activated", "啟動時間 {time}", "Activated {time}"),

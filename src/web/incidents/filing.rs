@@ -56,7 +56,6 @@ fn new_page(me: &SignedIn, typed: Typed, errors: FieldErrors) -> NewPage {
     let t = me.ctx.t;
     let category = typed.v("category").to_string();
     let computed = impacts_from(&typed)
-        .ok()
         .and_then(|i| domain::classify(&i).ok())
         .map(|c| format!("{} — {}", level_label(t, c.level), t.text(&c.rule)));
     NewPage {
@@ -111,7 +110,7 @@ fn filing_from(typed: &Typed) -> Result<FilingInput, FieldErrors> {
     if category.is_none() {
         errors.add("category", "error.category_unknown");
     }
-    let impacts = impacts_from(typed).unwrap_or_else(|_| {
+    let impacts = impacts_from(typed).unwrap_or_else(|| {
         errors.add("impacts", "error.impacts_impossible");
         Vec::new()
     });
