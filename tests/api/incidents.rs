@@ -252,6 +252,17 @@ async fn a_level_4_incident_runs_from_filing_to_closing_with_a_returned_root_cau
         &[("root_cause", "弱密碼遭暴力破解"), ("malware_found", "on")],
     )
     .await;
+    // At level 4 the malware found must be analysed before the stage completes.
+    let r = act(
+        &app,
+        &commander,
+        id,
+        "complete_stage",
+        &[("confirm", "yes")],
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("提出惡意程式分析"));
     ok(
         &app,
         &logistics,

@@ -173,15 +173,18 @@ async fn the_notified_agency_reviews_once_in_the_window_of_the_level_as_reported
             .unwrap();
     assert!(relayed.is_some());
 
-    // Art. 7 III: the competent authority re-checks once, and its level stands.
-    ok(
-        &app,
-        &acs,
-        id,
-        "review",
-        &[("level", "2"), ("reason", "覆核：影響已受控制")],
-    )
-    .await;
+    // Art. 7 III: the competent authority re-checks once (here over the API), and its level
+    // stands.
+    let bearer = token(&app, "acs-reviewer@acs.demo").await;
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/incidents/{id}/review")))
+        .bearer_auth(&bearer)
+        .json(&json!({ "level": 2, "reason": "覆核：影響已受控制" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     assert_eq!(level_of(&app, id).await, 2);
     assert_eq!(
         status(
@@ -514,9 +517,22 @@ async fn a_level_2_incident_runs_to_tracking_under_the_amended_procedure() {
         &logistics,
         id,
         "root_cause",
-        &[("root_cause", "弱密碼")],
+        &[("root_cause", "弱密碼"), ("malware_found", "on")],
     )
     .await;
+    // Amended point 3(四): at level 2 the malware analysis and the Virus Check submission are
+    // recommended, shown as such, and do not hold up the stage.
+    let page = app
+        .get_as(&logistics, &format!("/incidents/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let recommended = page
+        .split("id=\"recommended\"")
+        .nth(1)
+        .expect("recommendations shown");
+    assert!(recommended.contains("Virus Check"), "{recommended}");
     let short = date_in(7);
     let mid = date_in(120);
     for (description, horizon, due_on) in [("更換密碼", "short", &short), ("汰換設備", "mid", &mid)]
@@ -686,4 +702,88 @@ async fn the_ciso_meeting_follows_a_major_incident_even_after_it_closed() {
     );
     ok(&app, &ciso, major, "ciso_meeting", &meeting).await;
     assert!(entries(&app, major, "ciso_meeting").await[0].contains("強化帳號管理"));
+}
+
+#[tokio::test]
+async fn pages_use_the_procedures_own_words() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let form = app
+        .get_as(&officer, "/incidents/new")
+        .await
+        .text()
+        .await
+        .unwrap();
+    for words in ["於可容忍中斷時間內回復", "未於可容忍中斷時間內回復"] {
+        assert!(
+            form.contains(words),
+            "the disruption severity reads {words}"
+        );
+    }
+    // Art. 2 I 1: the level-1 disruption sentence in full.
+    let r = app
+        .client
+        .post(app.url("/api/v1/classify"))
+        .json(&json!({"impacts": [{"kind": "disruption", "asset": "non_core", "severe": false}]}))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["level"], 1);
+    let rule = body["rule"]["zh"].as_str().unwrap();
+    assert!(
+        rule.contains("於可容忍中斷時間內回復正常運作，造成機關日常作業影響"),
+        "{rule}"
+    );
+    let id = file(&app, &officer, LEVEL_4, false).await;
+    let page = app
+        .get_as(&officer, &format!("/incidents/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("以電話或其他適當方式"));
+    assert!(!page.contains("平台"));
+    let commander = as_user(&app, "commander@agency-a.demo").await;
+    let page = app
+        .get_as(&commander, &format!("/incidents/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for words in ["資通安全事件概況", "評估受影響範圍", "其他必要之討論事項"]
+    {
+        assert!(page.contains(words), "the page says {words}");
+    }
+    let responder = as_user(&app, "responder@agency-a.demo").await;
+    let page = app
+        .get_as(&responder, &format!("/incidents/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("確認具體受害範圍"));
+    assert!(!page.contains("平台"));
+
+    // A comment is headed by what the commenting agency is to the reporting one.
+    let ministry = as_user(&app, "reviewer@ministry.demo").await;
+    ok(&app, &ministry, id, "comment", &[("comment", "請加強監控")]).await;
+    let page = app
+        .get_as(&officer, &format!("/incidents/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("上級機關意見"));
+    let hospital = as_user(&app, "officer@hospital.demo").await;
+    let sick = file(&app, &hospital, LEVEL_2, false).await;
+    let health = as_user(&app, "reviewer@health.demo").await;
+    ok(&app, &health, sick, "comment", &[("comment", "請回報進度")]).await;
+    let page = app
+        .get_as(&hospital, &format!("/incidents/{sick}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("中央目的事業主管機關意見"), "not always 上級");
 }

@@ -169,6 +169,15 @@ impl IncidentEvent {
     }
 }
 
+impl IncidentEvent {
+    /// Reads a stored entry back; `None` for the kinds other parts append (evidence, custody,
+    /// indicators, the incident team).
+    pub fn read(kind: &str, body: &str) -> Option<IncidentEvent> {
+        let body: serde_json::Value = serde_json::from_str(body).ok()?;
+        serde_json::from_value(serde_json::json!({ "kind": kind, "body": body })).ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +195,9 @@ mod tests {
             serde_json::json!({"stage": "report", "now": "response_team"})
         );
         assert_eq!(serde_json::from_value::<IncidentEvent>(v).unwrap(), e);
+        let stored = serde_json::to_string(&v["body"]).unwrap();
+        assert_eq!(IncidentEvent::read(e.kind(), &stored), Some(e));
+        assert_eq!(IncidentEvent::read("evidence_uploaded", "{}"), None);
         let v = serde_json::to_value(IncidentEvent::TeamActivated {}).unwrap();
         assert_eq!(v["body"], serde_json::json!({}));
     }

@@ -374,10 +374,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("meeting.attendees", "出席人員（每行一位）", "Attendees (one per line)"),
     ("meeting.minutes", "會議紀錄", "Minutes"),
     ("meeting.agenda", "討論事項", "Agenda"),
-    ("meeting.overview", "事件概述", "Incident overview"),
-    ("meeting.scope", "影響範圍", "Affected scope"),
-    ("meeting.other", "其他事項", "Other matters"),
-    ("containment.scope", "已確認實際影響範圍", "Actual scope confirmed"),
+    ("containment.scope", "已確認具體受害範圍", "The actual affected scope confirmed"),
     ("containment.priority", "已優先恢復對外服務及核心系統", "External services and core systems restored first"),
     ("containment.within", "於可容忍中斷時間內回復", "back within its tolerable downtime"),
     ("containment.beyond", "未於可容忍中斷時間內回復", "not back within its tolerable downtime"),
@@ -551,4 +548,5 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("tracking.reminder.missed", "已逾期", "Overdue"),
     ("tracking.mail.soon", "追蹤管考之改善事項即將到期：{description}（{number}，預定 {due} 完成）", "A tracked improvement item is due soon: {description} ({number}, due {due})"),
     ("tracking.mail.missed", "追蹤管考之改善事項已逾期：{description}（{number}，預定 {due} 完成）", "A tracked improvement item is overdue: {description} ({number}, due {due})"),
+    ("timeline.comment_by", "{role}意見", "Comment of the {role}"),
 ];

@@ -144,6 +144,19 @@ struct ShowPage {
     level_choices: Vec<Choice>,
 }
 
+/// A timeline entry's heading: its kind, and for a supervising agency's comment what that agency
+/// is to this one (上級機關, 中央目的事業主管機關, 監督機關, 主管機關), not always 上級.
+fn entry_heading(t: Lang, kind: &str, body: &str) -> String {
+    use crate::domain::incident::events::IncidentEvent;
+    if let Some(IncidentEvent::SupervisorComment {
+        role: Some(role), ..
+    }) = IncidentEvent::read(kind, body)
+    {
+        return t.text(&Text::key("timeline.comment_by").with("role", role.label()));
+    }
+    t.get(&format!("timeline.{kind}")).to_string()
+}
+
 /// A timeline entry's JSON as "key: value" lines, times shown in Taipei.
 fn readable_body(t: Lang, json: &str) -> String {
     fn value(t: Lang, v: &serde_json::Value) -> String {
@@ -421,7 +434,7 @@ fn show_page(
         .map(|(e, who)| EntryRow {
             at: show_time(e.at),
             who: who.clone().unwrap_or_default(),
-            kind: t.get(&format!("timeline.{}", e.kind)).to_string(),
+            kind: entry_heading(t, &e.kind, &e.body),
             body: readable_body(t, &e.body),
         })
         .collect();
