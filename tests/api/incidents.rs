@@ -207,6 +207,48 @@ async fn a_level_4_incident_runs_from_filing_to_closing_with_a_returned_root_cau
         &[("done", "隔離受駭主機"), ("effect", "異常連線已中止")],
     )
     .await;
+    // Point 3(三)2(1): the report reaches the commander and the team, the deadline table shows
+    // when the next is due, and the security officer's forwarding reaches the ministry.
+    let told = |kind: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            let emails: Vec<String> = sqlx::query_scalar(
+                "SELECT u.email FROM notifications n JOIN users u ON u.id = n.user_id \
+                 WHERE n.incident_id = $1 AND n.kind = $2 ORDER BY u.email",
+            )
+            .bind(id)
+            .bind(kind)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            emails
+        }
+    };
+    let team = told("control_effect_reported").await;
+    assert!(
+        team.contains(&"commander@agency-a.demo".to_string()),
+        "{team:?}"
+    );
+    assert!(
+        team.contains(&"logistics@agency-a.demo".to_string()),
+        "{team:?}"
+    );
+    let page = app
+        .get_as(&officer, &format!("/incidents/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("下次控制措施成效回報"));
+    ok(
+        &app,
+        &officer,
+        id,
+        "forward_report",
+        &[("report", "control_effect")],
+    )
+    .await;
+    assert_eq!(told("reports_forwarded").await, ["reviewer@ministry.demo"]);
     ok(
         &app,
         &responder,
