@@ -194,7 +194,10 @@ mod tests {
             v["body"],
             serde_json::json!({"stage": "report", "now": "response_team"})
         );
-        assert_eq!(serde_json::from_value::<IncidentEvent>(v.clone()).unwrap(), e);
+        assert_eq!(
+            serde_json::from_value::<IncidentEvent>(v.clone()).unwrap(),
+            e
+        );
         let stored = serde_json::to_string(&v["body"]).unwrap();
         assert_eq!(IncidentEvent::read(e.kind(), &stored), Some(e));
         assert_eq!(IncidentEvent::read("evidence_uploaded", "{}"), None);
