@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::services::incidents as svc;
+use crate::report_pdf::ReportDoc;
+use crate::services::incidents::{self as svc, IncidentView};
 use crate::services::reports::{self, ReportKind};
 use crate::web::extract::SignedIn;
 use crate::web::forms::parse_id;
@@ -19,7 +20,7 @@ use crate::web::{render, AppState};
 struct ReportPage {
     t: Lang,
     id: Uuid,
-    doc: crate::report_pdf::ReportDoc,
+    doc: ReportDoc,
     kind: &'static str,
 }
 
@@ -32,6 +33,25 @@ fn report_kind(q: &ReportQuery) -> Result<ReportKind, AppError> {
     ReportKind::parse(q.kind.as_deref().unwrap_or("")).ok_or(AppError::NotFound)
 }
 
+/// The incident as `me` may see it, and its report of the kind asked for.
+async fn report_of(
+    state: &AppState,
+    me: &SignedIn,
+    id: &str,
+    q: &ReportQuery,
+) -> Result<(IncidentView, ReportKind, ReportDoc), AppError> {
+    let kind = report_kind(q)?;
+    let v = svc::view(
+        &state.pool,
+        me.acting(),
+        parse_id(id)?,
+        &state.reminder_policy(),
+    )
+    .await?;
+    let doc = reports::report(&v, kind, me.ctx.t);
+    Ok((v, kind, doc))
+}
+
 /// The printable report (prints to a clean A4 PDF from the browser).
 pub(super) async fn report_page(
     State(state): State<AppState>,
@@ -39,15 +59,7 @@ pub(super) async fn report_page(
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let kind = report_kind(&q)?;
-    let v = svc::view(
-        &state.pool,
-        me.acting(),
-        parse_id(&id)?,
-        &state.reminder_policy(),
-    )
-    .await?;
-    let doc = reports::report(&v, kind, me.ctx.t);
+    let (v, kind, doc) = report_of(&state, &me, &id, &q).await?;
     Ok(render(&ReportPage {
         t: me.ctx.t,
         id: v.incident.id,
@@ -64,15 +76,7 @@ pub(super) async fn report_pdf(
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let kind = report_kind(&q)?;
-    let v = svc::view(
-        &state.pool,
-        me.acting(),
-        parse_id(&id)?,
-        &state.reminder_policy(),
-    )
-    .await?;
-    let doc = reports::report(&v, kind, me.ctx.t);
+    let (v, kind, doc) = report_of(&state, &me, &id, &q).await?;
     let file = format!("{}-{}.pdf", v.incident.number, kind.as_str());
     let bytes = tokio::task::spawn_blocking(move || crate::report_pdf::render_pdf(&doc))
         .await
