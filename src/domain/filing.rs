@@ -88,8 +88,7 @@ impl Category {
     }
 }
 
-/// Clocks of agencies' machines drift a little; more than this ahead is an error, not drift.
-pub const CLOCK_TOLERANCE_MINUTES: i64 = 5;
+pub use super::input::CLOCK_TOLERANCE_MINUTES;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportTimeError {

@@ -13,7 +13,9 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::deadlines::TAIPEI;
-use super::filing::CLOCK_TOLERANCE_MINUTES;
+
+/// Clocks of agencies' machines drift a little; more than this ahead is an error, not drift.
+pub const CLOCK_TOLERANCE_MINUTES: i64 = 5;
 
 /// Field name → message key (a catalog key the page or the API shows).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use crate::domain::Incident;
 use crate::domain::{self, Action};
 use crate::error::{reject_if_any as rejected, rejected_field as one, AppError};
 use crate::i18n::Text;
-use crate::services::incidents::{load, load_permitted};
+use crate::services::access::{load, load_permitted};
 use crate::services::Acting;
 
 /// Bytes per stored chunk: large enough for few rows, small enough to keep memory flat.

@@ -11,76 +11,15 @@ use crate::db::{self, incidents::Summary, timeline};
 use crate::domain::notifications::Event;
 use crate::domain::{
     self, Action, Applied, Deadline, FieldErrors, FilingInput, FollowUp, Incident, MissingItem,
-    Oversight, Placement, ReminderPolicy, StageAction, StageActionKind,
+    Placement, ReminderPolicy, StageAction, StageActionKind,
 };
 use crate::error::AppError;
-use crate::services::{denied, directory, refused, Acting};
+use crate::services::access::{load_permitted, oversight_of, place};
+use crate::services::{denied, refused, Acting};
 
 /// Whether this user may file for their agency (asked before looking at what they sent).
 pub fn may_file(me: Acting<'_>) -> Result<(), AppError> {
     domain::may_file(&me.actor()).map_err(denied)
-}
-
-/// The agencies above `agency` and the competent authority, as the register stands now.
-async fn oversight_of(
-    conn: &mut PgConnection,
-    agency: domain::AgencyId,
-) -> Result<(Oversight, directory::AgencyStanding), AppError> {
-    let standing = directory::standing(conn, agency).await?;
-    let ca = db::agencies::competent_authority(conn)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no competent authority is registered"))?;
-    let oversight = Oversight {
-        chain: standing.supervision_chain.iter().map(|a| a.id).collect(),
-        relations: Oversight::direct_relations(&standing.agency.relations()),
-        competent_authority: ca.id,
-        critical_infrastructure: standing.agency.critical_infrastructure,
-    };
-    Ok((oversight, standing))
-}
-
-/// Attaches who oversees the incident now; an open incident's notified agency follows the
-/// register from a move on (the escalation target of its agency as the register stands).
-fn place(incident: &mut Incident, oversight: Oversight, standing: &directory::AgencyStanding) {
-    incident.oversight = oversight;
-    if !incident.status.is_closed() {
-        incident.escalation_target = standing
-            .escalation_target
-            .as_ref()
-            .map(|(t, _)| t.agency_id());
-    }
-}
-
-/// The incident, if the acting user's transaction may see it, with who oversees it now.
-#[tracing::instrument(skip_all)]
-pub(crate) async fn load(
-    conn: &mut PgConnection,
-    id: Uuid,
-    for_update: bool,
-) -> Result<Incident, AppError> {
-    let found = if for_update {
-        db::incidents::get_for_update(conn, id).await?
-    } else {
-        db::incidents::get(conn, id).await?
-    };
-    let mut incident = found.ok_or(AppError::NotFound)?;
-    let (oversight, standing) = oversight_of(conn, incident.agency).await?;
-    place(&mut incident, oversight, &standing);
-    Ok(incident)
-}
-
-/// The incident, loaded for `me` and checked: may they do `action` on it?
-#[tracing::instrument(skip_all)]
-pub(crate) async fn load_permitted(
-    conn: &mut PgConnection,
-    me: Acting<'_>,
-    id: Uuid,
-    action: Action,
-    for_update: bool,
-) -> Result<Incident, AppError> {
-    let incident = load(conn, id, for_update).await?;
-    incident.may(&me.actor(), action).map_err(denied)?;
-    Ok(incident)
 }
 
 /// Whether this user may see the incident (else NotFound) and take `action` on it now (else

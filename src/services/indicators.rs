@@ -14,7 +14,7 @@ use crate::domain::Action;
 use crate::domain::Incident;
 use crate::error::{rejected_field as one, AppError};
 use crate::i18n::{Lang, Text};
-use crate::services::incidents::load_permitted;
+use crate::services::access::load_permitted;
 use crate::services::Acting;
 
 pub struct IndicatorsView {

@@ -1,5 +1,6 @@
 //! Use cases: each opens its transaction, calls storage, asks the domain, commits last.
 
+pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod demo;

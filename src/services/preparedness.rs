@@ -15,8 +15,8 @@ use crate::domain::Incident;
 use crate::domain::{self, AgencyAction, AgencyId};
 use crate::error::{reject_if_any as rejected, AppError};
 use crate::i18n::{Lang, Text};
+use crate::services::access::load_permitted;
 use crate::services::directory;
-use crate::services::incidents::load_permitted;
 use crate::services::{denied, Acting};
 
 /// How long an agency may go without a notification-and-response drill before it is reminded
