@@ -3,6 +3,9 @@
 //! screenshot under `target/e2e/` so a person can look at what users see.
 //!
 //! Needs the Debian packages `chromium` and `chromium-driver`; without them the test fails.
+//! Every screenshot's page is also checked with axe-core (WCAG 2 A and AA rules): the pinned
+//! release is fetched from the npm registry into `target/e2e/` once and checked against its
+//! SHA-256, or read from `AXE_CORE_JS`.
 
 // The shared harness has helpers only the API tests use.
 #![allow(dead_code)]
@@ -29,6 +32,45 @@ use helpers::{client, spawn_app, TestApp, DEMO_PASSWORD};
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// How long to wait for anything to appear in the browser.
 const PATIENCE: Duration = Duration::from_secs(10);
+
+// ---- axe-core -----------------------------------------------------------------------------
+
+const AXE_VERSION: &str = "4.10.2";
+const AXE_SHA256: &str = "b511cd9dec01c76f4b2ad1723b66b6db37d4c2eb4ed199076e1829d9ee7b75e3";
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// The axe-core script: `AXE_CORE_JS`, or the pinned release under `target/e2e/`, fetched with
+/// `curl` and `tar` the first time. Refused unless its SHA-256 is the pinned one.
+fn axe_script() -> String {
+    let file = std::env::var_os("AXE_CORE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| output_folder().join(format!("axe-{AXE_VERSION}.min.js")));
+    if !file.is_file() {
+        let folder = output_folder().join("axe-download");
+        std::fs::create_dir_all(&folder).unwrap();
+        let url = format!("https://registry.npmjs.org/axe-core/-/axe-core-{AXE_VERSION}.tgz");
+        let fetched = Command::new("sh")
+            .arg("-c")
+            .arg("curl -fsSL \"$1\" | tar -xzf - -C \"$2\" package/axe.min.js")
+            .args(["sh", &url, folder.to_str().unwrap()])
+            .status()
+            .expect("curl and tar fetch axe-core");
+        assert!(fetched.success(), "fetching {url}");
+        std::fs::rename(folder.join("package/axe.min.js"), &file).unwrap();
+    }
+    let script = std::fs::read(&file).unwrap();
+    assert_eq!(
+        sha256_hex(&script),
+        AXE_SHA256,
+        "{} is axe-core {AXE_VERSION}",
+        file.display()
+    );
+    String::from_utf8(script).unwrap()
+}
 
 // ---- chromedriver ------------------------------------------------------------------------
 
@@ -133,6 +175,9 @@ struct Browser {
     base: String,
     shots: PathBuf,
     step: u32,
+    axe: String,
+    /// What axe-core found on the pages screenshotted: "<shot>: <rule> <element>…".
+    violations: Vec<String>,
 }
 
 /// Polls `probe` until it gives a value; panics naming `what` after [`PATIENCE`].
@@ -180,6 +225,8 @@ impl Browser {
             base: base.to_string(),
             shots,
             step: 0,
+            axe: axe_script(),
+            violations: Vec::new(),
         }
     }
 
@@ -261,12 +308,42 @@ impl Browser {
             .unwrap();
     }
 
-    /// Saves `target/e2e/NN-<name>.png` of what the window shows now.
+    /// Saves `target/e2e/NN-<name>.png` of what the window shows now, and checks the page
+    /// with axe-core.
     async fn shot(&mut self, name: &str) {
         self.step += 1;
         let png = self.c.screenshot().await.unwrap();
         let file = self.shots.join(format!("{:02}-{name}.png", self.step));
         std::fs::write(&file, png).unwrap();
+        let found = self.accessibility_violations().await;
+        self.violations
+            .extend(found.into_iter().map(|v| format!("{name}: {v}")));
+    }
+
+    /// axe-core's WCAG 2 A/AA violations on the page, one line each (rule, then the elements).
+    async fn accessibility_violations(&self) -> Vec<String> {
+        let loaded = self
+            .c
+            .execute(
+                "if (!window.axe) { eval(arguments[0]); } return typeof axe;",
+                vec![json!(self.axe)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(loaded, json!("object"), "axe-core loads in the page");
+        let result = self
+            .c
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+                   .then(r => done(r.violations.map(v => v.id + ' ' +
+                     v.nodes.map(n => n.target.join(' ')).join(', '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        serde_json::from_value(result).unwrap()
     }
 
     /// Waits for the filing form's live level to be `want`; returns its text.
@@ -452,6 +529,49 @@ async fn advance_to_commander(app: &TestApp, id: Uuid) {
 }
 
 /// The secretary's submission of the root-cause report to the commander.
+/// From the commander's approval to closing, over plain HTTP, with improvement items open.
+async fn close_with_items_open(app: &TestApp, id: Uuid) {
+    let officer = as_user(app, "officer@agency-a.demo").await;
+    let commander = as_user(app, "commander@agency-a.demo").await;
+    let secretary = as_user(app, "secretary@agency-a.demo").await;
+    ok(app, &officer, id, "send_to_escalation_target", &[]).await;
+    ok(app, &commander, id, "complete_stage", &[("confirm", "yes")]).await;
+    ok(
+        app,
+        &secretary,
+        id,
+        "progress_report",
+        &[("done", "已更換密碼"), ("effect", "告警歸零")],
+    )
+    .await;
+    ok(app, &officer, id, "submit_report", &[]).await;
+    let mut recipients = Vec::new();
+    for code in ["MIN", "ACS"] {
+        let agency: Uuid = sqlx::query_scalar("SELECT id FROM agencies WHERE code = $1")
+            .bind(code)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        recipients.push(agency.to_string());
+    }
+    let today = date_in(0);
+    ok(
+        app,
+        &officer,
+        id,
+        "classified_document",
+        &[
+            ("number", "資安字第1150000001號"),
+            ("dated", &today),
+            ("recipients", &recipients[0]),
+            ("recipients", &recipients[1]),
+        ],
+    )
+    .await;
+    ok(app, &officer, id, "complete_stage", &[("confirm", "yes")]).await;
+    assert_eq!(status_of(app, id).await, "closed");
+}
+
 async fn submit_to_commander(app: &TestApp, id: Uuid) {
     let secretary = as_user(app, "secretary@agency-a.demo").await;
     ok(app, &secretary, id, "submit_to_commander", &[]).await;
@@ -497,6 +617,21 @@ async fn an_incident_is_filed_reviewed_and_decided_in_a_real_browser() {
 async fn scenario(mut b: Browser, app: TestApp) -> u32 {
     // 1. The officer files; the level shown follows the impacts as they are chosen.
     b.sign_in("officer@agency-a.demo").await;
+    // The accessibility check sees what it should: an input without a label is a violation.
+    b.c.execute(
+        "const i = document.createElement('input'); i.id = 'unlabelled'; document.body.append(i);",
+        vec![],
+    )
+    .await
+    .unwrap();
+    let planted = b.accessibility_violations().await;
+    assert!(
+        planted
+            .iter()
+            .any(|v| v.starts_with("label ") && v.contains("#unlabelled")),
+        "axe-core reports the unlabelled input: {planted:?}"
+    );
+    b.goto("/").await;
     b.shot("officer-signed-in").await;
     b.goto("/incidents/new").await;
     b.find("#filing").await;
@@ -698,5 +833,31 @@ async fn scenario(mut b: Browser, app: TestApp) -> u32 {
     let advised = b.text("#obligation-backup_to_other_system").await;
     assert_eq!(advised, "建議辦理");
     b.shot("log-duty").await;
+
+    // 9. The incident closes with its mid- and long-term improvement items open; they go on in
+    //    the regular tracking list, where 後勤調度組 marks one done.
+    close_with_items_open(&app, id).await;
+    b.sign_out().await;
+    b.sign_in("logistics@agency-a.demo").await;
+    b.goto("/tracking").await;
+    let rows = b.text("#tracking tbody").await;
+    assert!(
+        rows.contains(&number) && rows.contains("汰換老舊設備"),
+        "{rows}"
+    );
+    b.shot("tracking").await;
+    b.click_and_wait("#tracking tbody tr:first-child form button[type=submit]")
+        .await;
+    assert_eq!(b.current_path().await, "/tracking");
+    // Done items go to the end of the list, with the date.
+    let last = b.text("#tracking tbody tr:last-child").await;
+    assert!(last.contains("已於"), "marked done: {last}");
+    b.shot("tracking-done").await;
+
+    assert!(
+        b.violations.is_empty(),
+        "axe-core (WCAG 2.1 A/AA) found on the pages shown:\n{}",
+        b.violations.join("\n")
+    );
     b.step
 }
