@@ -80,6 +80,8 @@ pub struct Pager {
     pub pages: u32,
     pub prev: Option<u32>,
     pub next: Option<u32>,
+    /// The rest of the query the page links keep (filters), ending in `&` when there is one.
+    pub keep: String,
 }
 
 impl Pager {
@@ -92,7 +94,18 @@ impl Pager {
             pages,
             prev: (page > 1).then(|| page - 1),
             next: (page < pages).then(|| page + 1),
+            keep: String::new(),
         }
+    }
+
+    /// The same pager whose links keep `query` (`a=1&b=2`, already URL-encoded).
+    pub fn keeping(mut self, query: &str) -> Self {
+        self.keep = if query.is_empty() {
+            String::new()
+        } else {
+            format!("{query}&")
+        };
+        self
     }
 }
 

@@ -49,7 +49,6 @@ struct TrackingPage {
     lines: Vec<Line>,
     may_track: bool,
     pager: Pager,
-    query: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -111,8 +110,8 @@ async fn list(
         agency_name: t.pick(&v.agency.name_zh, &v.agency.name_en).to_string(),
         lines,
         may_track: v.may_track,
-        pager: Pager::new(page, v.total),
-        query: agency.map(|a| format!("agency={a}")).unwrap_or_default(),
+        pager: Pager::new(page, v.total)
+            .keeping(&agency.map(|a| format!("agency={a}")).unwrap_or_default()),
     };
     Ok(render(&page_view)?.into_response())
 }

@@ -1009,4 +1009,21 @@ async fn the_agency_list_filters_and_sorts_by_the_nearest_deadline() {
             .status(),
         200
     );
+    // Past a page, the page links keep the filters.
+    for _ in 0..25 {
+        file(&app, &officer, &[("impact_leak_non_core", "minor")], false).await;
+    }
+    let first = app
+        .get_as(&officer, "/incidents?level=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        first.contains(
+            "href=\"?stage=&#38;level=1&#38;year=&#38;overdue=&#38;page=2\" rel=\"next\""
+        ),
+        "{}",
+        first.split("class=\"pager\"").nth(1).unwrap_or("no pager")
+    );
 }

@@ -182,6 +182,7 @@ pub(super) async fn list(
         ("overdue", if filter.overdue { "1" } else { "" }),
     ])
     .unwrap_or_default();
+    view.pager = view.pager.keeping(&view.query);
     view.can_file = domain::may_portal(&me.actor(), PortalAction::FileIncidents).is_ok();
     view.filters = true;
     view.stage_choices = stage_choices(t, &stage);
