@@ -27,7 +27,8 @@ impl TrackedRow {
     pub fn item(&self) -> ImprovementItem {
         ImprovementItem {
             description: self.description.clone(),
-            horizon: serde_json::from_value(serde_json::Value::String(self.horizon.clone()))
+            // Written only by `hand_over`, from a horizon's own name.
+            horizon: ImprovementHorizon::parse(&self.horizon)
                 .unwrap_or(ImprovementHorizon::ShortTerm),
             planned_on: self.planned_on,
             due_on: self.due_on,
@@ -36,13 +37,6 @@ impl TrackedRow {
             dropped: None,
         }
     }
-}
-
-fn horizon_name(h: ImprovementHorizon) -> String {
-    serde_json::to_value(h)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
 }
 
 /// Hands an incident's open item to the agency's tracking (once per item).
@@ -64,7 +58,7 @@ pub async fn hand_over(
     .bind(incident)
     .bind(i32::try_from(index).unwrap_or(i32::MAX))
     .bind(&item.description)
-    .bind(horizon_name(item.horizon))
+    .bind(item.horizon.as_str())
     .bind(&item.owner)
     .bind(item.planned_on)
     .bind(item.due_on)

@@ -30,6 +30,19 @@ impl ImprovementHorizon {
         ImprovementHorizon::LongTerm,
     ];
 
+    /// The name as stored (`short_term`, `mid_term`, `long_term`), as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImprovementHorizon::ShortTerm => "short_term",
+            ImprovementHorizon::MidTerm => "mid_term",
+            ImprovementHorizon::LongTerm => "long_term",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ImprovementHorizon> {
+        Self::ALL.into_iter().find(|h| h.as_str() == s)
+    }
+
     pub fn label(self) -> Text {
         Text::key(match self {
             ImprovementHorizon::ShortTerm => "horizon.short_term",
@@ -176,6 +189,15 @@ impl ImprovementItem {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn horizon_names_are_serdes_and_parse_back() {
+        for h in ImprovementHorizon::ALL {
+            assert_eq!(serde_json::to_value(h).unwrap(), h.as_str());
+            assert_eq!(ImprovementHorizon::parse(h.as_str()), Some(h));
+        }
+        assert_eq!(ImprovementHorizon::parse("soon"), None);
+    }
+
     use super::*;
     use ImprovementHorizon::*;
 

@@ -30,11 +30,7 @@ pub(crate) async fn oversight_of(
 
 /// Attaches who oversees the incident now; an open incident's notified agency follows the
 /// register from a move on (the escalation target of its agency as the register stands).
-pub(crate) fn place(
-    incident: &mut Incident,
-    oversight: Oversight,
-    standing: &directory::AgencyStanding,
-) {
+fn place(incident: &mut Incident, oversight: Oversight, standing: &directory::AgencyStanding) {
     incident.oversight = oversight;
     if !incident.status.is_closed() {
         incident.escalation_target = standing
@@ -51,6 +47,17 @@ pub(crate) async fn load(
     id: Uuid,
     for_update: bool,
 ) -> Result<Incident, AppError> {
+    Ok(load_with_standing(conn, id, for_update).await?.0)
+}
+
+/// [`load`], also answering where the incident's agency stands in the register (its names and
+/// the agencies above it), for a page that shows them.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn load_with_standing(
+    conn: &mut PgConnection,
+    id: Uuid,
+    for_update: bool,
+) -> Result<(Incident, directory::AgencyStanding), AppError> {
     let found = if for_update {
         db::incidents::get_for_update(conn, id).await?
     } else {
@@ -59,7 +66,7 @@ pub(crate) async fn load(
     let mut incident = found.ok_or(AppError::NotFound)?;
     let (oversight, standing) = oversight_of(conn, incident.agency).await?;
     place(&mut incident, oversight, &standing);
-    Ok(incident)
+    Ok((incident, standing))
 }
 
 /// The incident, loaded for `me` and checked: may they do `action` on it?

@@ -14,7 +14,7 @@ use crate::domain::{
     Placement, ReminderPolicy, StageAction, StageActionKind,
 };
 use crate::error::AppError;
-use crate::services::access::{load_permitted, oversight_of, place};
+use crate::services::access::{load_permitted, load_with_standing, oversight_of};
 use crate::services::{denied, refused, Acting};
 
 /// Whether this user may file for their agency (asked before looking at what they sent).
@@ -135,11 +135,7 @@ pub async fn view(
     policy: &ReminderPolicy,
 ) -> Result<IncidentView, AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
-    let mut incident = db::incidents::get(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (oversight, standing) = oversight_of(&mut tx, incident.agency).await?;
-    place(&mut incident, oversight, &standing);
+    let (incident, standing) = load_with_standing(&mut tx, id, false).await?;
     let actor = me.actor();
     incident.may(&actor, Action::ViewIncident).map_err(denied)?;
     let timeline = timeline::for_incident(&mut tx, id).await?;

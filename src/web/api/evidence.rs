@@ -171,7 +171,7 @@ async fn download_evidence(
 
 /// The multipart form of an evidence upload.
 #[derive(ToSchema)]
-#[allow(dead_code)]
+#[allow(dead_code)] // Only its schema is read: the upload itself streams as multipart.
 pub struct EvidenceUpload {
     /// The kind of evidence (e.g. `log`, `disk_image`, `memory_dump`, `malware_sample`).
     kind: String,
