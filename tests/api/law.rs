@@ -665,6 +665,24 @@ async fn a_level_2_incident_runs_to_tracking_under_the_amended_procedure() {
             .await
             .unwrap();
     assert!(done_on.is_some());
+    // Bad ids get a clear 4xx, and another agency's list is not shown.
+    assert_eq!(
+        app.get_as(&logistics, "/tracking?agency=xyz")
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.post_as(&logistics, "/tracking/xyz/done", &[])
+            .await
+            .status(),
+        404
+    );
+    let other = crate::incidents::agency_id(&app, "AGB").await;
+    let r = app
+        .get_as(&logistics, &format!("/tracking?agency={other}"))
+        .await;
+    assert!(matches!(r.status().as_u16(), 403 | 404), "{}", r.status());
 }
 
 #[tokio::test]
