@@ -75,14 +75,23 @@ impl Lang {
         self.get(key)
     }
 
+    fn arg(self, a: &Arg) -> String {
+        match a {
+            Arg::Plain(s) => s.clone(),
+            Arg::Text(t) => self.text(t),
+            Arg::List(items) => items
+                .iter()
+                .map(|a| self.arg(a))
+                .collect::<Vec<_>>()
+                .join(self.get("report.list_separator")),
+        }
+    }
+
     /// A text with its placeholders filled, in this language.
     pub fn text(self, text: &Text) -> String {
         let mut out = self.get(text.key).to_string();
         for (name, value) in &text.args {
-            let shown = match value {
-                Arg::Plain(s) => s.clone(),
-                Arg::Text(t) => self.text(t),
-            };
+            let shown = self.arg(value);
             out = out.replace(&format!("{{{name}}}"), &shown);
         }
         out
@@ -102,6 +111,8 @@ pub struct Text {
 pub enum Arg {
     Plain(String),
     Text(Text),
+    /// Several values, joined as the language lists them (、 or a comma).
+    List(Vec<Arg>),
 }
 
 impl Text {

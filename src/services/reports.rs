@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::incident::story;
 use crate::domain::{CommanderDecision, IncidentEvent, Stage};
 use crate::i18n::{Lang, Text};
 use crate::report_pdf::{ReportDoc, ReportSection};
@@ -254,17 +255,25 @@ impl Writer {
         out
     }
 
+    /// Section 四: the timeline told in the same sentences as the incident page.
     fn history(&self, v: &IncidentView) -> Vec<String> {
         let t = self.t;
         v.timeline
             .iter()
             .map(|(e, who)| {
-                let kind = format!("timeline.{}", e.kind);
+                let told = story::tell(&e.kind, &e.body);
                 let who = who
                     .as_ref()
                     .map(|w| t.text(&Text::key("report.by").with("who", w)))
                     .unwrap_or_default();
-                format!("{} {}{who}", at(e.at), t.get(&kind))
+                let lines: Vec<String> = told.lines.iter().map(|l| t.text(l)).collect();
+                t.text(
+                    &Text::key("report.history_line")
+                        .with("at", at(e.at))
+                        .with("what", told.heading)
+                        .with("who", who)
+                        .with("record", lines.join(t.get("report.field_separator"))),
+                )
             })
             .collect()
     }

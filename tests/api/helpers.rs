@@ -291,3 +291,51 @@ pub fn local(t: chrono::DateTime<chrono::Utc>) -> String {
         .format("%Y-%m-%dT%H:%M")
         .to_string()
 }
+
+/// The page's text without its markup, for wording checks.
+pub fn visible_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether `s` holds something shaped like a UUID (8-4-4-4-12 hex digits).
+pub fn has_uuid(s: &str) -> bool {
+    let b = s.as_bytes();
+    (0..b.len().saturating_sub(35)).any(|i| {
+        b[i..i + 36].iter().enumerate().all(|(k, c)| match k {
+            8 | 13 | 18 | 23 => *c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+    })
+}
+
+/// Fails if a reader would see machine data: ids, stored codes, JSON keys and values.
+pub fn assert_in_words(what: &str, text: &str) {
+    assert!(!has_uuid(text), "{what} shows an id: {text}");
+    for raw in [
+        "stage_completed",
+        "custody.",
+        "response_team",
+        "root_cause:",
+        "means:",
+        "now:",
+        "index:",
+        "rule:",
+        ": true",
+        ": false",
+        "timeline.",
+        "story.",
+        "{",
+    ] {
+        assert!(!text.contains(raw), "{what} shows {raw:?}: {text}");
+    }
+}

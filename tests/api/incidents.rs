@@ -2,7 +2,7 @@ use chrono::{Duration, Utc};
 use reqwest::Client;
 use uuid::Uuid;
 
-use crate::helpers::{as_user, local, spawn_app, TestApp};
+use crate::helpers::{as_user, assert_in_words, local, spawn_app, visible_text, TestApp};
 
 pub(crate) fn date_in(days: i64) -> String {
     portal::domain::to_taipei(Utc::now() + Duration::days(days))
@@ -522,6 +522,36 @@ async fn a_level_4_incident_runs_from_filing_to_closing_with_a_returned_root_cau
     let mut conn = app.pool.acquire().await.unwrap();
     let (checked, broken) = portal::db::timeline::verify_all(&mut conn).await.unwrap();
     assert!(checked > 25 && broken.is_none());
+    the_record_reads_in_words(&app, &officer, id).await;
+}
+
+/// The timeline on the page and the report's history (section 四) are sentences: no ids, codes
+/// or JSON, and they carry what was recorded (the commander's comment, the levels by name).
+async fn the_record_reads_in_words(app: &TestApp, officer: &Client, id: Uuid) {
+    let page = app
+        .get_as(officer, &format!("/incidents/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let start = page.find("<section id=\"timeline\">").expect("a timeline");
+    let end = start + page[start..].find("</section>").unwrap();
+    let timeline = visible_text(&page[start..end]);
+    assert_in_words("the timeline", &timeline);
+    assert!(timeline.contains("請補充日誌分析"), "{timeline}");
+    assert!(
+        timeline.contains("第四級") || timeline.contains("第4級"),
+        "{timeline}"
+    );
+    let report = app
+        .get_as(officer, &format!("/incidents/{id}/report"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let history = visible_text(&report[report.find("四、").expect("section 4")..]);
+    assert_in_words("the report's history", &history);
+    assert!(history.contains("請補充日誌分析"), "{history}");
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ use chrono::{Duration, Utc};
 use reqwest::Client;
 use uuid::Uuid;
 
+use crate::helpers::visible_text;
 use crate::helpers::{as_user, local, spawn_app, TestApp};
 
 async fn file(app: &TestApp, c: &Client, impact: &str) -> Uuid {
@@ -702,21 +703,6 @@ async fn a_drill_period_above_the_regulations_year_stops_the_portal_at_start_up(
     assert!(portal::startup::Application::build(&settings, pool)
         .await
         .is_ok());
-}
-
-/// The page's text without its markup and scripts, for wording checks.
-fn visible_text(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ pub mod events;
 mod filing;
 pub mod reminders;
 pub mod review;
+pub mod story;
 mod work;
 
 use chrono::{DateTime, Utc};

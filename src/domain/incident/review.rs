@@ -31,6 +31,17 @@ pub enum ReviewKind {
     Direct,
 }
 
+impl ReviewKind {
+    /// Who reviewed, in the procedure's words (審核, 覆核, 逕行審核).
+    pub fn label(self) -> crate::i18n::Text {
+        crate::i18n::Text::key(match self {
+            ReviewKind::NotifiedAgency => "review.kind.notified_agency",
+            ReviewKind::Recheck => "review.kind.recheck",
+            ReviewKind::Direct => "review.kind.direct",
+        })
+    }
+}
+
 /// One review result, kept with every other (both the review and the re-check stand on record).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LevelReview {

@@ -15,6 +15,7 @@ mod pages;
 mod procedure;
 mod reports;
 mod team;
+mod timeline;
 
 /// Every area's entries, in one list (for the index and the catalog's own tests).
 pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
@@ -27,6 +28,7 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         notifications::ENTRIES,
         reports::ENTRIES,
         admin::ENTRIES,
+        timeline::ENTRIES,
     ]
     .into_iter()
     .flatten()
@@ -38,4 +40,9 @@ static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
 /// The (中文, English) texts of `key`, if the catalog has it.
 pub fn lookup(key: &str) -> Option<(&'static str, &'static str)> {
     INDEX.get(key).copied()
+}
+
+/// The catalog's own `'static` copy of `key`, for keys built at run time (`timeline.<kind>`).
+pub fn static_key(key: &str) -> Option<&'static str> {
+    INDEX.get_key_value(key).map(|(k, _)| *k)
 }

@@ -8,6 +8,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[    ("report.title.investiga
     ("report.bullet", "・{item}", "• {item}"),
     ("report.by", "（{who}）", " ({who})"),
     ("report.list_separator", "、", ", "),
+    ("report.history_line", "{at} {what}{who}：{record}", "{at} {what}{who}: {record}"),
     ("report.field_separator", "；", "; "),
     ("report.not_recorded", "（尚未記錄）", "(not yet recorded)"),
     ("report.not_reviewed", "尚未審核", "not yet reviewed"),

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::filing::AnyForm;
 use super::list::level_choices;
+use crate::domain::incident::{review::ReviewKind, story};
 use crate::domain::{Stage, StageActionKind};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::{Lang, Text};
@@ -39,7 +40,7 @@ struct EntryRow {
     at: String,
     who: String,
     kind: String,
-    body: String,
+    lines: Vec<String>,
 }
 
 /// An affected system and how it was judged.
@@ -142,52 +143,6 @@ struct ShowPage {
     problem: Option<String>,
     now_local: String,
     level_choices: Vec<Choice>,
-}
-
-/// A timeline entry's heading: its kind, and for a supervising agency's comment what that agency
-/// is to this one (上級機關, 中央目的事業主管機關, 監督機關, 主管機關), not always 上級.
-fn entry_heading(t: Lang, kind: &str, body: &str) -> String {
-    use crate::domain::incident::events::IncidentEvent;
-    if let Some(IncidentEvent::SupervisorComment {
-        role: Some(role), ..
-    }) = IncidentEvent::read(kind, body)
-    {
-        return t.text(&Text::key("timeline.comment_by").with("role", role.label()));
-    }
-    t.get(&format!("timeline.{kind}")).to_string()
-}
-
-/// A timeline entry's JSON as "key: value" lines, times shown in Taipei.
-fn readable_body(t: Lang, json: &str) -> String {
-    fn value(t: Lang, v: &serde_json::Value) -> String {
-        match v {
-            serde_json::Value::String(s) => DateTime::parse_from_rfc3339(s)
-                .map(|x| show_time(x.with_timezone(&Utc)))
-                .unwrap_or_else(|_| s.clone()),
-            serde_json::Value::Null => "—".into(),
-            serde_json::Value::Array(items) => items
-                .iter()
-                .map(|i| value(t, i))
-                .collect::<Vec<_>>()
-                .join(t.get("report.list_separator")),
-            serde_json::Value::Object(map) => map
-                .iter()
-                .map(|(k, v)| format!("{k} {}", value(t, v)))
-                .collect::<Vec<_>>()
-                .join(t.get("report.field_separator")),
-            other => other.to_string(),
-        }
-    }
-    match serde_json::from_str::<serde_json::Value>(json) {
-        Ok(serde_json::Value::Object(map)) => map
-            .iter()
-            .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
-            .map(|(k, v)| format!("{k}: {}", value(t, v)))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Ok(other) => value(t, &other),
-        Err(_) => json.to_string(),
-    }
 }
 
 fn facts(t: Lang, v: &IncidentView) -> Facts {
@@ -327,16 +282,9 @@ fn record_rows(t: Lang, v: &IncidentView) -> (Vec<SystemRow>, Vec<ItemRow>) {
 
 /// Every review, re-check and relay on record, oldest first.
 fn review_rows(t: Lang, v: &IncidentView) -> Vec<ReviewRow> {
-    use crate::domain::incident::review::ReviewKind;
     let r = &v.incident.record;
     let reviews = r.reviews.iter().map(|x| ReviewRow {
-        what: t
-            .get(match x.kind {
-                ReviewKind::NotifiedAgency => "review.kind.notified_agency",
-                ReviewKind::Recheck => "review.kind.recheck",
-                ReviewKind::Direct => "review.kind.direct",
-            })
-            .to_string(),
+        what: t.text(&x.kind.label()),
         at: show_time(x.at),
         agency: x.agency_name.clone(),
         change: t.text(
@@ -409,7 +357,6 @@ fn deadline_rows(t: Lang, v: &IncidentView, now: DateTime<Utc>) -> Vec<DeadlineR
 /// What the review form is titled for this user: the notified agency's review, the competent
 /// authority's re-check, or its direct review.
 fn review_title(v: &IncidentView) -> &'static str {
-    use crate::domain::incident::review::ReviewKind;
     match v.review_open {
         Some(ReviewKind::Recheck) => "review.kind.recheck",
         Some(ReviewKind::Direct) => "review.kind.direct",
@@ -431,11 +378,14 @@ fn show_page(
         .timeline
         .iter()
         .rev()
-        .map(|(e, who)| EntryRow {
-            at: show_time(e.at),
-            who: who.clone().unwrap_or_default(),
-            kind: entry_heading(t, &e.kind, &e.body),
-            body: readable_body(t, &e.body),
+        .map(|(e, who)| {
+            let told = story::tell(&e.kind, &e.body);
+            EntryRow {
+                at: show_time(e.at),
+                who: who.clone().unwrap_or_default(),
+                kind: t.text(&told.heading),
+                lines: told.lines.iter().map(|l| t.text(l)).collect(),
+            }
         })
         .collect();
     let deadlines = deadline_rows(t, &v, now);
