@@ -358,6 +358,27 @@ pub async fn major_board(
     .await
 }
 
+/// The agency's open incidents as aggregates (for its staff's home page), nearest deadline
+/// first, at most `limit`.
+#[tracing::instrument(skip_all, fields(agency = %agency.0))]
+pub async fn open_of_agency(
+    conn: &mut PgConnection,
+    agency: AgencyId,
+    limit: i64,
+) -> Result<Vec<Incident>, sqlx::Error> {
+    sqlx::query_as::<_, Row>(&format!(
+        "SELECT {COLUMNS} FROM incidents i WHERE i.agency_id = $1 AND i.status <> 'closed' \
+         ORDER BY i.next_due NULLS LAST, i.id LIMIT $2"
+    ))
+    .bind(agency.0)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(Incident::try_from)
+    .collect()
+}
+
 /// The agency's root-cause reports submitted to the commander and not yet decided.
 #[tracing::instrument(skip_all, fields(agency = %agency.0))]
 pub async fn awaiting_commander(

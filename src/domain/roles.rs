@@ -268,6 +268,11 @@ fn agency_work(action: Action, stage: Stage) -> Option<&'static [Role]> {
     })
 }
 
+/// Which of the agency's roles do `action` in `stage` (`None`: not the agency's own work then).
+pub fn stage_roles(action: Action, stage: Stage) -> Option<&'static [Role]> {
+    agency_work(action, stage)
+}
+
 /// May `actor` perform `action` on `incident`?
 ///
 /// For `ManageUsers`/`ManageAgencies`, `incident.agency` is the agency being

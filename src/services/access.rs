@@ -82,3 +82,21 @@ pub(crate) async fn load_permitted(
     incident.may(&me.actor(), action).map_err(denied)?;
     Ok(incident)
 }
+
+/// The open incidents of `agency`, each with who oversees it now (one register lookup for all).
+#[tracing::instrument(skip_all)]
+pub(crate) async fn load_open_of_agency(
+    conn: &mut PgConnection,
+    agency: domain::AgencyId,
+    limit: i64,
+) -> Result<Vec<Incident>, AppError> {
+    let mut open = db::incidents::open_of_agency(conn, agency, limit).await?;
+    if open.is_empty() {
+        return Ok(open);
+    }
+    let (oversight, standing) = oversight_of(conn, agency).await?;
+    for i in &mut open {
+        place(i, oversight.clone(), &standing);
+    }
+    Ok(open)
+}

@@ -12,6 +12,7 @@ pub mod oversight;
 pub mod preparedness;
 pub mod reports;
 pub mod tracking;
+pub mod work;
 
 use crate::db::{agencies::Agency, timeline, users::User};
 use crate::domain::{self, AgencyKind};

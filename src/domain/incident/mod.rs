@@ -15,6 +15,7 @@ pub mod actions;
 mod apply;
 pub mod events;
 mod filing;
+pub mod next;
 pub mod reminders;
 pub mod review;
 pub mod story;

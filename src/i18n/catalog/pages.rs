@@ -324,7 +324,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("audit.failed", "失敗", "Failed"),
     ("queue.commander", "待事件指揮官裁處", "Root-cause reports awaiting your decision"),
     ("incident.closed", "本事件已結案。", "This incident is closed."),
-    ("incident.stage_ready", "本階段所需項目皆已完成，可完成本階段。", "Everything this stage needs is on record; it can be completed."),
+    ("incident.stage_ready", "本階段所需項目皆已記錄。", "Everything this stage needs is on record."),
     ("incident.still_missing", "完成本階段尚需：", "To finish this stage you still need:"),
     ("incident.deadlines", "期限", "Deadlines"),
     ("incident.facts", "事件資料", "Facts"),

@@ -123,6 +123,8 @@ struct ShowPage {
     deadlines: Vec<DeadlineRow>,
     stages: Vec<StageRow>,
     missing: Vec<String>,
+    /// "Next step: <action> (by <role>)", and whether this user is the one to take it.
+    next_step: Option<(String, Option<&'static str>)>,
     forms: Vec<FormView>,
     may_mark_done: bool,
     recommended: Vec<String>,
@@ -177,37 +179,11 @@ fn facts(t: Lang, v: &IncidentView) -> Facts {
     }
 }
 
-/// Whether the form for `kind` has something to act on now (the permission is the domain's
-/// `permitted_actions`): a decision only on a submission, a relay only of a review, …
-fn has_something_to_act_on(v: &IncidentView, kind: StageActionKind) -> bool {
-    use StageActionKind as K;
-    let i = &v.incident;
-    let r = &i.record;
-    let major = i.level.is_major();
-    match kind {
-        // A button on its item's row, not a form of its own.
-        K::ImprovementItemDone => false,
-        K::Decide => i.awaiting_commander(),
-        K::ClassifiedDocument | K::ControlEffectReport | K::ProgressReport => major,
-        K::CisoMeeting => major && r.ciso_meeting.is_none(),
-        K::Review => v.review_open.is_some(),
-        K::RelayReview => i.relay_owed() && i.round_relay().is_none(),
-        K::ReportExtensionDecision => i.pending_extension().is_some(),
-        K::ReportExtension => {
-            i.containment_completed_at.is_some()
-                && i.report_submitted_at.is_none()
-                && i.pending_extension().is_none()
-        }
-        K::ForwardReport => r
-            .control_effect_reports
-            .iter()
-            .chain(&r.improvement_progress_reports)
-            .any(|x| x.forwarded.is_none()),
-        K::ImprovementItemEdit | K::ImprovementItemDrop => {
-            r.improvement_items.iter().any(|x| x.is_open())
-        }
-        _ => true,
-    }
+/// The page's one "next step" line, with the form to go to when it is this user's step.
+fn next_line(t: Lang, v: &IncidentView) -> Option<(String, Option<&'static str>)> {
+    let step = v.incident.next_step()?;
+    let mine = v.allowed.contains(&step.action) && v.incident.offers(step.action, true);
+    Some((t.text(&step.sentence()), mine.then(|| step.action.name())))
 }
 
 /// The forms this user may submit: the current stage's first, then the rest in stage order.
@@ -216,7 +192,7 @@ fn forms(v: &IncidentView) -> Vec<FormView> {
     let mut forms: Vec<FormView> = v
         .allowed
         .iter()
-        .filter(|k| has_something_to_act_on(v, **k))
+        .filter(|k| v.incident.offers(**k, v.review_open.is_some()))
         .map(|k| FormView {
             kind: *k,
             current: k.stage().is_none_or(|s| Some(s) == current),
@@ -427,6 +403,7 @@ fn show_page(
         deadlines,
         stages: stage_rows(t, i.status.stage()),
         missing: v.missing.iter().map(|m| t.text(&m.label())).collect(),
+        next_step: next_line(t, &v),
         forms: forms(&v),
         may_mark_done: v.allowed.contains(&StageActionKind::ImprovementItemDone),
         recommended: v.recommended.iter().map(|m| t.text(&m.label())).collect(),
