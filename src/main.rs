@@ -15,7 +15,7 @@ struct Cli {
 enum Command {
     /// Serve the portal.
     Serve(Settings),
-    /// Serve the portal, loading demo agencies and accounts into an empty database.
+    /// Serve the portal, loading the demo agencies, accounts, team, drills and incidents.
     Demo(Settings),
     /// Apply database migrations and exit.
     Migrate(Settings),
@@ -98,11 +98,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn serve(settings: &Settings, db: &startup::Database, with_demo: bool) -> anyhow::Result<()> {
     let app = Application::build(settings, db.pool.clone()).await?;
     if with_demo {
-        let loaded = demo::load_if_empty(&db.pool).await?;
+        let policy = portal::domain::ReminderPolicy::with_control_report_hours(
+            settings.control_report_hours,
+        );
+        let loaded = demo::load(&db.pool, &policy).await?;
         println!();
         println!(
             "{}",
-            if loaded {
+            if loaded.anything() {
                 "Demo data loaded."
             } else {
                 "The database already holds data; demo data not reloaded."

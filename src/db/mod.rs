@@ -34,6 +34,20 @@ pub async fn begin_as(
     Ok(tx)
 }
 
+/// Holds the advisory lock named `name` until the transaction ends: work that must not run
+/// twice at once (loading the demo) waits for the one already running.
+#[tracing::instrument(skip_all)]
+pub async fn advisory_xact_lock(
+    conn: &mut sqlx::PgConnection,
+    name: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .bind(name)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Whether the database answers (the readiness check).
 #[tracing::instrument(skip_all)]
 pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {

@@ -1,12 +1,20 @@
-//! Demo data for `portal demo`: a small agency tree and one account per kind of user.
+//! Demo data for `portal demo`: a small agency tree and one account per kind of user, and
+//! what a newcomer sees in a portal in use: Agency A's approved response team and drills
+//! (`preparedness`) and its incidents at every stage (`incidents`). Everything after the
+//! accounts is made through the services, acting as the demo user whose work it is, so the
+//! domain applies its rules and the timeline records it as it would any user's.
+
+mod incidents;
+mod preparedness;
 
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::db::{self, agencies::Agency};
-use crate::domain::{AgencyId, AgencyKind, ResponsibilityLevel, Role};
+use crate::db::{self, agencies::Agency, users::User};
+use crate::domain::{AgencyId, AgencyKind, ReminderPolicy, ResponsibilityLevel, Role};
 use crate::error::AppError;
 use crate::services::auth::hash_password;
+use crate::services::Acting;
 
 pub const DEMO_PASSWORD: &str = "demo-password";
 
@@ -260,4 +268,79 @@ pub async fn load_if_empty(pool: &PgPool) -> Result<bool, AppError> {
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// What [`load`] added to the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Loaded {
+    /// The agencies and accounts (only into an empty database).
+    pub register: bool,
+    /// Agency A's response team and drills.
+    pub preparedness: bool,
+    /// How many of the demo incidents were filed.
+    pub incidents: usize,
+}
+
+impl Loaded {
+    pub fn anything(&self) -> bool {
+        self.register || self.preparedness || self.incidents > 0
+    }
+}
+
+/// Loads the demo: the register and accounts into an empty database ([`load_if_empty`]), then
+/// whatever of Agency A's preparedness and incidents is not there yet, so that loading again
+/// adds nothing. A database without the demo accounts gets nothing more.
+#[tracing::instrument(skip_all)]
+pub async fn load(pool: &PgPool, policy: &ReminderPolicy) -> Result<Loaded, AppError> {
+    let register = load_if_empty(pool).await?;
+    // One loader at a time: a second one waits, then finds everything there.
+    let mut guard = pool.begin().await?;
+    db::advisory_xact_lock(&mut guard, "portal demo").await?;
+    let mut loaded = Loaded {
+        register,
+        preparedness: false,
+        incidents: 0,
+    };
+    if let Some(cast) = Cast::load(pool).await? {
+        loaded.preparedness = preparedness::load(pool, &cast).await?;
+        loaded.incidents = incidents::load(pool, &cast, policy).await?;
+    }
+    guard.commit().await?;
+    Ok(loaded)
+}
+
+/// The demo accounts, each with their agency, to act as.
+struct Cast {
+    people: Vec<(User, Agency)>,
+}
+
+impl Cast {
+    /// Every demo account, or `None` when one is missing (not a demo database).
+    async fn load(pool: &PgPool) -> Result<Option<Cast>, AppError> {
+        let mut conn = pool.acquire().await?;
+        let mut people = Vec::new();
+        for (email, ..) in ACCOUNTS {
+            let Some(found) = db::users::credentials_by_email(&mut conn, email).await? else {
+                return Ok(None);
+            };
+            let Some(user) = db::users::get(&mut conn, found.id).await? else {
+                return Ok(None);
+            };
+            let Some(agency) = db::agencies::get(&mut conn, user.agency_id).await? else {
+                return Ok(None);
+            };
+            people.push((user, agency));
+        }
+        Ok(Some(Cast { people }))
+    }
+
+    /// The demo user with this e-mail address, acting.
+    fn acting(&self, email: &str) -> Acting<'_> {
+        let (user, agency) = self
+            .people
+            .iter()
+            .find(|(u, _)| u.email == email)
+            .expect("every demo account is in the cast");
+        Acting { user, agency }
+    }
 }

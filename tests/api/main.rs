@@ -4,6 +4,7 @@ mod admin;
 mod api_v1;
 mod auth;
 mod classify;
+mod demo;
 mod evidence;
 mod helpers;
 mod hostile;
