@@ -239,8 +239,27 @@ pub struct VirusCheckSubmission {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum CommanderDecision {
-    Approved,
-    Returned { comment: String },
+    /// Approved, with the commander's comment if any (kept: 裁處 may say how to proceed).
+    Approved {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        comment: String,
+    },
+    Returned {
+        comment: String,
+    },
+}
+
+impl CommanderDecision {
+    /// An approval without a comment.
+    pub fn approved() -> CommanderDecision {
+        CommanderDecision::Approved {
+            comment: String::new(),
+        }
+    }
+
+    pub fn is_approval(&self) -> bool {
+        matches!(self, CommanderDecision::Approved { .. })
+    }
 }
 
 /// The L3/4 classified official document (密件公文) carrying the report to the competent
@@ -696,7 +715,7 @@ fn stage_items(stage: Stage, i: &Incident, out: &mut Vec<MissingItem>) {
                     });
                     out.push(MissingItem::CommanderApproval);
                 }
-                (Some(_), Some(CommanderDecision::Approved)) => {}
+                (Some(_), Some(CommanderDecision::Approved { .. })) => {}
             }
             if r.root_cause_sent_at.is_none() {
                 out.push(MissingItem::RootCauseSentToEscalationTarget);
@@ -956,7 +975,7 @@ mod tests {
             root_cause: Some("弱密碼".into()),
             improvement_items: vec![item(true)],
             submitted_to_commander_at: Some(t(8)),
-            commander_decision: Some(CommanderDecision::Approved),
+            commander_decision: Some(CommanderDecision::approved()),
             root_cause_sent_at: Some(t(9)),
             report_submitted_at: Some(t(10)),
             ..IncidentRecord::new(L1)
@@ -1295,7 +1314,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            r.decide(CommanderDecision::Approved),
+            r.decide(CommanderDecision::approved()),
             Err(StageError::NothingAwaitingDecision)
         );
         r.submit_to_commander(t(8));
@@ -1324,7 +1343,7 @@ mod tests {
         );
         // A decided submission cannot be decided again: resubmit first.
         assert_eq!(
-            r.decide(CommanderDecision::Approved),
+            r.decide(CommanderDecision::approved()),
             Err(StageError::NothingAwaitingDecision)
         );
         r.submit_to_commander(t(9));
@@ -1332,7 +1351,7 @@ mod tests {
             missing_items(Stage::RootCause, &r),
             vec![MissingItem::CommanderApproval]
         );
-        r.decide(CommanderDecision::Approved).unwrap();
+        r.decide(CommanderDecision::approved()).unwrap();
         assert_eq!(
             complete_stage(Stage::RootCause, &r),
             Ok(IncidentStatus::Open(Stage::Improvement))
@@ -1443,7 +1462,10 @@ mod tests {
             && !r.improvement_items.is_empty()
             && r.improvement_items.iter().all(|i| i.check_due().is_ok())
             && r.submitted_to_commander_at.is_some()
-            && r.commander_decision == Some(CommanderDecision::Approved)
+            && matches!(
+                r.commander_decision,
+                Some(CommanderDecision::Approved { .. })
+            )
             && r.root_cause_sent_at.is_some();
         let improvement = r.report_submitted_at.is_some()
             && (!major
@@ -1557,7 +1579,7 @@ mod tests {
         prop::option::weighted(
             FILLED,
             prop_oneof![
-                6 => Just(CommanderDecision::Approved),
+                6 => Just(CommanderDecision::approved()),
                 1 => text().prop_map(|comment| CommanderDecision::Returned { comment }),
             ],
         )

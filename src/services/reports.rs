@@ -302,7 +302,7 @@ impl Writer {
             let submitted = self.or_missing(submitted, "report.missing.virus_check");
             cause.push(line(t, "report.label.virus_check", submitted));
         }
-        if let Some(CommanderDecision::Approved) = r.commander_decision {
+        if let Some(CommanderDecision::Approved { .. }) = r.commander_decision {
             cause.push(t.get("report.approved").into());
         }
         cause

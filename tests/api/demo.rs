@@ -188,7 +188,10 @@ fn section(html: &str, id: &str) -> String {
     let start = html
         .find(&format!("id=\"{id}\""))
         .unwrap_or_else(|| panic!("no section {id}"));
-    let end = start + html[start..].find("</section>").unwrap_or(html.len() - start);
+    let end = start
+        + html[start..]
+            .find("</section>")
+            .unwrap_or(html.len() - start);
     crate::helpers::visible_text(&html[start..end])
 }
 
@@ -203,19 +206,29 @@ async fn home_is_my_work_on_the_demo_each_user_sees_their_own_steps() {
     assert!(to_do.contains("陳報事件指揮官"), "{to_do}");
     // Every open incident of the agency is listed with its next step and nearest deadline.
     let open = section(&home, "open-incidents");
-    for title in ["公文系統帳號遭暴力破解", "勒索軟體加密檔案伺服器", "DDoS"] {
+    for title in ["公文系統帳號遭暴力破解", "勒索軟體加密檔案伺服器", "DDoS"]
+    {
         assert!(open.contains(title), "{title} not in {open}");
     }
-    assert!(!open.contains("官網活動專區遭置換首頁"), "the closed one is not open work");
+    assert!(
+        !open.contains("官網活動專區遭置換首頁"),
+        "the closed one is not open work"
+    );
     assert!(open.contains("下一步："), "{open}");
     // The commander has no decision waiting (the report was returned, not resubmitted).
     let home = page(&app, "commander@agency-a.demo", "/").await;
     assert!(section(&home, "decisions").contains("目前沒有"));
     // The ministry's reviewer sees the late review, named and marked late.
     let home = page(&app, "reviewer@ministry.demo", "/").await;
-    assert!(home.contains("<tr class=\"overdue\">"), "the late review is marked");
+    assert!(
+        home.contains("<tr class=\"overdue\">"),
+        "the late review is marked"
+    );
     let reviews = section(&home, "reviews");
-    assert!(reviews.contains("DDoS") && reviews.contains("逾期"), "{reviews}");
+    assert!(
+        reviews.contains("DDoS") && reviews.contains("逾期"),
+        "{reviews}"
+    );
     // Another agency's officer sees none of it.
     let home = page(&app, "officer@agency-b.demo", "/").await;
     assert!(!home.contains("甲機關") || !home.contains("DDoS"));

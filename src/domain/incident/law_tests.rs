@@ -432,7 +432,7 @@ fn the_root_cause_goes_on_only_after_the_commanders_approval() {
         .apply(&officer, StageAction::SendToEscalationTarget, now(&i))
         .is_err());
     i.record.submit_to_commander(now(&i));
-    i.record.decide(CommanderDecision::Approved).unwrap();
+    i.record.decide(CommanderDecision::approved()).unwrap();
     let sent = applied(&i, &officer, StageAction::SendToEscalationTarget, now(&i));
     assert_eq!(sent.record.root_cause_sent_at, Some(now(&i)));
 }
@@ -478,7 +478,7 @@ fn closing_hands_the_open_items_to_tracking() {
     r.public_announcement_decision = Some(false);
     r.root_cause = Some("weak password".into());
     r.submit_to_commander(at);
-    r.decide(CommanderDecision::Approved).unwrap();
+    r.decide(CommanderDecision::approved()).unwrap();
     r.root_cause_sent_at = Some(at);
     i.containment_completed_at = Some(i.reported_at);
     let officer = person(i.agency, &[Role::SecurityOfficer]);

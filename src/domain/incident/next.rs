@@ -229,10 +229,10 @@ impl Incident {
     }
 
     fn approved(&self) -> bool {
-        matches!(
-            self.record.commander_decision,
-            Some(super::super::stages::CommanderDecision::Approved)
-        )
+        self.record
+            .commander_decision
+            .as_ref()
+            .is_some_and(|d| d.is_approval())
     }
 }
 

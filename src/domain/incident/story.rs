@@ -206,7 +206,11 @@ fn event_lines(event: &IncidentEvent) -> Vec<Text> {
             .with("reason", reason)],
         SubmittedToCommander { at: t } => vec![Text::key("story.submitted").with("at", at(*t))],
         CommanderDecision(d) => match d {
-            self::CommanderDecision::Approved => vec![Text::key("story.decision.approved")],
+            self::CommanderDecision::Approved { comment } => {
+                let mut lines = vec![Text::key("story.decision.approved")];
+                lines.extend(said("story.comment", "comment", comment));
+                lines
+            }
             self::CommanderDecision::Returned { comment } => {
                 vec![Text::key("story.decision.returned").with("comment", comment)]
             }

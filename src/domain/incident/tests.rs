@@ -160,6 +160,23 @@ fn the_commander_decides_only_what_was_submitted_and_a_return_needs_a_comment() 
         vec![Event::CommanderDecided { approved: true }]
     );
     assert!(!decided.incident.awaiting_commander());
+    // The comment typed with an approval is kept, on the record and the timeline.
+    let with_comment = StageAction::Decide(DecideInput {
+        decision: Some(DecisionChoice::Approve),
+        comment: " 請於兩週內完成短期改善 ".into(),
+    });
+    let kept = i.apply(&commander, with_comment, now(&i)).unwrap();
+    let approved = CommanderDecision::Approved {
+        comment: "請於兩週內完成短期改善".into(),
+    };
+    assert_eq!(
+        kept.incident.record.commander_decision,
+        Some(approved.clone())
+    );
+    assert_eq!(
+        kept.events,
+        vec![IncidentEvent::CommanderDecision(approved)]
+    );
 }
 
 #[test]

@@ -392,7 +392,11 @@ impl Change<'_> {
     /// The commander's decision (裁處, point 3(四)4): approve, or return with comments.
     pub(super) fn decide(&mut self, input: DecideInput) -> Result<IncidentEvent, Refusal> {
         let decision = match input.decision {
-            Some(DecisionChoice::Approve) => CommanderDecision::Approved,
+            Some(DecisionChoice::Approve) => CommanderDecision::Approved {
+                comment: optional_text(&input.comment, 5_000, "comment")?
+                    .trim()
+                    .to_string(),
+            },
             Some(DecisionChoice::Return) => CommanderDecision::Returned {
                 comment: required_text(&input.comment, 5_000, "comment")?,
             },
@@ -408,7 +412,7 @@ impl Change<'_> {
                 _ => conflict("error.nothing_awaiting_decision"),
             })?;
         self.notices.push(Event::CommanderDecided {
-            approved: decision == CommanderDecision::Approved,
+            approved: decision.is_approval(),
         });
         Ok(IncidentEvent::CommanderDecision(decision))
     }
@@ -417,7 +421,13 @@ impl Change<'_> {
     /// 人員彙整送交…" — the root cause goes to the notified agency only once the commander has
     /// decided on it (approved).
     pub(super) fn send_to_escalation_target(&mut self) -> Result<IncidentEvent, Refusal> {
-        if self.next.record.commander_decision != Some(CommanderDecision::Approved) {
+        if !self
+            .next
+            .record
+            .commander_decision
+            .as_ref()
+            .is_some_and(CommanderDecision::is_approval)
+        {
             return Err(Refusal::OutOfStage(vec![MissingItem::CommanderApproval]));
         }
         self.next.record.root_cause_sent_at = Some(self.now);
