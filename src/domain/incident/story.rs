@@ -556,6 +556,122 @@ fn custody_lines(event: CustodyEvent, x: Custody) -> Option<Vec<Text>> {
     Some(lines)
 }
 
+/// What is on record for each stage now, told in the timeline's words: the values in force
+/// (the latest notice, meeting, checklist, root cause, decision…), not their history.
+pub fn on_record(i: &super::Incident) -> Vec<(super::super::stages::Stage, Vec<Told>)> {
+    use super::super::stages::Stage as S;
+    use IncidentEvent as E;
+    let r = &i.record;
+    let told = |e: E| Told {
+        heading: heading(&e),
+        lines: event_lines(&e),
+    };
+    let mut report = vec![];
+    report.extend(
+        r.escalation_notice
+            .clone()
+            .map(E::EscalationNotice)
+            .map(told),
+    );
+    let mut team = vec![];
+    if r.team_activated {
+        team.push(told(E::TeamActivated {}));
+    }
+    team.extend(r.response_meeting.clone().map(E::ResponseMeeting).map(told));
+    let mut containment = vec![];
+    let checked = r.scope_confirmed
+        || r.priority_restoration_done
+        || r.initial_control_at.is_some()
+        || r.public_announcement_decision.is_some()
+        || r.affected_systems
+            .iter()
+            .any(|s| s.within_tolerable_downtime.is_some());
+    if checked {
+        containment.push(told(E::Containment {
+            scope_confirmed: r.scope_confirmed,
+            priority_restoration_done: r.priority_restoration_done,
+            systems: r.affected_systems.clone(),
+            public_announcement: r.public_announcement_decision,
+            completion_notified_at: i.containment_completed_at,
+            initial_control_at: r.initial_control_at,
+        }));
+    }
+    containment.extend(
+        r.control_effect_reports
+            .last()
+            .cloned()
+            .map(E::ControlEffectReport)
+            .map(told),
+    );
+    containment.extend(
+        r.personal_data_notification_assessment
+            .clone()
+            .map(|assessment| told(E::PersonalDataAssessment { assessment })),
+    );
+    let mut cause = vec![];
+    if r.root_cause.is_some() || r.equipment_failure {
+        cause.push(told(E::RootCause {
+            equipment_failure: r.equipment_failure,
+            root_cause: r.root_cause.clone(),
+            malware_found: r.malware_found,
+        }));
+    }
+    cause.extend(
+        r.malware_analysis
+            .clone()
+            .map(|analysis| told(E::MalwareAnalysis { analysis })),
+    );
+    cause.extend(
+        r.virus_check_submission
+            .clone()
+            .map(E::VirusCheckSubmission)
+            .map(told),
+    );
+    cause.extend(
+        r.submitted_to_commander_at
+            .map(|at| told(E::SubmittedToCommander { at })),
+    );
+    cause.extend(
+        r.commander_decision
+            .clone()
+            .map(E::CommanderDecision)
+            .map(told),
+    );
+    cause.extend(
+        r.root_cause_sent_at
+            .map(|at| told(E::SentToEscalationTarget { at })),
+    );
+    let mut improvement = vec![];
+    improvement.extend(
+        r.improvement_progress_reports
+            .last()
+            .cloned()
+            .map(E::ImprovementProgressReport)
+            .map(told),
+    );
+    improvement.extend(
+        i.report_submitted_at
+            .map(|at| told(E::ReportSubmitted { at })),
+    );
+    improvement.extend(
+        r.classified_document
+            .clone()
+            .map(E::ClassifiedDocument)
+            .map(told),
+    );
+    improvement.extend(r.ciso_meeting.clone().map(E::CisoMeeting).map(told));
+    [
+        (S::Report, report),
+        (S::ResponseTeam, team),
+        (S::Containment, containment),
+        (S::RootCause, cause),
+        (S::Improvement, improvement),
+    ]
+    .into_iter()
+    .filter(|(_, told)| !told.is_empty())
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -893,5 +1009,30 @@ mod tests {
         assert_eq!(told.lines[0].catalog_key(), "story.unreadable");
         let told = tell("isolation", "not json");
         assert_eq!(told.lines[0].catalog_key(), "story.unreadable");
+    }
+
+    #[test]
+    fn the_record_in_force_is_told_stage_by_stage() {
+        use crate::domain::incident::fixtures::incident;
+        let mut i = incident(IncidentLevel::L3);
+        assert!(on_record(&i).is_empty());
+        i.record.team_activated = true;
+        i.record.root_cause = Some("weak password".into());
+        i.record.commander_decision = Some(CommanderDecision::Approved {
+            comment: "go on".into(),
+        });
+        let record = on_record(&i);
+        let stages: Vec<Stage> = record.iter().map(|(s, _)| *s).collect();
+        assert_eq!(stages, [Stage::ResponseTeam, Stage::RootCause]);
+        let cause: Vec<String> = record[1]
+            .1
+            .iter()
+            .flat_map(|t| t.lines.iter().map(|l| Lang::En.text(l)))
+            .collect();
+        assert!(
+            cause.contains(&"Root cause: weak password".to_string()),
+            "{cause:?}"
+        );
+        assert!(cause.contains(&"Comment: go on".to_string()), "{cause:?}");
     }
 }

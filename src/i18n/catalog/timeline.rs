@@ -95,4 +95,5 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("home.no_open", "本機關目前沒有未結案之事件。", "My agency has no open incident."),
     ("home.next", "下一步", "Next step"),
     ("home.agency", "機關", "Agency"),
+    ("incident.on_record", "已記錄事項", "On record"),
 ];

@@ -125,6 +125,8 @@ struct ShowPage {
     missing: Vec<String>,
     /// "Next step: <action> (by <role>)", and whether this user is the one to take it.
     next_step: Option<(String, Option<&'static str>)>,
+    /// What is on record, stage by stage: (stage, [(what, lines)]).
+    on_record: Vec<(String, Vec<(String, Vec<String>)>)>,
     forms: Vec<FormView>,
     may_mark_done: bool,
     recommended: Vec<String>,
@@ -404,6 +406,21 @@ fn show_page(
         stages: stage_rows(t, i.status.stage()),
         missing: v.missing.iter().map(|m| t.text(&m.label())).collect(),
         next_step: next_line(t, &v),
+        on_record: story::on_record(&v.incident)
+            .into_iter()
+            .map(|(stage, told)| {
+                let entries = told
+                    .iter()
+                    .map(|x| {
+                        (
+                            t.text(&x.heading),
+                            x.lines.iter().map(|l| t.text(l)).collect(),
+                        )
+                    })
+                    .collect();
+                (t.text(&stage.label()), entries)
+            })
+            .collect(),
         forms: forms(&v),
         may_mark_done: v.allowed.contains(&StageActionKind::ImprovementItemDone),
         recommended: v.recommended.iter().map(|m| t.text(&m.label())).collect(),
@@ -437,8 +454,35 @@ pub(super) async fn show(
         &state.reminder_policy(),
     )
     .await?;
-    let page = show_page(&me, v, Typed::default(), FieldErrors::default(), None);
+    let typed = recorded_values(&v);
+    let page = show_page(&me, v, typed, FieldErrors::default(), None);
     Ok(render(&page)?.into_response())
+}
+
+/// The forms that correct what is on record start from it (the notice, the root cause, the
+/// analyses), so staff see and amend what was saved instead of retyping it.
+fn recorded_values(v: &IncidentView) -> Typed {
+    use crate::domain::NoticeMeans;
+    let r = &v.incident.record;
+    let mut typed = Typed::default();
+    if let Some(n) = &r.escalation_notice {
+        typed.set("told", &n.told);
+        typed.set("at", input_time(n.at));
+        if let NoticeMeans::Other { description } = &n.means {
+            typed.set("means", "other");
+            typed.set("other_means", description);
+        }
+    }
+    if let Some(c) = &r.root_cause {
+        typed.set("root_cause", c);
+    }
+    if let Some(a) = &r.malware_analysis {
+        typed.set("analysis", a);
+    }
+    if let Some(a) = &r.personal_data_notification_assessment {
+        typed.set("assessment", a);
+    }
+    typed
 }
 
 /// The form's fields as the typed request reads them; a follow-up report's impact matrix
