@@ -14,6 +14,7 @@ mod notifications;
 mod pages;
 mod procedure;
 mod reports;
+mod search;
 mod team;
 
 /// Every area's entries, in one list (for the index and the catalog's own tests).
@@ -27,6 +28,7 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         notifications::ENTRIES,
         reports::ENTRIES,
         admin::ENTRIES,
+        search::ENTRIES,
     ]
     .into_iter()
     .flatten()
