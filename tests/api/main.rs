@@ -17,3 +17,4 @@ mod oversight;
 mod preparedness;
 mod register;
 mod reports;
+mod search;
