@@ -260,7 +260,8 @@ impl Summary {
     }
 }
 
-const SUMMARY: &str = "SELECT i.id, i.agency_id, a.name_zh AS agency_name_zh, a.name_en AS agency_name_en, \
+/// The columns of a [`Summary`] (the lists here, the search in `db::search`).
+pub(super) const SUMMARY: &str = "SELECT i.id, i.agency_id, a.name_zh AS agency_name_zh, a.name_en AS agency_name_en, \
      i.number, i.title, i.category, i.level, i.proposed_level, i.status, i.personal_data, i.aware_at, \
      i.occurred_at, i.reported_at, i.reviewed_at, i.escalation_target_id, i.report_due, i.review_due, \
      i.containment_due, i.report_submission_due, i.next_due, i.last_control_report_at, \

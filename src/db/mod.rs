@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod notifications;
 pub mod oversight;
 pub mod preparedness;
+pub mod search;
 pub mod sign_in;
 pub mod timeline;
 pub mod tokens;

@@ -7,7 +7,7 @@
 //! (中央目的事業主管機關), and either, when it has none, the competent
 //! authority (point 3(一)2; the Regulations, arts. 11–14).
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -162,10 +162,46 @@ pub fn may_see(viewer: AgencyId, incident_agency: AgencyId, chain: &[AgencyId]) 
     viewer == incident_agency || chain.contains(&viewer)
 }
 
+/// The agencies whose data users of one agency may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgencyScope {
+    /// Every agency (the competent authority), so that a query need not test each row against
+    /// a list of them all (see migration 0006).
+    Every,
+    /// These agencies, sorted.
+    Only(Vec<AgencyId>),
+}
+
+/// The agencies of `register` (each agency's relations) whose data users of `viewer` may see:
+/// [`may_see`] over each one's [`supervision_chain`]. For queries that name the agencies they
+/// may read, besides row-level security.
+pub fn visible_agencies(
+    viewer: AgencyId,
+    register: &HashMap<AgencyId, AgencyRelations>,
+    competent_authority: AgencyId,
+) -> AgencyScope {
+    // Every chain ends with the competent authority: it sees them all.
+    if viewer == competent_authority {
+        return AgencyScope::Every;
+    }
+    let lookup = |x: AgencyId| register.get(&x).copied();
+    let mut out: Vec<AgencyId> = register
+        .keys()
+        .copied()
+        .filter(|&a| {
+            may_see(
+                viewer,
+                a,
+                &supervision_chain(a, lookup, competent_authority),
+            )
+        })
+        .collect();
+    out.sort();
+    AgencyScope::Only(out)
+}
+
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
 
     fn id() -> AgencyId {
@@ -424,5 +460,32 @@ mod tests {
         // Nor does the school see its superior's incidents.
         let city_chain = supervision_chain(city, lookup(&map), ca);
         assert!(!may_see(school, city, &city_chain));
+    }
+
+    #[test]
+    fn the_visible_agencies_are_the_own_and_everything_below_all_for_the_competent_authority() {
+        let (school, city, ministry, ca, sibling, other) = (id(), id(), id(), id(), id(), id());
+        let mut map = HashMap::new();
+        map.insert(school, gov(school, Some(city)));
+        map.insert(city, gov(city, Some(ministry)));
+        map.insert(sibling, gov(sibling, Some(city)));
+        map.insert(ministry, gov(ministry, None));
+        map.insert(other, sng(other, None));
+        map.insert(ca, gov(ca, None));
+        let only = |mut v: Vec<AgencyId>| {
+            v.sort();
+            AgencyScope::Only(v)
+        };
+        assert_eq!(visible_agencies(school, &map, ca), only(vec![school]));
+        assert_eq!(
+            visible_agencies(city, &map, ca),
+            only(vec![school, city, sibling])
+        );
+        assert_eq!(
+            visible_agencies(ministry, &map, ca),
+            only(vec![school, city, sibling, ministry])
+        );
+        assert_eq!(visible_agencies(other, &map, ca), only(vec![other]));
+        assert_eq!(visible_agencies(ca, &map, ca), AgencyScope::Every);
     }
 }

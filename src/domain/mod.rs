@@ -19,6 +19,7 @@ pub mod level;
 pub mod log_duty;
 pub mod notifications;
 pub mod roles;
+pub mod search;
 pub mod stages;
 pub mod stix;
 pub mod team;
@@ -32,7 +33,9 @@ pub use deadlines::{
     add_calendar_month, deadlines, overdue_kinds, taipei, to_taipei, Deadline, DeadlineInputs,
     DeadlineKind, DeadlineStatus, TAIPEI,
 };
-pub use escalation::{escalation_target, may_see, supervision_chain, EscalationTarget};
+pub use escalation::{
+    escalation_target, may_see, supervision_chain, visible_agencies, AgencyScope, EscalationTarget,
+};
 pub use evidence::{
     CustodyEvent, EvidenceError, EvidenceField, EvidenceInput, EvidenceKind, IsolationMeasure,
     RecoveryPath, RecoveryStep, SubmissionTarget,

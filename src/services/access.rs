@@ -2,11 +2,13 @@
 //! it stands), and checking what they may do with it: the one way every service reaches an
 //! incident.
 
+use std::collections::HashMap;
+
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::db;
-use crate::domain::{self, Action, Incident, Oversight};
+use crate::domain::{self, Action, AgencyScope, Incident, Oversight};
 use crate::error::AppError;
 use crate::services::{denied, directory, Acting};
 
@@ -99,4 +101,26 @@ pub(crate) async fn load_open_of_agency(
         place(i, oversight.clone(), &standing);
     }
     Ok(open)
+}
+
+/// The agencies whose incidents `me` may see, as the register stands now (the domain's
+/// [`domain::visible_agencies`]), for a query that names them besides row-level security.
+#[tracing::instrument(skip_all)]
+pub(crate) async fn visible_agencies(
+    conn: &mut PgConnection,
+    me: Acting<'_>,
+) -> Result<AgencyScope, AppError> {
+    let ca = db::agencies::competent_authority(conn)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no competent authority is registered"))?;
+    let register: HashMap<_, _> = db::agencies::all_names(conn)
+        .await?
+        .iter()
+        .map(|a| (a.id, a.relations()))
+        .collect();
+    Ok(domain::visible_agencies(
+        me.user.agency_id,
+        &register,
+        ca.id,
+    ))
 }

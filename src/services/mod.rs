@@ -11,6 +11,7 @@ pub mod indicators;
 pub mod oversight;
 pub mod preparedness;
 pub mod reports;
+pub mod search;
 pub mod tracking;
 pub mod work;
 

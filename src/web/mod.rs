@@ -17,6 +17,7 @@ pub mod labels;
 pub mod notifications;
 pub mod oversight;
 pub mod preparedness;
+pub mod search;
 pub mod tracking;
 
 use std::sync::Arc;
@@ -209,6 +210,7 @@ fn routes(settings: &Settings) -> Router<AppState> {
         .merge(oversight::router())
         .merge(audit::router())
         .merge(tracking::router())
+        .merge(search::router())
         .merge(api::router())
         .route("/static/{file}", axum::routing::get(static_file))
         .layer(RequestBodyLimitLayer::new(settings.body_limit));

@@ -18,3 +18,4 @@ mod oversight;
 mod preparedness;
 mod register;
 mod reports;
+mod search;

@@ -367,7 +367,8 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                         vec![403]
                     },
                 )],
-                ("GET", "/" | "/incidents" | "/board") => {
+                // Search: every signed-in user, over what they may see (tests/api/search.rs).
+                ("GET", "/" | "/incidents" | "/board" | "/search") => {
                     vec![(path.clone(), if signed { vec![200] } else { anon })]
                 }
                 ("GET", "/incidents/new") => vec![(
@@ -434,7 +435,7 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                         vec![403]
                     },
                 )],
-                ("GET", "/api/v1/incidents") => {
+                ("GET", "/api/v1/incidents" | "/api/v1/search") => {
                     vec![(path.clone(), if signed { vec![200] } else { anon })]
                 }
                 ("POST", "/api/v1/incidents") => vec![(

@@ -14,6 +14,7 @@ mod notifications;
 mod pages;
 mod procedure;
 mod reports;
+mod search;
 mod team;
 mod timeline;
 
@@ -29,6 +30,7 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         reports::ENTRIES,
         admin::ENTRIES,
         timeline::ENTRIES,
+        search::ENTRIES,
     ]
     .into_iter()
     .flatten()

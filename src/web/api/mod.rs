@@ -9,6 +9,7 @@ mod access;
 mod bodies;
 mod evidence;
 mod incidents;
+mod search;
 
 use std::sync::LazyLock;
 
@@ -55,6 +56,7 @@ fn limited() -> OpenApiRouter<AppState> {
         .routes(routes!(access::token))
         .merge(incidents::routes())
         .merge(evidence::routes())
+        .merge(search::routes())
 }
 
 /// The routes of the API and the health checks.

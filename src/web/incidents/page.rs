@@ -43,6 +43,9 @@ struct EntryRow {
     lines: Vec<String>,
 }
 
+/// One thing on record: what it is, and its sentences.
+type RecordEntry = (String, Vec<String>);
+
 /// An affected system and how it was judged.
 struct SystemRow {
     index: usize,
@@ -126,7 +129,7 @@ struct ShowPage {
     /// "Next step: <action> (by <role>)", and whether this user is the one to take it.
     next_step: Option<(String, Option<&'static str>)>,
     /// What is on record, stage by stage: (stage, [(what, lines)]).
-    on_record: Vec<(String, Vec<(String, Vec<String>)>)>,
+    on_record: Vec<(String, Vec<RecordEntry>)>,
     forms: Vec<FormView>,
     may_mark_done: bool,
     recommended: Vec<String>,
