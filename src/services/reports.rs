@@ -51,7 +51,7 @@ impl ReportKind {
         }
     }
 
-    fn title_key(self) -> &'static str {
+    pub fn title_key(self) -> &'static str {
         match self {
             ReportKind::Investigation => "report.title.investigation",
             ReportKind::RootCause => "report.title.root_cause",

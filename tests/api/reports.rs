@@ -66,6 +66,20 @@ async fn the_level_3_report_pdf_holds_the_number_level_root_cause_and_is_classif
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/pdf");
+    // The file is named after the incident and the report (ASCII, and in the reader's language).
+    let disposition = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.contains(&format!("filename=\"{number}-investigation.pdf\"")),
+        "{disposition}"
+    );
+    // "調查" percent-encoded as UTF-8.
+    assert!(
+        disposition.contains(&format!("filename*=UTF-8''{number}-%E8%AA%BF%E6%9F%A5")),
+        "{disposition}"
+    );
     let text = pdf_text(&r.bytes().await.unwrap());
     assert!(text.contains(&number), "the number");
     assert!(text.contains("第三級"), "the level");

@@ -78,6 +78,12 @@ pub(super) async fn report_pdf(
 ) -> Result<Response, AppError> {
     let (v, kind, doc) = report_of(&state, &me, &id, &q).await?;
     let file = format!("{}-{}.pdf", v.incident.number, kind.as_str());
+    // The report's own name for browsers that read RFC 6266's `filename*` (all current ones).
+    let named = format!(
+        "{}-{}.pdf",
+        v.incident.number,
+        me.ctx.t.get(kind.title_key())
+    );
     let bytes = tokio::task::spawn_blocking(move || crate::report_pdf::render_pdf(&doc))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?
@@ -90,10 +96,28 @@ pub(super) async fn report_pdf(
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
+                format!(
+                    "attachment; filename=\"{file}\"; filename*=UTF-8''{}",
+                    rfc5987(&named)
+                ),
             ),
         ],
         bytes,
     )
         .into_response())
+}
+
+/// `value` percent-encoded for a `filename*` parameter (RFC 5987: attr-chars stay, the rest as
+/// UTF-8 bytes).
+fn rfc5987(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
