@@ -25,6 +25,12 @@ pub fn taipei() -> FixedOffset {
     TAIPEI
 }
 
+/// The year of the Republic of China calendar (民國紀年) in which agencies date their documents
+/// (民國115年 = 2026).
+pub fn roc_year(gregorian: i32) -> i32 {
+    gregorian - 1911
+}
+
 /// A UTC instant as Taipei local time, for display.
 pub fn to_taipei(at: DateTime<Utc>) -> DateTime<FixedOffset> {
     at.with_timezone(&TAIPEI)

@@ -11,10 +11,29 @@ use crate::i18n::{Lang, Text};
 use crate::report_pdf::{ReportDoc, ReportSection};
 use crate::services::incidents::IncidentView;
 
-fn at(t: DateTime<Utc>) -> String {
-    crate::domain::to_taipei(t)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+/// A time as documents write it: 民國115年12月1日 14:30 in Chinese, 2026-12-01 14:30 in English.
+fn at(t: Lang, x: DateTime<Utc>) -> String {
+    use chrono::Datelike;
+    let local = crate::domain::to_taipei(x);
+    let (year, month, day) = match t {
+        Lang::ZhTw => (
+            crate::domain::deadlines::roc_year(local.year()),
+            local.month().to_string(),
+            local.day().to_string(),
+        ),
+        Lang::En => (
+            local.year(),
+            format!("{:02}", local.month()),
+            format!("{:02}", local.day()),
+        ),
+    };
+    t.text(
+        &Text::key("report.datetime")
+            .with("year", year.to_string())
+            .with("month", month)
+            .with("day", day)
+            .with("time", local.format("%H:%M").to_string()),
+    )
 }
 
 /// The documents the procedure asks for, all drawn from the same record.
@@ -127,7 +146,7 @@ impl Writer {
                     }) => Some(
                         t.text(
                             &Text::key("report.review_line")
-                                .with("at", at(e.at))
+                                .with("at", at(t, e.at))
                                 .with("from", from)
                                 .with("to", to)
                                 .with("reason", reason),
@@ -137,7 +156,7 @@ impl Writer {
                 }
             })
             .collect();
-        let contained = i.containment_completed_at.map(at);
+        let contained = i.containment_completed_at.map(|x| at(t, x));
         vec![
             line(
                 t,
@@ -165,11 +184,11 @@ impl Writer {
                 "report.label.occurred_at",
                 i.report
                     .occurred_at
-                    .map(at)
+                    .map(|x| at(t, x))
                     .unwrap_or_else(|| t.get("report.unknown").into()),
             ),
-            line(t, "report.label.aware_at", at(i.report.aware_at)),
-            line(t, "report.label.reported_at", at(i.reported_at)),
+            line(t, "report.label.aware_at", at(t, i.report.aware_at)),
+            line(t, "report.label.reported_at", at(t, i.reported_at)),
             line(
                 t,
                 "report.label.contained_at",
@@ -245,7 +264,11 @@ impl Writer {
             ),
         ];
         if !r.control_effect_reports.is_empty() {
-            let times: Vec<String> = r.control_effect_reports.iter().map(|x| at(x.at)).collect();
+            let times: Vec<String> = r
+                .control_effect_reports
+                .iter()
+                .map(|x| at(t, x.at))
+                .collect();
             out.push(line(
                 t,
                 "report.label.control_effect_reports",
@@ -269,7 +292,7 @@ impl Writer {
                 let lines: Vec<String> = told.lines.iter().map(|l| t.text(l)).collect();
                 t.text(
                     &Text::key("report.history_line")
-                        .with("at", at(e.at))
+                        .with("at", at(t, e.at))
                         .with("what", told.heading)
                         .with("who", who)
                         .with("record", lines.join(t.get("report.field_separator"))),
@@ -295,7 +318,7 @@ impl Writer {
             let submitted = r.virus_check_submission.as_ref().map(|s| {
                 format!(
                     "{} {}",
-                    at(s.submitted_at),
+                    at(t, s.submitted_at),
                     s.reference.clone().unwrap_or_default()
                 )
             });

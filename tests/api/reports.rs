@@ -82,6 +82,9 @@ async fn the_level_3_report_pdf_holds_the_number_level_root_cause_and_is_classif
     );
     let text = pdf_text(&r.bytes().await.unwrap());
     assert!(text.contains(&number), "the number");
+    // Dates as agencies write them: 民國 years (2026 is 民國115年).
+    let roc = chrono::Datelike::year(&chrono::Utc::now()) - 1911;
+    assert!(text.contains(&format!("民國{roc}年")), "a 民國 date");
     assert!(text.contains("第三級"), "the level");
     assert!(
         text.contains("管理帳號使用弱密碼遭暴力破解"),

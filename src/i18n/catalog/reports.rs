@@ -8,6 +8,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[    ("report.title.investiga
     ("report.bullet", "・{item}", "• {item}"),
     ("report.by", "（{who}）", " ({who})"),
     ("report.list_separator", "、", ", "),
+    ("report.datetime", "民國{year}年{month}月{day}日 {time}", "{year}-{month}-{day} {time}"),
     ("report.history_line", "{at} {what}{who}：{record}", "{at} {what}{who}: {record}"),
     ("report.field_separator", "；", "; "),
     ("report.not_recorded", "（尚未記錄）", "(not yet recorded)"),
