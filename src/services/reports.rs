@@ -135,25 +135,19 @@ impl Writer {
         let review: Vec<String> = v
             .timeline
             .iter()
-            .filter(|(e, _)| e.kind == "level_reviewed")
-            .filter_map(|(e, _)| {
-                let body: serde_json::Value = serde_json::from_str(&e.body).ok()?;
-                match serde_json::from_value::<IncidentEvent>(
-                    serde_json::json!({"kind": e.kind, "body": body}),
-                ) {
-                    Ok(IncidentEvent::LevelReviewed {
-                        from, to, reason, ..
-                    }) => Some(
-                        t.text(
-                            &Text::key("report.review_line")
-                                .with("at", at(t, e.at))
-                                .with("from", from)
-                                .with("to", to)
-                                .with("reason", reason),
-                        ),
+            .filter_map(|(e, _)| match IncidentEvent::read(&e.kind, &e.body) {
+                Some(IncidentEvent::LevelReviewed {
+                    from, to, reason, ..
+                }) => Some(
+                    t.text(
+                        &Text::key("report.review_line")
+                            .with("at", at(t, e.at))
+                            .with("from", from)
+                            .with("to", to)
+                            .with("reason", reason),
                     ),
-                    _ => None,
-                }
+                ),
+                _ => None,
             })
             .collect();
         let contained = i.containment_completed_at.map(|x| at(t, x));

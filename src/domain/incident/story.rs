@@ -44,7 +44,7 @@ pub fn tell(kind: &str, body: &str) -> Told {
         .and_then(|v| record_lines(kind, v))
         .unwrap_or_else(|| vec![Text::key("story.unreadable")]);
     Told {
-        heading: Text::key(other_heading(kind)),
+        heading: Text::key(heading_key(kind)),
         lines,
     }
 }
@@ -56,7 +56,7 @@ fn heading(event: &IncidentEvent) -> Text {
         IncidentEvent::SupervisorComment {
             role: Some(role), ..
         } => Text::key("timeline.comment_by").with("role", role.label()),
-        other => Text::key(incident_heading(other.kind())),
+        other => Text::key(heading_key(other.kind())),
     }
 }
 
@@ -353,13 +353,9 @@ fn item_line(item: &ImprovementItem) -> Text {
     }
 }
 
-/// The heading key of an incident event kind (`timeline.<kind>`, all in the catalog).
-fn incident_heading(kind: &'static str) -> &'static str {
-    crate::i18n::catalog::static_key(&format!("timeline.{kind}")).unwrap_or("timeline.unknown")
-}
-
-/// The heading key of the kinds evidence, custody, indicators and the incident team append.
-fn other_heading(kind: &str) -> &'static str {
+/// The heading key of a kind (`timeline.<kind>`): the incident's own events and those evidence,
+/// custody, indicators and the incident team append.
+fn heading_key(kind: &str) -> &'static str {
     crate::i18n::catalog::static_key(&format!("timeline.{kind}")).unwrap_or("timeline.unknown")
 }
 

@@ -187,7 +187,8 @@ fn facts(t: Lang, v: &IncidentView) -> Facts {
 /// The page's one "next step" line, with the form to go to when it is this user's step.
 fn next_line(t: Lang, v: &IncidentView) -> Option<(String, Option<&'static str>)> {
     let step = v.incident.next_step()?;
-    let mine = v.allowed.contains(&step.action) && v.incident.offers(step.action, true);
+    let mine =
+        v.allowed.contains(&step.action) && v.incident.offers(step.action, v.review_open.is_some());
     Some((t.text(&step.sentence()), mine.then(|| step.action.name())))
 }
 
