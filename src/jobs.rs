@@ -99,6 +99,7 @@ pub async fn remind(pool: &PgPool, policy: &ReminderPolicy) -> Result<u64, sqlx:
             r.incident_id,
             &r.number,
             kind.as_str(),
+            &(String::new(), String::new()),
             Uuid::nil(),
         )
         .await?;

@@ -16,6 +16,7 @@ pub async fn notify(
     incident: Uuid,
     number: &str,
     kind: &str,
+    detail: &(String, String),
     actor: Uuid,
 ) -> Result<u64, sqlx::Error> {
     if recipients.is_empty() {
@@ -23,7 +24,7 @@ pub async fn notify(
     }
     let agencies: Vec<Uuid> = recipients.iter().map(|r| r.agency.0).collect();
     let roles: Vec<&str> = recipients.iter().map(|r| r.role.as_str()).collect();
-    let (subject, body) = crate::domain::notifications::email(kind, number);
+    let (subject, body) = crate::domain::notifications::email(kind, number, detail);
     let done = sqlx::query(
         "WITH r AS ( \
              SELECT DISTINCT ON (g.user_id) g.agency_id, g.user_id, u.email \
@@ -31,8 +32,9 @@ pub async fn notify(
              JOIN unnest($1::uuid[], $2::text[]) AS x(agency_id, role) \
                  ON x.agency_id = g.agency_id AND x.role = g.role \
              WHERE NOT u.disabled AND g.user_id <> $6), \
-         n AS (INSERT INTO notifications (agency_id, user_id, incident_id, kind, number) \
-             SELECT agency_id, user_id, $3, $4, $5 FROM r) \
+         n AS (INSERT INTO notifications \
+                 (agency_id, user_id, incident_id, kind, number, detail_zh, detail_en) \
+             SELECT agency_id, user_id, $3, $4, $5, $9, $10 FROM r) \
          INSERT INTO outbox (agency_id, user_id, to_address, subject, body) \
          SELECT agency_id, user_id, email, $7, $8 FROM r",
     )
@@ -44,6 +46,8 @@ pub async fn notify(
     .bind(actor)
     .bind(&subject)
     .bind(&body)
+    .bind(&detail.0)
+    .bind(&detail.1)
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
@@ -55,6 +59,8 @@ pub struct Notification {
     pub incident_id: Uuid,
     pub kind: String,
     pub number: String,
+    pub detail_zh: String,
+    pub detail_en: String,
     pub created_at: DateTime<Utc>,
     pub read_at: Option<DateTime<Utc>>,
 }
@@ -79,7 +85,8 @@ pub async fn list(
         .fetch_one(&mut *conn)
         .await?;
     let items = sqlx::query_as(
-        "SELECT id, incident_id, kind, number, created_at, read_at FROM notifications \
+        "SELECT id, incident_id, kind, number, detail_zh, detail_en, created_at, read_at \
+         FROM notifications \
          WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
     )
     .bind(user)

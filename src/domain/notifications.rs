@@ -3,7 +3,8 @@
 
 use super::agency::AgencyId;
 use super::level::IncidentLevel;
-use super::roles::Role;
+use super::roles::{stage_roles, Action, Role};
+use super::stages::Stage;
 use crate::i18n::{Lang, Text};
 
 /// Something that happened to an incident that people outside the actor must know.
@@ -12,6 +13,12 @@ pub enum Event {
     /// A subordinate filed: the notified agency reviews it (and the competent authority follows
     /// level 3/4 directly).
     Filed { level: IncidentLevel },
+    /// A level 3/4 filing: the agency's commander and response team act at once (point 3(二)),
+    /// and the competent authority follows it without reviewing it (art. 7: only the notified
+    /// agency reviews).
+    MajorFiled,
+    /// Everything the current stage needs is on record: whoever completes it may now do so.
+    StageReady { stage: Stage },
     /// The notified agency or the competent authority changed the level.
     LevelChanged {
         from: IncidentLevel,
@@ -48,6 +55,8 @@ impl Event {
     pub fn kind(self) -> &'static str {
         match self {
             Event::Filed { .. } => "filed",
+            Event::MajorFiled => "major_filed",
+            Event::StageReady { .. } => "stage_ready",
             Event::LevelChanged { .. } => "level_changed",
             Event::SubmittedToCommander => "submitted_to_commander",
             Event::CommanderDecided { approved: true } => "approved",
@@ -90,6 +99,8 @@ fn catalog_key(kind: &str) -> Option<&'static str> {
         "ciso_meeting_due" => "notify.ciso_meeting_due",
         "progress_due" => "notify.progress_due",
         "filed" => "notify.filed",
+        "major_filed" => "notify.major_filed",
+        "stage_ready" => "notify.stage_ready",
         "level_changed" => "notify.level_changed",
         "submitted_to_commander" => "notify.submitted_to_commander",
         "approved" => "notify.approved",
@@ -111,14 +122,22 @@ fn catalog_key(kind: &str) -> Option<&'static str> {
 
 /// The e-mail that goes with a notification: subject and body, in both languages, since the
 /// recipient's language is theirs to choose in the portal, not in their mail reader.
-pub fn email(kind: &str, number: &str) -> (String, String) {
+/// `detail` is what the notification says beyond its kind, (中文, English), each maybe empty.
+pub fn email(kind: &str, number: &str, detail: &(String, String)) -> (String, String) {
     let (zh, en) = message(kind).both();
     let subject = format!("[{number}] {zh} / {en}");
     let (number_line, signature) = (
         Lang::ZhTw.text(&Text::key("mail.incident_number").with("number", number)),
         Lang::ZhTw.get("mail.signature"),
     );
-    let body = format!("{zh}\n{en}\n\n{number_line}\n{signature}\n");
+    let mut body = format!("{zh}\n{en}\n\n");
+    for part in [&detail.0, &detail.1] {
+        if !part.is_empty() {
+            body.push_str(part);
+            body.push_str("\n\n");
+        }
+    }
+    body.push_str(&format!("{number_line}\n{signature}\n"));
     (subject, body)
 }
 
@@ -128,6 +147,15 @@ pub struct Recipient {
     pub agency: AgencyId,
     pub role: Role,
 }
+
+/// The commander and the groups of the response team that act on a major incident (表一).
+const TEAM: [Role; 5] = [
+    Role::Commander,
+    Role::ExecutiveSecretary,
+    Role::IntelPlanning,
+    Role::ResponseExecution,
+    Role::Logistics,
+];
 
 /// The recipients of `event` on an incident of `agency`, whose escalation target is `target`
 /// (None for the competent authority itself), `ca` being the competent authority.
@@ -149,7 +177,21 @@ pub fn recipients(
         }
     };
     match event {
-        Event::Filed { level } => reviewers_above(&mut out, level.is_major()),
+        // The notified agency reviews; the competent authority hears of a major incident as
+        // `MajorFiled`, to follow, not as a request to review.
+        Event::Filed { .. } => reviewers_above(&mut out, false),
+        Event::MajorFiled => {
+            reviewers_above(&mut out, true);
+            out.retain(|r| r.agency == ca && target != Some(ca));
+            for role in TEAM {
+                out.push(to(agency, role));
+            }
+        }
+        Event::StageReady { stage } => {
+            for role in stage_roles(Action::CompleteStage, stage).unwrap_or(&[]) {
+                out.push(to(agency, *role));
+            }
+        }
         Event::LevelChanged { from, to: new } => {
             out.push(to(agency, Role::SecurityOfficer));
             out.push(to(agency, Role::Commander));
@@ -159,9 +201,12 @@ pub fn recipients(
             }
         }
         Event::SubmittedToCommander => out.push(to(agency, Role::Commander)),
+        // The security officer sends an approved root cause on to the notified agency (point
+        // 3(四)4: 由機關資通安全專責人員彙整送交).
         Event::CommanderDecided { .. } => {
             out.push(to(agency, Role::ExecutiveSecretary));
             out.push(to(agency, Role::Logistics));
+            out.push(to(agency, Role::SecurityOfficer));
         }
         Event::SupervisorComment => {
             out.push(to(agency, Role::SecurityOfficer));
@@ -187,13 +232,7 @@ pub fn recipients(
         Event::ExtensionDecided { .. } => out.push(to(agency, Role::SecurityOfficer)),
         // Point 3(三)2(1): to the commander and the members of the team.
         Event::ControlEffectReported => {
-            for role in [
-                Role::Commander,
-                Role::ExecutiveSecretary,
-                Role::IntelPlanning,
-                Role::ResponseExecution,
-                Role::Logistics,
-            ] {
+            for role in TEAM {
                 out.push(to(agency, role));
             }
         }
@@ -302,18 +341,61 @@ mod tests {
     }
 
     #[test]
-    fn a_level_3_or_4_filing_also_goes_to_the_competent_authority() {
+    fn a_level_3_or_4_filing_goes_to_the_commander_and_team_and_the_competent_authority_follows() {
         let (a, ministry, ca) = ids();
+        // Only the notified agency is asked to review.
         let r = recipients(Event::Filed { level: L3 }, a, Some(ministry), ca);
-        assert!(r.contains(&Recipient {
-            agency: ministry,
-            role: Role::Reviewer
-        }));
+        assert_eq!(
+            r,
+            vec![Recipient {
+                agency: ministry,
+                role: Role::Reviewer
+            }]
+        );
+        let r = recipients(Event::MajorFiled, a, Some(ministry), ca);
         assert!(r.contains(&Recipient {
             agency: ca,
             role: Role::Reviewer
         }));
-        assert_eq!(r.len(), 2);
+        assert!(r.contains(&Recipient {
+            agency: a,
+            role: Role::Commander
+        }));
+        assert!(!r.iter().any(|x| x.agency == ministry));
+        assert_eq!(r.len(), 6);
+        // The competent authority as notified agency is asked once, to review.
+        let r = recipients(Event::MajorFiled, a, Some(ca), ca);
+        assert!(r.iter().all(|x| x.agency == a), "{r:?}");
+    }
+
+    #[test]
+    fn a_ready_stage_goes_to_whoever_completes_it_and_a_decision_to_the_officer_who_sends_it() {
+        let (a, ministry, ca) = ids();
+        let r = recipients(
+            Event::StageReady {
+                stage: Stage::RootCause,
+            },
+            a,
+            Some(ministry),
+            ca,
+        );
+        assert_eq!(
+            r,
+            vec![Recipient {
+                agency: a,
+                role: Role::Commander
+            }]
+        );
+        let r = recipients(
+            Event::CommanderDecided { approved: true },
+            a,
+            Some(ministry),
+            ca,
+        );
+        assert!(r.contains(&Recipient {
+            agency: a,
+            role: Role::SecurityOfficer
+        }));
     }
 
     #[test]

@@ -8,12 +8,14 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::db::{self, incidents::Summary, timeline};
+use crate::domain::incident::story;
 use crate::domain::notifications::Event;
 use crate::domain::{
     self, Action, Applied, Deadline, FieldErrors, FilingInput, FollowUp, Incident, MissingItem,
     Placement, ReminderPolicy, StageAction, StageActionKind,
 };
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::services::access::{load_permitted, load_with_standing, oversight_of};
 use crate::services::{denied, refused, Acting};
 
@@ -56,8 +58,12 @@ async fn record(
     for event in &applied.events {
         timeline::append_event(conn, i.id, i.agency, Some(&me.timeline_actor()), event).await?;
     }
-    for event in &applied.notices {
-        notify(conn, i, *event, me).await?;
+    if !applied.notices.is_empty() {
+        let detail = story::notice_detail(i, &applied.events, Utc::now());
+        let detail = (join(Lang::ZhTw, &detail), join(Lang::En, &detail));
+        for event in &applied.notices {
+            notify(conn, i, *event, me, &detail).await?;
+        }
     }
     match &applied.follow_up {
         // The roster in force becomes the incident's team; later roster changes leave it be.
@@ -197,12 +203,22 @@ pub async fn act(
     Ok(applied.incident)
 }
 
+/// The lines of a notice in one language, one per line.
+fn join(t: Lang, lines: &[crate::i18n::Text]) -> String {
+    lines
+        .iter()
+        .map(|l| t.text(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Tells whoever the domain says must hear about `event`, in the same transaction.
 async fn notify(
     conn: &mut PgConnection,
     i: &Incident,
     event: Event,
     me: Acting<'_>,
+    detail: &(String, String),
 ) -> Result<(), AppError> {
     let recipients = domain::notifications::recipients(
         event,
@@ -210,7 +226,16 @@ async fn notify(
         i.escalation_target,
         i.oversight.competent_authority,
     );
-    db::notifications::notify(conn, &recipients, i.id, &i.number, event.kind(), me.user.id).await?;
+    db::notifications::notify(
+        conn,
+        &recipients,
+        i.id,
+        &i.number,
+        event.kind(),
+        detail,
+        me.user.id,
+    )
+    .await?;
     Ok(())
 }
 

@@ -25,6 +25,8 @@ struct Item {
     incident_id: Uuid,
     number: String,
     what: String,
+    /// What it says beyond its kind, a line each.
+    detail: Vec<String>,
     at: String,
     unread: bool,
 }
@@ -60,8 +62,13 @@ async fn list(
             .into_iter()
             .map(|n| Item {
                 incident_id: n.incident_id,
-                number: n.number,
+                number: n.number.clone(),
                 what: t.text(&crate::domain::notifications::message(&n.kind)),
+                detail: t
+                    .pick(&n.detail_zh, &n.detail_en)
+                    .lines()
+                    .map(str::to_string)
+                    .collect(),
                 at: show_time(n.created_at),
                 unread: n.read_at.is_none(),
             })

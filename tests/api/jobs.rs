@@ -105,8 +105,8 @@ async fn a_notification_e_mail_reaches_the_smtp_listener_and_is_marked_sent() {
     };
     let sent = jobs::send_outbox(&app.pool, &smtp).await.unwrap();
     assert_eq!(
-        sent, 2,
-        "the ministry's and the competent authority's reviewers"
+        sent, 6,
+        "the ministry's and the competent authority's reviewers, Agency A's commander and team"
     );
     let mails = got.lock().unwrap().clone();
     assert!(mails
@@ -191,8 +191,9 @@ async fn the_outbox_keeps_mail_while_smtp_is_down_and_sends_it_when_it_is_back()
         .execute(&app.pool)
         .await
         .unwrap();
-    assert_eq!(jobs::send_outbox(&app.pool, &up).await.unwrap(), 2);
-    assert_eq!(got.lock().unwrap().len(), 2);
+    // The two reviewers and Agency A's commander, secretary, responder and logistics.
+    assert_eq!(jobs::send_outbox(&app.pool, &up).await.unwrap(), 6);
+    assert_eq!(got.lock().unwrap().len(), 6);
 }
 
 #[tokio::test]

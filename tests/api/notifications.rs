@@ -11,7 +11,8 @@ async fn count(app: &TestApp, email: &str) -> i64 {
 }
 
 #[tokio::test]
-async fn a_level_3_filing_reaches_the_ministry_and_the_competent_authority_and_nobody_else() {
+async fn a_level_3_filing_reaches_the_ministry_the_competent_authority_and_the_commander_and_nobody_else(
+) {
     let app = spawn_app().await;
     let officer = as_user(&app, "officer@agency-a.demo").await;
     let aware = portal::domain::to_taipei(Utc::now() - Duration::minutes(20))
@@ -33,11 +34,31 @@ async fn a_level_3_filing_reaches_the_ministry_and_the_competent_authority_and_n
     let path = r.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(count(&app, "reviewer@ministry.demo").await, 1);
     assert_eq!(count(&app, "acs-reviewer@acs.demo").await, 1);
+    // The commander and the team act on a major incident at once; the competent authority
+    // follows it, it is not asked to review (only the notified agency reviews, art. 7).
+    assert_eq!(count(&app, "commander@agency-a.demo").await, 1);
+    assert_eq!(count(&app, "secretary@agency-a.demo").await, 1);
+    let kinds: Vec<(String, String)> = sqlx::query_as(
+        "SELECT u.email, n.kind FROM notifications n JOIN users u ON u.id = n.user_id \
+         WHERE u.email IN ('acs-reviewer@acs.demo', 'reviewer@ministry.demo') ORDER BY u.email",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            (
+                "acs-reviewer@acs.demo".to_string(),
+                "major_filed".to_string()
+            ),
+            ("reviewer@ministry.demo".to_string(), "filed".to_string())
+        ]
+    );
     for nobody in [
         "reviewer@health.demo",
         "officer@agency-b.demo",
         "officer@agency-a.demo",
-        "commander@agency-a.demo",
         "officer@hospital.demo",
     ] {
         assert_eq!(count(&app, nobody).await, 0, "{nobody}");
@@ -54,6 +75,9 @@ async fn a_level_3_filing_reaches_the_ministry_and_the_competent_authority_and_n
         .await
         .unwrap();
     assert!(list.contains(&path) && list.contains("請審核等級"));
+    // The notice says which incident, at which level, and the nearest deadline.
+    assert!(list.contains("事件：勒索軟體（第三級）"), "{list}");
+    assert!(list.contains("最近期限："), "{list}");
     assert_eq!(
         app.post_as(&reviewer, "/notifications/read", &[])
             .await
@@ -77,8 +101,23 @@ async fn a_level_3_filing_reaches_the_ministry_and_the_competent_authority_and_n
         .await;
     assert_eq!(r.status(), 303);
     assert_eq!(count(&app, "officer@agency-a.demo").await, 1);
-    assert_eq!(count(&app, "commander@agency-a.demo").await, 1);
+    assert_eq!(count(&app, "commander@agency-a.demo").await, 2);
     assert_eq!(count(&app, "officer@agency-b.demo").await, 0);
+    // With what was said, in the notice and its e-mail.
+    let officer_list = app
+        .get_as(&officer, "/notifications")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(officer_list.contains("請說明影響範圍"), "{officer_list}");
+    let mail: String = sqlx::query_scalar(
+        "SELECT body FROM outbox WHERE to_address = 'officer@agency-a.demo' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(mail.contains("請說明影響範圍"), "{mail}");
 }
 
 #[tokio::test]

@@ -113,6 +113,15 @@ impl Incident {
             follow_up: None,
         };
         let mut events = vec![c.dispatch(action)?];
+        // What completes a stage's record tells whoever completes the stage.
+        if let Some(stage) = self.status.stage() {
+            let ready = c.next.status == self.status
+                && !self.missing_items().is_empty()
+                && c.next.missing_items().is_empty();
+            if ready {
+                c.notices.push(Event::StageReady { stage });
+            }
+        }
         if let Some(FollowUp::HandToTracking(items)) = &c.follow_up {
             events.push(IncidentEvent::HandedToTracking { items: items.len() });
         }

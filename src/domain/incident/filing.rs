@@ -98,7 +98,11 @@ impl Incident {
         Ok(Applied {
             incident,
             events: vec![event],
-            notices: vec![Event::Filed { level }],
+            notices: if level.is_major() {
+                vec![Event::Filed { level }, Event::MajorFiled]
+            } else {
+                vec![Event::Filed { level }]
+            },
             follow_up: None,
         })
     }

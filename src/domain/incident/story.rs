@@ -552,6 +552,28 @@ fn custody_lines(event: CustodyEvent, x: Custody) -> Option<Vec<Text>> {
     Some(lines)
 }
 
+/// What a notification about `events` on `i` says besides its kind: which incident (title and
+/// level), what was recorded or said (the events in the timeline's words: the comment, the new
+/// level and its reason), and the nearest deadline.
+pub fn notice_detail(
+    i: &super::Incident,
+    events: &[IncidentEvent],
+    now: DateTime<Utc>,
+) -> Vec<Text> {
+    let mut lines = vec![Text::key("notice.about")
+        .with("title", &i.report.title)
+        .with("level", i.level.label())];
+    lines.extend(events.iter().flat_map(event_lines));
+    lines.extend(i.nearest_deadline(now).and_then(|d| {
+        d.due.map(|due| {
+            Text::key("notice.deadline")
+                .with("what", d.kind.label())
+                .with("due", at(due))
+        })
+    }));
+    lines
+}
+
 /// What is on record for each stage now, told in the timeline's words: the values in force
 /// (the latest notice, meeting, checklist, root cause, decision…), not their history.
 pub fn on_record(i: &super::Incident) -> Vec<(super::super::stages::Stage, Vec<Told>)> {

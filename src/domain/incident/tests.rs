@@ -72,7 +72,13 @@ fn a_notice_records_who_told_whom_and_refuses_a_time_to_come() {
         applied.events,
         vec![IncidentEvent::EscalationNotice(recorded)]
     );
-    assert!(applied.notices.is_empty());
+    // The notice was all stage 1 still needed: whoever completes it hears so.
+    assert_eq!(
+        applied.notices,
+        vec![Event::StageReady {
+            stage: Stage::Report
+        }]
+    );
     assert_eq!(
         i.record.escalation_notice, None,
         "the loaded incident is untouched"
@@ -105,6 +111,22 @@ fn a_stage_completes_only_with_nothing_missing_and_moves_on() {
             now: IncidentStatus::Open(Stage::ResponseTeam)
         }]
     );
+}
+
+#[test]
+fn the_action_that_completes_a_stage_record_tells_whoever_completes_the_stage() {
+    let i = incident(IncidentLevel::L3);
+    let officer = person(i.agency, &[Role::SecurityOfficer]);
+    let noticed = i.apply(&officer, notice(i.reported_at), now(&i)).unwrap();
+    assert!(noticed.notices.contains(&Event::StageReady {
+        stage: Stage::Report
+    }));
+    // Recording it again changes nothing that was missing: no second notice.
+    let again = noticed
+        .incident
+        .apply(&officer, notice(i.reported_at), now(&i))
+        .unwrap();
+    assert!(again.notices.is_empty(), "{:?}", again.notices);
 }
 
 #[test]
@@ -300,9 +322,12 @@ fn filing_classifies_the_impacts_and_counts_a_report_by_other_means() {
     assert_eq!(i.record.affected_systems.len(), 1);
     assert_eq!(
         filed.notices,
-        vec![Event::Filed {
-            level: IncidentLevel::L3
-        }]
+        vec![
+            Event::Filed {
+                level: IncidentLevel::L3
+            },
+            Event::MajorFiled
+        ]
     );
     assert!(matches!(
         filed.events[0],

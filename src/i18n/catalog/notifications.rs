@@ -7,6 +7,16 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
         "A subordinate reported an incident: review its level",
     ),
     (
+        "notify.major_filed",
+        "第三級或第四級資安事件通報：事件指揮官及應變小組請即應變；主管機關請關注處理情形",
+        "A level 3 or 4 incident was reported: the commander and the response team act now; the competent authority follows it",
+    ),
+    (
+        "notify.stage_ready",
+        "本階段所需項目皆已記錄，請完成本階段",
+        "Everything the stage needs is on record: complete the stage",
+    ),
+    (
         "notify.level_changed",
         "事件等級已調整",
         "The incident's level was changed",

@@ -96,4 +96,6 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("home.next", "下一步", "Next step"),
     ("home.agency", "機關", "Agency"),
     ("incident.on_record", "已記錄事項", "On record"),
+    ("notice.about", "事件：{title}（{level}）", "Incident: {title} ({level})"),
+    ("notice.deadline", "最近期限：{what}，{due}", "Nearest deadline: {what}, {due}"),
 ];
