@@ -131,6 +131,8 @@ pub struct IncidentView {
     pub supervisors: Vec<(domain::AgencyId, String, String)>,
     pub timeline: Vec<(timeline::Entry, Option<String>)>,
     pub escalation_target_name: Option<(String, String)>,
+    /// Whether the agency has a roster its CISO agreed to (activation copies it; SPEC 4).
+    pub roster_in_force: bool,
 }
 
 #[tracing::instrument(skip_all, fields(incident = %id))]
@@ -149,9 +151,15 @@ pub async fn view(
         Some(t) => db::agencies::get(&mut tx, t).await?,
         None => None,
     };
+    // Asked only where activation is still to come: it warns when there is nobody to copy.
+    let roster_in_force = incident.record.team_activated
+        || db::preparedness::current_team(&mut tx, incident.agency.0)
+            .await?
+            .is_some();
     tx.commit().await?;
     let now = Utc::now();
     Ok(IncidentView {
+        roster_in_force,
         deadlines: incident.deadlines(),
         missing: incident.missing_items(),
         recommended: incident

@@ -99,12 +99,7 @@ pub async fn team(
     let last = store::last_drills(&mut tx, agency.id.0).await?;
     let drills = drill_statuses(&last, drill_period_months);
     let users = if agency.id == me.user.agency_id {
-        db::users::list_in_agency(&mut tx, agency.id, 0, 500)
-            .await?
-            .into_iter()
-            .filter(|u| !u.disabled)
-            .map(|u| (u.id, u.display_name))
-            .collect()
+        pickable_users(&mut tx, agency.id).await?
     } else {
         Vec::new()
     };
@@ -201,6 +196,39 @@ pub fn period_for(kind: DrillKind, configured: u32) -> u32 {
     }
 }
 
+/// The members linked to a user who is not one of `agency`'s own (a linked user must be).
+async fn strangers(
+    conn: &mut sqlx::PgConnection,
+    agency: domain::AgencyId,
+    members: &[RosterMember],
+) -> Result<Vec<(String, Text)>, AppError> {
+    let mut problems = Vec::new();
+    for (i, m) in members.iter().enumerate() {
+        if let Some(u) = m.user_id {
+            if db::users::get_in_agency(conn, agency, u).await?.is_none() {
+                problems.push((
+                    format!("member_{i}"),
+                    Text::key("team.error.user_not_of_agency"),
+                ));
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// The agency's active users, to pick roster members from.
+async fn pickable_users(
+    conn: &mut sqlx::PgConnection,
+    agency: domain::AgencyId,
+) -> Result<Vec<(Uuid, String)>, AppError> {
+    Ok(db::users::list_in_agency(conn, agency, 0, 500)
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled)
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}
+
 /// Proposes a composition of the team; it takes effect when the CISO agrees to it (同意).
 pub async fn propose(
     pool: &PgPool,
@@ -211,20 +239,7 @@ pub async fn propose(
     let mut tx = db::begin_as(pool, me.user.id).await?;
     let agency = agency_for(&mut tx, me, None, AgencyAction::ProposeTeamChange).await?;
     let mut problems = roster_problems(&members);
-    // A linked user must be one of the agency's own.
-    for (i, m) in members.iter().enumerate() {
-        if let Some(u) = m.user_id {
-            if db::users::get_in_agency(&mut tx, agency.id, u)
-                .await?
-                .is_none()
-            {
-                problems.push((
-                    format!("member_{i}"),
-                    Text::key("team.error.user_not_of_agency"),
-                ));
-            }
-        }
-    }
+    problems.extend(strangers(&mut tx, agency.id, &members).await?);
     let note = crate::domain::input::clean_text(note, 2000).ok_or_else(|| {
         AppError::Rejected(vec![("note".into(), Text::key("team.error.note_too_long"))])
     })?;
@@ -395,6 +410,8 @@ pub struct IncidentTeamView {
     pub team: Option<store::IncidentTeam>,
     pub members: Vec<RosterMember>,
     pub may_adjust: bool,
+    /// The agency's own users the commander may pick (when they may adjust).
+    pub users: Vec<(Uuid, String)>,
     /// Point 2(四)2: the ethics unit (政風) may join where national secrets or sensitive data are
     /// involved.
     pub ethics_reminder: Option<Text>,
@@ -409,13 +426,20 @@ pub async fn incident_team(
     let i = load_permitted(&mut tx, me, incident, domain::Action::ViewIncident, false).await?;
     let actor = me.actor();
     let team = store::incident_team(&mut tx, incident).await?;
+    let may_adjust = team.is_some() && i.may(&actor, domain::Action::ActivateTeam).is_ok();
+    let users = if may_adjust {
+        pickable_users(&mut tx, i.agency).await?
+    } else {
+        Vec::new()
+    };
     tx.commit().await?;
     Ok(IncidentTeamView {
+        users,
         members: team
             .as_ref()
             .map(|t| members_of(&t.members.0))
             .unwrap_or_default(),
-        may_adjust: team.is_some() && i.may(&actor, domain::Action::ActivateTeam).is_ok(),
+        may_adjust,
         team,
         ethics_reminder: team::ethics_unit_may_join(&i.report.impacts)
             .then(team::ethics_unit_reminder),
@@ -431,7 +455,9 @@ pub async fn adjust_incident_team(
 ) -> Result<(), AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
     let i = load_permitted(&mut tx, me, incident, domain::Action::ActivateTeam, true).await?;
-    rejected(roster_problems(&members))?;
+    let mut problems = roster_problems(&members);
+    problems.extend(strangers(&mut tx, i.agency, &members).await?);
+    rejected(problems)?;
     let before = store::incident_team(&mut tx, incident)
         .await?
         .ok_or(AppError::Conflict("team.not_activated".into()))?;

@@ -85,7 +85,7 @@ async fn render_team(
             .unwrap_or_default(),
         rows,
         positions: position_options(t),
-        users: Vec::new(),
+        users: v.users,
         errors,
     };
     render_form(&page, failed)

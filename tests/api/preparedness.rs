@@ -798,3 +798,78 @@ async fn the_ethics_unit_may_join_only_where_national_secrets_or_sensitive_data_
         assert_eq!(reminder(&page), None, "{impact}");
     }
 }
+
+#[tokio::test]
+async fn without_an_agreed_roster_activation_warns_and_the_commander_staffs_the_team_from_own_users(
+) {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let commander = as_user(&app, "commander@agency-a.demo").await;
+    let id = file(&app, &officer, "impact_leak_national_secret").await;
+    let page = app
+        .get_as(&commander, &format!("/incidents/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"no-roster\""), "activation warns");
+    let r = app
+        .post_as(
+            &commander,
+            &format!("/incidents/{id}/act/activate_team"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // The agency's own users are offered; picking one needs no organisation.
+    let logistics = app.user_id("logistics@agency-a.demo").await;
+    let team = app
+        .get_as(&commander, &format!("/incidents/{id}/team"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        team.contains(&format!("value=\"{logistics}\"")),
+        "own users listed"
+    );
+    let stranger = app.user_id("officer@agency-b.demo").await;
+    assert!(!team.contains(&stranger.to_string()));
+    let row = |user: String| {
+        vec![
+            ("position".to_string(), "logistics".to_string()),
+            ("name".to_string(), "Logistics Lee".to_string()),
+            ("user_id".to_string(), user),
+            ("organisation".to_string(), String::new()),
+            ("phone".to_string(), "02-2345-6789".to_string()),
+            ("email".to_string(), String::new()),
+            ("after_hours".to_string(), String::new()),
+            ("deputy".to_string(), "no".to_string()),
+        ]
+    };
+    let post = |fields: Vec<(String, String)>| {
+        let app = &app;
+        let commander = &commander;
+        async move {
+            let f: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            app.post_as(commander, &format!("/incidents/{id}/team"), &f)
+                .await
+        }
+    };
+    // Another agency's user is refused, the form keeps what was typed.
+    let r = post(row(stranger.to_string())).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Logistics Lee"));
+    let r = post(row(logistics.to_string())).await;
+    assert_eq!(r.status(), 303);
+    let team = app
+        .get_as(&officer, &format!("/incidents/{id}/team"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(team.contains("Logistics Lee"));
+}

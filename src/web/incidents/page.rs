@@ -132,6 +132,8 @@ struct ShowPage {
     on_record: Vec<(String, Vec<RecordEntry>)>,
     forms: Vec<FormView>,
     may_mark_done: bool,
+    /// Activation would copy no roster (none agreed to): the form warns.
+    no_roster: bool,
     recommended: Vec<String>,
     reviews: Vec<ReviewRow>,
     /// The title of the review this user may make now (審核, 覆核 or 逕行審核).
@@ -410,6 +412,7 @@ fn show_page(
         stages: stage_rows(t, i.status.stage()),
         missing: v.missing.iter().map(|m| t.text(&m.label())).collect(),
         next_step: next_line(t, &v),
+        no_roster: !v.roster_in_force,
         on_record: story::on_record(&v.incident)
             .into_iter()
             .map(|(stage, told)| {
