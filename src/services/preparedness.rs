@@ -208,7 +208,7 @@ async fn strangers(
             if db::users::get_in_agency(conn, agency, u).await?.is_none() {
                 problems.push((
                     format!("member_{i}"),
-                    Text::key("team.error.user_not_of_agency"),
+                    on_row(i, Text::key("team.error.user_not_of_agency")),
                 ));
             }
         }
@@ -261,10 +261,17 @@ pub async fn propose(
 
 /// What blocks a roster of the team or of an incident: each member's problems (by form row)
 /// and an empty roster.
+/// A roster problem with the form row it is on (1-based, as people count rows).
+fn on_row(index: usize, problem: Text) -> Text {
+    Text::key("team.error.on_row")
+        .with("row", index + 1)
+        .with("problem", problem)
+}
+
 fn roster_problems(members: &[RosterMember]) -> Vec<(String, Text)> {
     let mut problems: Vec<(String, Text)> = team::check_roster(members)
         .into_iter()
-        .map(|(i, p)| (format!("member_{i}"), p.message()))
+        .map(|(i, p)| (format!("member_{i}"), on_row(i, p.message())))
         .collect();
     if members.is_empty() {
         problems.push(("members".into(), Text::key("team.error.roster_empty")));

@@ -226,6 +226,8 @@ struct EvidenceTyped {
     source_system: String,
     collected_by: String,
     collected_at: String,
+    /// The isolation measure's form as typed: (measure, taken at, taken by, note).
+    isolation: (String, String, String, String),
     /// The recovery path and steps as ticked, shown again when they were refused.
     recovery: Option<(RecoveryPath, Vec<RecoveryStep>)>,
 }
@@ -471,7 +473,18 @@ async fn record_isolation(
     .await;
     match result {
         Ok(()) => Ok(back_to(id)),
-        Err(e) => again(&state, &me, id, EvidenceTyped::default(), e).await,
+        Err(e) => {
+            let typed = EvidenceTyped {
+                isolation: (
+                    f.measure.clone(),
+                    f.taken_at.clone(),
+                    f.taken_by.clone(),
+                    f.note.clone(),
+                ),
+                ..EvidenceTyped::default()
+            };
+            again(&state, &me, id, typed, e).await
+        }
     }
 }
 
@@ -537,8 +550,11 @@ async fn upload(
                 description: fields.description,
                 source_system: fields.source_system,
                 collected_by: fields.collected_by,
-                collected_at: String::new(),
-                recovery: None,
+                collected_at: fields
+                    .collected_at
+                    .map(crate::web::format::input_time)
+                    .unwrap_or_default(),
+                ..EvidenceTyped::default()
             };
             again(&state, &me, id, typed, e).await
         }
@@ -580,7 +596,7 @@ async fn register(
         source_system: f.source_system.clone(),
         collected_by: f.collected_by.clone(),
         collected_at: f.collected_at.clone(),
-        recovery: None,
+        ..EvidenceTyped::default()
     };
     let result = async {
         let collected_at = match f.collected_at.trim() {

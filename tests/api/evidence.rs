@@ -361,10 +361,19 @@ async fn bad_evidence_input_is_refused_whole() {
                 ("measure", "disconnect"),
                 ("taken_at", &local(Utc::now() + Duration::days(2))),
                 ("taken_by", "林應變"),
+                ("note", "交換器第七埠"),
             ],
         )
         .await;
     assert_eq!(r.status(), 422, "a measure in the future");
+    // The form comes back with what was typed.
+    let page = r.text().await.unwrap();
+    assert!(page.contains("value=\"交換器第七埠\""), "the note is kept");
+    assert!(page.contains("value=\"林應變\""), "who took it is kept");
+    assert!(
+        page.contains("value=\"disconnect\" selected"),
+        "the measure is kept"
+    );
     let r = app
         .post_as(
             &web,

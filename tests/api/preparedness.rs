@@ -90,6 +90,10 @@ async fn a_roster_change_takes_effect_only_when_the_ciso_approves_it() {
     )
     .await;
     assert_eq!(r.status(), 422);
+    assert!(
+        r.text().await.unwrap().contains("第 1 列："),
+        "the problem names its row"
+    );
     assert!(versions(&app).await.is_empty());
 
     let r = propose(

@@ -100,4 +100,5 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("notice.deadline", "最近期限：{what}，{due}", "Nearest deadline: {what}, {due}"),
     ("team.activate.no_roster", "本機關尚無經資通安全長同意之應變小組名冊：啟動後本事件應變小組沒有成員，請於「本事件應變小組」頁面自本機關人員中選派。", "Your agency has no response-team roster its CISO agreed to: after activation the incident's team is empty; staff it on the incident team page from your agency's users."),
     ("team.activate.to_roster", "應變小組名冊", "Team roster"),
+    ("team.error.on_row", "第 {row} 列：{problem}", "Row {row}: {problem}"),
 ];
