@@ -100,10 +100,36 @@ pub fn report(v: &IncidentView, kind: ReportKind, t: Lang) -> ReportDoc {
         .sections()
         .iter()
         .filter_map(|i| doc.sections.get(*i).cloned())
+        .enumerate()
+        .map(|(n, mut s)| {
+            s.heading = numbered(t, n, &s.heading);
+            s
+        })
         .chain(missing.filter(|_| kind != ReportKind::ControlEffect))
         .collect();
     doc.title = t.get(kind.title_key()).into();
     doc
+}
+
+/// A section heading numbered in the document it stands in (一、 … in Chinese, 1. … in English):
+/// an extract such as the root-cause report counts its own sections, it does not skip.
+fn numbered(t: Lang, n: usize, heading: &str) -> String {
+    const NUMERALS: [&str; 6] = [
+        "report.numeral.1",
+        "report.numeral.2",
+        "report.numeral.3",
+        "report.numeral.4",
+        "report.numeral.5",
+        "report.numeral.6",
+    ];
+    let number = NUMERALS
+        .get(n)
+        .map_or_else(|| (n + 1).to_string(), |k| t.get(k).to_string());
+    t.text(
+        &Text::key("report.section.numbered")
+            .with("number", number)
+            .with("heading", heading),
+    )
 }
 
 /// A labelled line: "label：value" in the language's punctuation.
@@ -142,8 +168,8 @@ impl Writer {
                     t.text(
                         &Text::key("report.review_line")
                             .with("at", at(t, e.at))
-                            .with("from", from)
-                            .with("to", to)
+                            .with("from", story::level_name(from))
+                            .with("to", story::level_name(to))
                             .with("reason", reason),
                     ),
                 ),

@@ -107,6 +107,11 @@ async fn the_level_3_report_pdf_holds_the_number_level_root_cause_and_is_classif
     assert_eq!(r.status(), 200);
     let text = pdf_text(&r.bytes().await.unwrap());
     assert!(text.contains("陳報事件指揮官裁處") && text.contains("管理帳號使用弱密碼遭暴力破解"));
+    // An extract counts its own sections: root cause is its third, not the full report's fifth.
+    assert!(
+        text.contains("三、事件根因分析") && !text.contains("五、"),
+        "{text}"
+    );
     let html = app
         .get_as(
             &officer,
@@ -134,6 +139,21 @@ async fn the_level_3_report_pdf_holds_the_number_level_root_cause_and_is_classif
         html.contains(&number)
             && html.contains("管理帳號使用弱密碼遭暴力破解")
             && html.contains("class=\"classified top\"")
+    );
+    // In English mode the printable report and its links are English (the record stays as
+    // typed).
+    app.post_as(&officer, "/language", &[("lang", "en"), ("back", "/")])
+        .await;
+    let html = app
+        .get_as(&officer, &format!("/incidents/{id}/report"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let text = crate::helpers::visible_text(&html);
+    assert!(
+        text.contains("Investigation, handling and improvement report"),
+        "{text}"
     );
 }
 

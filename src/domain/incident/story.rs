@@ -69,7 +69,8 @@ fn yes_no(b: bool) -> Text {
     Text::key(if b { "common.yes" } else { "common.no" })
 }
 
-fn level(n: u8) -> Arg {
+/// A stored level number by its name (第三級), as every sentence names it.
+pub fn level_name(n: u8) -> Arg {
     match IncidentLevel::from_number(n) {
         Some(l) => l.label().into(),
         None => n.to_string().into(),
@@ -96,7 +97,7 @@ fn event_lines(event: &IncidentEvent) -> Vec<Text> {
         } => {
             let mut lines = vec![Text::key("story.filed")
                 .with("number", number)
-                .with("level", level(*l))
+                .with("level", level_name(*l))
                 .with("at", at(*reported_at))];
             if let Some(rule) = deciding_impact.and_then(|i| rule_sentence(i).ok()) {
                 lines.push(Text::key("story.filed_rule").with("rule", rule));
@@ -252,13 +253,13 @@ fn event_lines(event: &IncidentEvent) -> Vec<Text> {
                 Text::key("story.review_kept")
                     .with("agency", reviewer_agency)
                     .with("what", what)
-                    .with("level", level(*to))
+                    .with("level", level_name(*to))
             } else {
                 Text::key("story.review_changed")
                     .with("agency", reviewer_agency)
                     .with("what", what)
-                    .with("from", level(*from))
-                    .with("to", level(*to))
+                    .with("from", level_name(*from))
+                    .with("to", level_name(*to))
             }];
             lines.extend(said("story.reason", "reason", reason));
             lines
