@@ -3,6 +3,7 @@
 mod admin;
 mod api_v1;
 mod auth;
+mod below;
 mod classify;
 mod demo;
 mod evidence;
