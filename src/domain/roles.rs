@@ -150,6 +150,8 @@ pub enum Action {
     /// The notified agency consents to (or refuses) a report extension (art. 8 III).
     DecideReportExtension,
     CommentAsSupervisor,
+    /// The agency answers its supervising agencies' comments (the thread's other side).
+    ReplyToSupervisor,
     RecordHomelandSecurityRelay,
     ViewIncident,
     // Administration
@@ -226,6 +228,10 @@ fn agency_work(action: Action, stage: Stage) -> Option<&'static [Role]> {
         Action::FileIncident | Action::RecordEscalationNotice | Action::ReportFollowUp => {
             &[SecurityOfficer, IntelPlanning]
         }
+        // A supervising agency's comment goes to the security officer and the commander
+        // (`notifications`), who answer for the agency: the officer holds its seat on the
+        // platform and the commander directs all. SPEC is silent; this is our choice.
+        Action::ReplyToSupervisor => &[SecurityOfficer, Commander],
         // The security staff ask for the extension and forward the periodic reports.
         Action::RequestReportExtension | Action::ForwardReport => &[SecurityOfficer],
         // Art. 9: the CISO convenes the meeting after a major incident.

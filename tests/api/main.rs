@@ -20,3 +20,4 @@ mod preparedness;
 mod register;
 mod reports;
 mod search;
+mod thread;
