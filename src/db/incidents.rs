@@ -12,8 +12,8 @@ use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
 use crate::domain::{
-    AgencyId, Category, Impact, Incident, IncidentLevel, IncidentStatus, InitialReport,
-    OtherMeansReport, Oversight, Schedule, StageRecord,
+    AgencyId, AgencyScope, Category, Impact, Incident, IncidentLevel, IncidentStatus,
+    InitialReport, OtherMeansReport, Oversight, Schedule, StageRecord,
 };
 
 #[derive(FromRow)]
@@ -307,6 +307,58 @@ pub async fn list_for_agency(
     .bind(level)
     .bind(f.overdue)
     .bind(f.year)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?;
+    Ok((rows, total))
+}
+
+/// The agencies a query names besides row-level security: `None` for every agency.
+pub(super) fn scope_ids(scope: &AgencyScope) -> Option<Vec<Uuid>> {
+    match scope {
+        AgencyScope::Every => None,
+        AgencyScope::Only(list) => Some(list.iter().map(|AgencyId(id)| *id).collect()),
+    }
+}
+
+/// The incidents of the agencies below the viewer's (those of `scope`, the agencies it may see,
+/// but its own), with the agency list's filters, nearest deadline first.
+#[tracing::instrument(skip_all, fields(agency = %viewer_agency.0))]
+pub async fn list_below(
+    conn: &mut PgConnection,
+    viewer_agency: AgencyId,
+    scope: &AgencyScope,
+    f: &ListFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Summary>, i64), sqlx::Error> {
+    let filter = "i.agency_id <> $1 AND ($6::uuid[] IS NULL OR i.agency_id = ANY ($6::uuid[])) \
+         AND ($2::text IS NULL OR i.status = $2) \
+         AND ($3::smallint IS NULL OR i.level = $3) AND (NOT $4 OR i.next_due < now()) \
+         AND ($5::int IS NULL OR extract(year FROM i.aware_at AT TIME ZONE 'Asia/Taipei') = $5)";
+    let status = f.status.map(|s| s.as_str());
+    let level = f.level.map(|l| i16::from(l.number()));
+    let agencies = scope_ids(scope);
+    let total: i64 =
+        sqlx::query_scalar(&format!("SELECT count(*) FROM incidents i WHERE {filter}"))
+            .bind(viewer_agency.0)
+            .bind(status)
+            .bind(level)
+            .bind(f.overdue)
+            .bind(f.year)
+            .bind(&agencies)
+            .fetch_one(&mut *conn)
+            .await?;
+    let rows = sqlx::query_as(&format!(
+        "{SUMMARY} WHERE {filter} ORDER BY i.next_due NULLS LAST, i.id LIMIT $7 OFFSET $8"
+    ))
+    .bind(viewer_agency.0)
+    .bind(status)
+    .bind(level)
+    .bind(f.overdue)
+    .bind(f.year)
+    .bind(&agencies)
     .bind(limit)
     .bind(offset)
     .fetch_all(conn)

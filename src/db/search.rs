@@ -7,11 +7,10 @@
 //! for the user, so that row-level security limits it as well.
 
 use sqlx::{FromRow, PgConnection};
-use uuid::Uuid;
 
-use crate::db::incidents::{Summary, SUMMARY};
+use crate::db::incidents::{scope_ids as agencies, Summary, SUMMARY};
 use crate::domain::search::MatchedField;
-use crate::domain::{AgencyId, AgencyScope};
+use crate::domain::AgencyScope;
 
 /// An incident found, and where.
 #[derive(Debug, Clone, FromRow)]
@@ -73,13 +72,6 @@ const HITS: &str = "WITH fields AS ( \
                 coalesce(f.in_affected_systems, false) AS in_affected_systems, \
                 n.id IS NOT NULL AS in_indicator \
          FROM fields f FULL JOIN indicated n ON n.id = f.id) ";
-
-fn agencies(scope: &AgencyScope) -> Option<Vec<Uuid>> {
-    match scope {
-        AgencyScope::Every => None,
-        AgencyScope::Only(list) => Some(list.iter().map(|AgencyId(id)| *id).collect()),
-    }
-}
 
 /// One page of the incidents of the agencies in `scope` that hold `text`, latest report first,
 /// and how many there are in all.

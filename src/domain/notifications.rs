@@ -30,6 +30,8 @@ pub enum Event {
     CommanderDecided { approved: bool },
     /// A supervising agency commented or asked for information.
     SupervisorComment,
+    /// The agency replied to its supervising agencies' comments.
+    AgencyReplied { level: IncidentLevel },
     /// The investigation, handling and improvement report was submitted.
     ReportSubmitted { level: IncidentLevel },
     /// 續行通報: the reporting agency reported a change; the new level goes to review again.
@@ -62,6 +64,7 @@ impl Event {
             Event::CommanderDecided { approved: true } => "approved",
             Event::CommanderDecided { approved: false } => "returned",
             Event::SupervisorComment => "supervisor_comment",
+            Event::AgencyReplied { .. } => "agency_replied",
             Event::ReportSubmitted { .. } => "report_submitted",
             Event::FollowUpReported { .. } => "follow_up_reported",
             Event::ReviewRechecked => "review_rechecked",
@@ -106,6 +109,7 @@ fn catalog_key(kind: &str) -> Option<&'static str> {
         "approved" => "notify.approved",
         "returned" => "notify.returned",
         "supervisor_comment" => "notify.supervisor_comment",
+        "agency_replied" => "notify.agency_replied",
         "report_submitted" => "notify.report_submitted",
         "review_soon" => "notify.review_soon",
         "review_missed" => "notify.review_missed",
@@ -212,9 +216,11 @@ pub fn recipients(
             out.push(to(agency, Role::SecurityOfficer));
             out.push(to(agency, Role::Commander));
         }
-        Event::ReportSubmitted { level } | Event::FollowUpReported { level } => {
-            reviewers_above(&mut out, level.is_major())
-        }
+        // The reply goes back to who supervises: the notified agency's reviewers, and the
+        // competent authority's for level 3/4.
+        Event::ReportSubmitted { level }
+        | Event::FollowUpReported { level }
+        | Event::AgencyReplied { level } => reviewers_above(&mut out, level.is_major()),
         Event::ReviewRechecked => {
             out.push(to(agency, Role::SecurityOfficer));
             if let Some(t) = target {
@@ -419,6 +425,7 @@ mod tests {
             Event::SubmittedToCommander,
             Event::CommanderDecided { approved: false },
             Event::SupervisorComment,
+            Event::AgencyReplied { level: L3 },
             Event::ReportSubmitted { level: L3 },
         ];
         for e in events {
@@ -437,6 +444,7 @@ mod tests {
             "approved",
             "returned",
             "supervisor_comment",
+            "agency_replied",
             "report_submitted",
         ] {
             assert_ne!(message(kind).catalog_key(), "notify.other", "{kind}");

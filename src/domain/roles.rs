@@ -150,6 +150,8 @@ pub enum Action {
     /// The notified agency consents to (or refuses) a report extension (art. 8 III).
     DecideReportExtension,
     CommentAsSupervisor,
+    /// The agency answers its supervising agencies' comments (the thread's other side).
+    ReplyToSupervisor,
     RecordHomelandSecurityRelay,
     ViewIncident,
     // Administration
@@ -226,6 +228,10 @@ fn agency_work(action: Action, stage: Stage) -> Option<&'static [Role]> {
         Action::FileIncident | Action::RecordEscalationNotice | Action::ReportFollowUp => {
             &[SecurityOfficer, IntelPlanning]
         }
+        // A supervising agency's comment goes to the security officer and the commander
+        // (`notifications`), who answer for the agency: the officer holds its seat on the
+        // platform and the commander directs all. SPEC is silent; this is our choice.
+        Action::ReplyToSupervisor => &[SecurityOfficer, Commander],
         // The security staff ask for the extension and forward the periodic reports.
         Action::RequestReportExtension | Action::ForwardReport => &[SecurityOfficer],
         // Art. 9: the CISO convenes the meeting after a major incident.
@@ -356,6 +362,9 @@ pub enum PortalAction {
     SeeReviewQueue,
     /// The oversight dashboard of everything below the agency.
     SeeDashboard,
+    /// The list of the incidents of the agencies below (their supervision, SPEC 1), with the
+    /// agency list's filters: what a supervising agency follows, not only what awaits review.
+    SeeSubordinatesIncidents,
     /// Root-cause reports awaiting the commander's decision (裁處).
     SeeCommanderQueue,
     /// The portal-wide audit log.
@@ -367,10 +376,11 @@ pub enum PortalAction {
 }
 
 impl PortalAction {
-    pub const ALL: [PortalAction; 7] = [
+    pub const ALL: [PortalAction; 8] = [
         PortalAction::FileIncidents,
         PortalAction::SeeReviewQueue,
         PortalAction::SeeDashboard,
+        PortalAction::SeeSubordinatesIncidents,
         PortalAction::SeeCommanderQueue,
         PortalAction::SeeAudit,
         PortalAction::AdministerAgency,
@@ -385,7 +395,10 @@ pub fn may_portal(actor: &Actor, action: PortalAction) -> Result<(), Denied> {
     let ca = actor.agency_is_competent_authority;
     let permitted = match action {
         PortalAction::FileIncidents => return may_file(actor),
-        PortalAction::SeeReviewQueue | PortalAction::SeeDashboard => actor.holds(Reviewer),
+        // Reviewers act for a supervising agency; the agency's own staff work on its own list.
+        PortalAction::SeeReviewQueue
+        | PortalAction::SeeDashboard
+        | PortalAction::SeeSubordinatesIncidents => actor.holds(Reviewer),
         PortalAction::SeeCommanderQueue => actor.holds(Commander),
         PortalAction::SeeAudit => ca && actor.holds_any(&[Reviewer, AgencyAdmin]),
         PortalAction::AdministerAgency => actor.holds(AgencyAdmin),
@@ -484,6 +497,10 @@ mod tests {
         assert!(!may(&commander, FileIncidents) && !may(&reviewer, FileIncidents));
         assert!(may(&reviewer, SeeReviewQueue) && may(&reviewer, SeeDashboard));
         assert!(!may(&officer, SeeReviewQueue) && !may(&commander, SeeDashboard));
+        assert!(
+            may(&reviewer, SeeSubordinatesIncidents) && may(&ca_reviewer, SeeSubordinatesIncidents)
+        );
+        assert!(!may(&officer, SeeSubordinatesIncidents) && !may(&ciso, SeeSubordinatesIncidents));
         assert!(may(&commander, SeeCommanderQueue) && !may(&officer, SeeCommanderQueue));
         assert!(may(&ca_reviewer, SeeAudit) && may(&ca_admin, SeeAudit));
         assert!(!may(&reviewer, SeeAudit) && !may(&admin, SeeAudit));

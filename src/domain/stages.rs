@@ -407,6 +407,10 @@ pub struct StageRecord {
     pub review_relays: Vec<ReviewRelay>,
     /// Requests to extend the investigation report, with the notified agency's answers.
     pub extension_requests: Vec<ExtensionRequest>,
+
+    // The thread with the supervising agencies (their words are on the timeline).
+    /// How many comments the supervising agencies made: the agency may answer once there is one.
+    pub supervisor_comments: u32,
 }
 
 impl StageRecord {

@@ -268,6 +268,32 @@ pub async fn list_own(
     Ok(out)
 }
 
+/// The incidents of the agencies below the user's: a reviewer's view of what their agency
+/// supervises (the competent authority: every other agency's).
+#[tracing::instrument(skip_all)]
+pub async fn list_below(
+    pool: &PgPool,
+    me: Acting<'_>,
+    filter: &db::incidents::ListFilter,
+    page: db::PageRequest,
+) -> Result<(Vec<Summary>, i64), AppError> {
+    domain::may_portal(&me.actor(), domain::PortalAction::SeeSubordinatesIncidents)
+        .map_err(denied)?;
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let scope = crate::services::access::visible_agencies(&mut tx, me).await?;
+    let out = db::incidents::list_below(
+        &mut tx,
+        me.user.agency_id,
+        &scope,
+        filter,
+        page.offset(),
+        page.limit(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn review_queue(
     pool: &PgPool,

@@ -3,6 +3,7 @@
 mod admin;
 mod api_v1;
 mod auth;
+mod below;
 mod classify;
 mod demo;
 mod evidence;
@@ -19,3 +20,4 @@ mod preparedness;
 mod register;
 mod reports;
 mod search;
+mod thread;

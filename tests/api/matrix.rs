@@ -357,16 +357,19 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                 ("GET", "/incidents.csv" | "/board.csv") => {
                     vec![(path.clone(), if signed { vec![200] } else { anon })]
                 }
-                ("GET", "/review-queue.csv") => vec![(
-                    path.clone(),
-                    if !signed {
-                        anon
-                    } else if p.has(domain::Role::Reviewer) {
-                        vec![200]
-                    } else {
-                        vec![403]
-                    },
-                )],
+                // The incidents of the agencies below: reviewers (tests/api/below.rs).
+                ("GET", "/review-queue.csv" | "/incidents/below" | "/incidents/below.csv") => {
+                    vec![(
+                        path.clone(),
+                        if !signed {
+                            anon
+                        } else if p.has(domain::Role::Reviewer) {
+                            vec![200]
+                        } else {
+                            vec![403]
+                        },
+                    )]
+                }
                 // Search: every signed-in user, over what they may see (tests/api/search.rs).
                 ("GET", "/" | "/incidents" | "/board" | "/search") => {
                     vec![(path.clone(), if signed { vec![200] } else { anon })]

@@ -48,11 +48,12 @@ pub enum StageActionKind {
     RelayReview,
     ReportExtensionDecision,
     Comment,
+    ReplyToSupervisor,
     HomelandRelay,
 }
 
 impl StageActionKind {
-    pub const ALL: [StageActionKind; 29] = [
+    pub const ALL: [StageActionKind; 30] = [
         StageActionKind::EscalationNotice,
         StageActionKind::ActivateTeam,
         StageActionKind::ResponseMeeting,
@@ -81,6 +82,7 @@ impl StageActionKind {
         StageActionKind::RelayReview,
         StageActionKind::ReportExtensionDecision,
         StageActionKind::Comment,
+        StageActionKind::ReplyToSupervisor,
         StageActionKind::HomelandRelay,
     ];
 
@@ -117,6 +119,7 @@ impl StageActionKind {
             RelayReview => "relay_review",
             ReportExtensionDecision => "report_extension_decision",
             Comment => "comment",
+            ReplyToSupervisor => "reply_to_supervisor",
             HomelandRelay => "homeland_relay",
         }
     }
@@ -153,6 +156,7 @@ impl StageActionKind {
             | RelayReview
             | ReportExtensionDecision
             | Comment
+            | ReplyToSupervisor
             | HomelandRelay => return None,
         })
     }
@@ -188,6 +192,7 @@ impl StageActionKind {
             RelayReview => Action::RelayReview,
             ReportExtensionDecision => Action::DecideReportExtension,
             Comment => Action::CommentAsSupervisor,
+            ReplyToSupervisor => Action::ReplyToSupervisor,
             HomelandRelay => Action::RecordHomelandSecurityRelay,
         }
     }
@@ -224,6 +229,7 @@ impl StageActionKind {
             RelayReview => "action.relay_review",
             ReportExtensionDecision => "action.report_extension_decision",
             Comment => "action.comment",
+            ReplyToSupervisor => "action.reply_to_supervisor",
             HomelandRelay => "action.homeland_relay",
         }
     }
@@ -272,6 +278,8 @@ pub enum StageAction {
     RelayReview(RelayReviewInput),
     ReportExtensionDecision(ReportExtensionDecisionInput),
     Comment(CommentInput),
+    /// The agency's answer to its supervising agencies' comments.
+    ReplyToSupervisor(ReplyInput),
     HomelandRelay,
 }
 
@@ -308,6 +316,7 @@ impl StageAction {
             A::RelayReview(_) => K::RelayReview,
             A::ReportExtensionDecision(_) => K::ReportExtensionDecision,
             A::Comment(_) => K::Comment,
+            A::ReplyToSupervisor(_) => K::ReplyToSupervisor,
             A::HomelandRelay => K::HomelandRelay,
         }
     }
@@ -362,6 +371,7 @@ impl StageAction {
                 A::ReportExtensionDecision(Deserialize::deserialize(fields)?)
             }
             K::Comment => A::Comment(Deserialize::deserialize(fields)?),
+            K::ReplyToSupervisor => A::ReplyToSupervisor(Deserialize::deserialize(fields)?),
             K::HomelandRelay => unit(A::HomelandRelay, fields)?,
         })
     }
@@ -618,6 +628,13 @@ pub struct ReviewInput {
 
 #[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 pub struct CommentInput {
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// The agency's reply to its supervising agencies.
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+pub struct ReplyInput {
     #[serde(default)]
     pub comment: String,
 }

@@ -166,6 +166,7 @@ impl Change<'_> {
             A::RelayReview(i) => self.relay_review(i),
             A::ReportExtensionDecision(i) => self.decide_extension(i),
             A::Comment(i) => self.comment(i),
+            A::ReplyToSupervisor(i) => self.reply_to_supervisor(i),
             A::HomelandRelay => self.relay_to_homeland_security(),
         }
     }

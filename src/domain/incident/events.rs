@@ -127,6 +127,12 @@ pub enum IncidentEvent {
     HomelandSecurityRelay {
         at: DateTime<Utc>,
     },
+    /// The agency's answer to its supervising agencies' comments.
+    AgencyReply {
+        comment: String,
+        /// The replying agency's name.
+        agency: String,
+    },
 }
 
 impl IncidentEvent {
@@ -165,6 +171,7 @@ impl IncidentEvent {
             HandedToTracking { .. } => "handed_to_tracking",
             SupervisorComment { .. } => "supervisor_comment",
             HomelandSecurityRelay { .. } => "homeland_security_relay",
+            AgencyReply { .. } => "agency_reply",
         }
     }
 }

@@ -218,6 +218,8 @@ impl Incident {
             K::ImprovementItemEdit | K::ImprovementItemDrop => {
                 r.improvement_items.iter().any(|x| x.is_open())
             }
+            // The agency answers once a supervising agency has said something.
+            K::ReplyToSupervisor => r.supervisor_comments > 0,
             K::Containment
             | K::PersonalDataAssessment
             | K::ImprovementItem

@@ -309,7 +309,41 @@ fn event_lines(event: &IncidentEvent) -> Vec<Text> {
         HomelandSecurityRelay { at: t } => {
             vec![Text::key("story.homeland_security").with("at", at(*t))]
         }
+        AgencyReply { comment, agency } => vec![Text::key("story.agency_reply")
+            .with("agency", agency)
+            .with("comment", comment)],
     }
+}
+
+/// One message of the thread between the agency and its supervising agencies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThreadMessage {
+    /// A supervising agency's comment, or the agency's reply.
+    pub from_supervisor: bool,
+    /// What the message is, as the timeline heads it (上級機關意見, 機關回覆…).
+    pub heading: Text,
+    /// The writing agency's name, as recorded.
+    pub agency: String,
+    pub comment: String,
+}
+
+/// The timeline entry of `kind` with the stored `body` as a message of the thread: the
+/// supervising agencies' comments and the agency's replies; `None` for every other entry.
+pub fn thread_message(kind: &str, body: &str) -> Option<ThreadMessage> {
+    let event = IncidentEvent::read(kind, body)?;
+    let (from_supervisor, agency, comment) = match &event {
+        IncidentEvent::SupervisorComment {
+            comment, agency, ..
+        } => (true, agency, comment),
+        IncidentEvent::AgencyReply { comment, agency } => (false, agency, comment),
+        _ => return None,
+    };
+    Some(ThreadMessage {
+        from_supervisor,
+        heading: heading(&event),
+        agency: agency.clone(),
+        comment: comment.clone(),
+    })
 }
 
 fn meeting_lines(m: &ResponseMeeting) -> Vec<Text> {
@@ -870,6 +904,10 @@ mod tests {
                 role: Some(SupervisorRole::SuperiorAgency),
             },
             HomelandSecurityRelay { at: t0() },
+            AgencyReply {
+                comment: "logs attached".into(),
+                agency: "Agency A".into(),
+            },
         ]
     }
 
@@ -910,7 +948,7 @@ mod tests {
         // a sample here.
         let mut kinds: Vec<&str> = events.iter().map(|e| e.kind()).collect();
         kinds.dedup();
-        assert_eq!(kinds.len(), 31);
+        assert_eq!(kinds.len(), 32);
         for e in &events {
             let v = serde_json::to_value(e).unwrap();
             for t in Lang::ALL {

@@ -358,3 +358,91 @@ fn the_schedule_is_derived_from_the_facts() {
     let s = i.schedule(&policy, i.reported_at);
     assert_eq!((s.next_due, s.reminder_at), (None, None));
 }
+
+#[test]
+fn the_agencys_officer_and_commander_answer_a_supervisors_comment_in_any_open_stage() {
+    let i = incident(IncidentLevel::L3);
+    let ministry = i.oversight.chain[0];
+    let reviewer = person(ministry, &[Role::Reviewer]);
+    let officer = Actor {
+        agency_name: "甲機關".into(),
+        ..person(i.agency, &[Role::SecurityOfficer])
+    };
+    let commander = person(i.agency, &[Role::Commander]);
+    let reply = |text: &str| {
+        StageAction::ReplyToSupervisor(ReplyInput {
+            comment: text.into(),
+        })
+    };
+    // Nothing said yet: nothing to answer, and no form.
+    assert!(!i.offers(StageActionKind::ReplyToSupervisor, false));
+    assert!(matches!(
+        i.apply(&officer, reply("已補充"), now(&i)),
+        Err(Refusal::Conflict(_))
+    ));
+    let commented = i
+        .apply(
+            &reviewer,
+            StageAction::Comment(CommentInput {
+                comment: "請說明影響範圍".into(),
+            }),
+            now(&i),
+        )
+        .unwrap()
+        .incident;
+    assert_eq!(commented.record.supervisor_comments, 1);
+    assert!(commented.offers(StageActionKind::ReplyToSupervisor, false));
+
+    // The reply is the agency's, named as its agency, and goes back to who supervises.
+    let applied = commented
+        .apply(&officer, reply(" 影響範圍為官網主機 "), now(&i))
+        .unwrap();
+    assert_eq!(
+        applied.events,
+        vec![IncidentEvent::AgencyReply {
+            comment: "影響範圍為官網主機".into(),
+            agency: "甲機關".into(),
+        }]
+    );
+    assert_eq!(
+        applied.notices,
+        vec![Event::AgencyReplied {
+            level: IncidentLevel::L3
+        }]
+    );
+    let mut later = commented.clone();
+    later.status = IncidentStatus::Open(Stage::Improvement);
+    assert!(later.apply(&commander, reply("已改善"), now(&i)).is_ok());
+
+    // Who may not: the supervisor, the agency's other roles, another agency; nor an empty reply.
+    for (who, denied) in [
+        (&reviewer, Denied::NotPermitted),
+        (
+            &person(i.agency, &[Role::ResponseExecution]),
+            Denied::NotPermitted,
+        ),
+        (
+            &person(AgencyId::new_v4(), &[Role::SecurityOfficer]),
+            Denied::NotVisible,
+        ),
+    ] {
+        assert_eq!(
+            commented.apply(who, reply("x"), now(&i)),
+            Err(Refusal::NotPermitted(denied))
+        );
+    }
+    assert_eq!(
+        commented.apply(&officer, reply("  "), now(&i)),
+        Err(Refusal::Invalid(FieldErrors::one(
+            "comment",
+            "error.required"
+        )))
+    );
+    // A closed incident is read-only.
+    let mut closed = commented;
+    closed.status = IncidentStatus::Closed;
+    assert_eq!(
+        closed.apply(&officer, reply("x"), now(&i)),
+        Err(Refusal::NotPermitted(Denied::NotPermitted))
+    );
+}

@@ -533,11 +533,31 @@ impl Change<'_> {
     }
 
     pub(super) fn comment(&mut self, input: CommentInput) -> Result<IncidentEvent, Refusal> {
+        let comment = required_text(&input.comment, 5_000, "comment")?;
         self.notices.push(Event::SupervisorComment);
+        self.next.record.supervisor_comments += 1;
         Ok(IncidentEvent::SupervisorComment {
-            comment: required_text(&input.comment, 5_000, "comment")?,
+            comment,
             agency: self.actor.agency_name.clone(),
             role: Some(self.next.oversight.role_of(self.actor.agency)),
+        })
+    }
+
+    /// The agency answers its supervising agencies: a reply needs a comment to answer.
+    pub(super) fn reply_to_supervisor(
+        &mut self,
+        input: ReplyInput,
+    ) -> Result<IncidentEvent, Refusal> {
+        let comment = required_text(&input.comment, 5_000, "comment")?;
+        if self.next.record.supervisor_comments == 0 {
+            return Err(conflict("error.nothing_to_reply_to"));
+        }
+        self.notices.push(Event::AgencyReplied {
+            level: self.next.level,
+        });
+        Ok(IncidentEvent::AgencyReply {
+            comment,
+            agency: self.actor.agency_name.clone(),
         })
     }
 

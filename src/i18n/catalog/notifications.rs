@@ -42,6 +42,11 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
         "A supervising agency commented or asked for information",
     ),
     (
+        "notify.agency_replied",
+        "機關已回覆上級機關意見",
+        "The agency replied to the supervising agencies' comments",
+    ),
+    (
         "notify.report_submitted",
         "已提交調查、處理及改善報告",
         "The investigation, handling and improvement report was submitted",

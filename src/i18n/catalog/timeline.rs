@@ -56,6 +56,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("story.conclusions", "結論：{text}", "Conclusions: {text}"),
     ("story.handed_to_tracking", "{count} 項未完成之改善事項納入定期追蹤管考", "{count} open improvement items handed to regular tracking"),
     ("story.supervisor_comment", "{agency}：{comment}", "{agency}: {comment}"),
+    ("story.agency_reply", "{agency}回覆：{comment}", "{agency} replied: {comment}"),
     ("story.homeland_security", "於 {at} 轉報行政院國土安全辦公室", "Relayed to the Office of Homeland Security at {at}"),
     ("story.isolation", "{by} 於 {at} 採取隔離措施：{measure}", "{by} took an isolation measure at {at}: {measure}"),
     ("story.note", "備註：{text}", "Note: {text}"),

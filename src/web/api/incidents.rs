@@ -399,6 +399,9 @@ stage_actions! {
         "Complete the current stage (409 with what is missing)";
     comment, Comment, CommentInput,
         "/api/v1/incidents/{id}/actions/comment", "A supervising agency's comment";
+    reply_to_supervisor, ReplyToSupervisor, ReplyInput,
+        "/api/v1/incidents/{id}/actions/reply_to_supervisor",
+        "The agency's reply to its supervising agencies' comments";
     homeland_relay, HomelandRelay, NoFields,
         "/api/v1/incidents/{id}/actions/homeland_relay",
         "The competent authority's relay to the Office of Homeland Security";

@@ -1,4 +1,4 @@
-//! The agency's incident list with its filters, the supervising agencies' review queue and
+//! The agency's incident list with its filters, the same list of the agencies below, the supervising agencies' review queue and
 //! level-3/4 board, the commander's queue, and their CSV exports.
 
 use askama::Template;
@@ -100,6 +100,8 @@ struct ListPage {
     pager: Pager,
     query: String,
     can_file: bool,
+    /// The link to the incidents of the agencies below (reviewers, on the agency's list).
+    below_link: bool,
     filters: bool,
     stage_choices: Vec<Choice>,
     level_choices: Vec<Choice>,
@@ -121,6 +123,7 @@ impl ListPage {
             pager,
             query: String::new(),
             can_file: false,
+            below_link: false,
             filters: false,
             stage_choices: Vec::new(),
             level_choices: Vec::new(),
@@ -154,27 +157,55 @@ pub(super) fn level_choices(t: Lang, selected: &str) -> Vec<Choice> {
         .collect()
 }
 
-pub(super) async fn list(
-    State(state): State<AppState>,
-    me: SignedIn,
-    Query(q): Query<ListQuery>,
+/// Which filtered list: the agency's own incidents, or those of the agencies below it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Own,
+    Below,
+}
+
+impl Scope {
+    fn path(self) -> &'static str {
+        match self {
+            Scope::Own => "/incidents",
+            Scope::Below => "/incidents/below",
+        }
+    }
+}
+
+async fn fetch(
+    state: &AppState,
+    me: &SignedIn,
+    scope: Scope,
+    filter: &db::incidents::ListFilter,
+    page: db::PageRequest,
+) -> Result<(Vec<Summary>, i64), AppError> {
+    match scope {
+        Scope::Own => svc::list_own(&state.pool, me.acting(), filter, page).await,
+        Scope::Below => svc::list_below(&state.pool, me.acting(), filter, page).await,
+    }
+}
+
+async fn filtered(
+    state: &AppState,
+    me: &SignedIn,
+    q: &ListQuery,
+    scope: Scope,
 ) -> Result<Response, AppError> {
     let t = me.ctx.t;
     let filter = q.filter();
     let page = db::PageRequest::new(q.page.as_deref().and_then(|p| p.parse().ok()), PER_PAGE);
-    let (list, total) = svc::list_own(&state.pool, me.acting(), &filter, page).await?;
+    let (list, total) = fetch(state, me, scope, &filter, page).await?;
     let (stage, level, year) = (
         q.stage.clone().unwrap_or_default(),
         q.level.clone().unwrap_or_default(),
         q.year.clone().unwrap_or_default(),
     );
-    let mut view = ListPage::new(
-        &me,
-        "incidents.title",
-        "/incidents",
-        &list,
-        Pager::new(page, total),
-    );
+    let heading = match scope {
+        Scope::Own => "incidents.title",
+        Scope::Below => "incidents.below",
+    };
+    let mut view = ListPage::new(me, heading, scope.path(), &list, Pager::new(page, total));
     view.query = serde_urlencoded::to_string([
         ("stage", stage.as_str()),
         ("level", level.as_str()),
@@ -183,13 +214,34 @@ pub(super) async fn list(
     ])
     .unwrap_or_default();
     view.pager = view.pager.keeping(&view.query);
-    view.can_file = domain::may_portal(&me.actor(), PortalAction::FileIncidents).is_ok();
+    let actor = me.actor();
+    view.can_file =
+        scope == Scope::Own && domain::may_portal(&actor, PortalAction::FileIncidents).is_ok();
+    view.below_link = scope == Scope::Own
+        && domain::may_portal(&actor, PortalAction::SeeSubordinatesIncidents).is_ok();
     view.filters = true;
     view.stage_choices = stage_choices(t, &stage);
     view.level_choices = level_choices(t, &level);
     view.overdue = filter.overdue;
     view.year = year;
     Ok(render(&view)?.into_response())
+}
+
+pub(super) async fn list(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    filtered(&state, &me, &q, Scope::Own).await
+}
+
+/// The incidents of the agencies below the user's, with the same filters (reviewers).
+pub(super) async fn below(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    filtered(&state, &me, &q, Scope::Below).await
 }
 
 fn queue_page(
@@ -296,6 +348,16 @@ pub(super) async fn list_csv(
 ) -> Result<Response, AppError> {
     let (list, _) = svc::list_own(&state.pool, me.acting(), &q.filter(), all_rows()).await?;
     Ok(csv_response(me.ctx.t, &list, "incidents"))
+}
+
+/// The agencies below's list as filtered on the page, every page of it.
+pub(super) async fn below_csv(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let (list, _) = svc::list_below(&state.pool, me.acting(), &q.filter(), all_rows()).await?;
+    Ok(csv_response(me.ctx.t, &list, "incidents-below"))
 }
 
 pub(super) async fn review_queue_csv(

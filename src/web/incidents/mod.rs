@@ -16,6 +16,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/incidents", get(list::list).post(filing::file))
         .route("/incidents/new", get(filing::new_form))
+        .route("/incidents/below", get(list::below))
+        .route("/incidents/below.csv", get(list::below_csv))
         .route("/incidents/{id}", get(page::show))
         .route("/incidents/{id}/act/{action}", post(page::act))
         .route("/incidents/{id}/report", get(report::report_page))

@@ -43,6 +43,16 @@ struct EntryRow {
     lines: Vec<String>,
 }
 
+/// One message of the thread with the supervising agencies: when, what, which agency, who.
+struct ThreadRow {
+    at: String,
+    what: String,
+    agency: String,
+    who: String,
+    comment: String,
+    from_supervisor: bool,
+}
+
 /// One thing on record: what it is, and its sentences.
 type RecordEntry = (String, Vec<String>);
 
@@ -146,6 +156,8 @@ struct ShowPage {
     systems: Vec<SystemRow>,
     items: Vec<ItemRow>,
     returned_comment: Option<String>,
+    /// The supervising agencies' comments and the agency's replies, oldest first.
+    thread: Vec<ThreadRow>,
     timeline: Vec<EntryRow>,
     typed: Typed,
     errors: FieldErrors,
@@ -304,6 +316,24 @@ fn review_rows(t: Lang, v: &IncidentView) -> Vec<ReviewRow> {
     rows.into_iter().map(|(_, row)| row).collect()
 }
 
+/// The thread, oldest first, from the timeline's entries as the domain reads them.
+fn thread_rows(t: Lang, v: &IncidentView) -> Vec<ThreadRow> {
+    v.timeline
+        .iter()
+        .filter_map(|(e, who)| {
+            let m = story::thread_message(&e.kind, &e.body)?;
+            Some(ThreadRow {
+                at: show_time(e.at),
+                what: t.text(&m.heading),
+                agency: m.agency,
+                who: who.clone().unwrap_or_default(),
+                comment: m.comment,
+                from_supervisor: m.from_supervisor,
+            })
+        })
+        .collect()
+}
+
 /// The deadline rows: the legal deadlines, then when the next periodic report is due.
 fn deadline_rows(t: Lang, v: &IncidentView, now: DateTime<Utc>) -> Vec<DeadlineRow> {
     let mut rows: Vec<DeadlineRow> = v
@@ -372,6 +402,7 @@ fn show_page(
             }
         })
         .collect();
+    let thread = thread_rows(t, &v);
     let deadlines = deadline_rows(t, &v, now);
     let (systems, items) = record_rows(t, &v);
     let open_items = i
@@ -440,6 +471,7 @@ fn show_page(
         systems,
         items,
         returned_comment: i.returned_with().map(str::to_string),
+        thread,
         timeline,
         typed,
         errors,
