@@ -87,6 +87,16 @@ impl Lang {
         }
     }
 
+    /// The accessible name of a field in row `row` (from 1) of a form laid out as a table:
+    /// the column's name (a catalog key) and the row, e.g. 「姓名（第 3 列）」.
+    pub fn in_row(self, column: &'static str, row: impl std::fmt::Display) -> String {
+        self.text(
+            &Text::key("team.roster.field_label")
+                .with("column", Text::key(column))
+                .with("row", row.to_string()),
+        )
+    }
+
     /// A text with its placeholders filled, in this language.
     pub fn text(self, text: &Text) -> String {
         let mut out = self.get(text.key).to_string();

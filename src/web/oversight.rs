@@ -27,22 +27,24 @@ pub fn bar_chart(title: &str, bars: &[(String, i64)]) -> String {
             .replace('"', "&quot;")
     };
     let max = bars.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
-    let row = 22;
+    // A narrow drawing (360 units, shown at most 36rem wide) so that on a phone, where it
+    // is about as wide as the screen, its 13-unit text stays at least 12 px.
+    let row = 24;
     let height = row * bars.len() as i64 + 10;
     let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{}\" viewBox=\"0 0 520 {height}\" width=\"100%\" class=\"chart\">",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{0}\" viewBox=\"0 0 360 {height}\" width=\"100%\" class=\"chart\"><title>{0}</title>",
         esc(title)
     );
     for (i, (label, value)) in bars.iter().enumerate() {
         let y = i as i64 * row + 5;
-        let width = value * 300 / max;
+        let width = value * 170 / max;
         svg.push_str(&format!(
-            "<text x=\"0\" y=\"{}\" font-size=\"12\">{}</text><rect x=\"150\" y=\"{y}\" width=\"{width}\" height=\"16\" fill=\"#0b5cad\"/>\
-             <text x=\"{}\" y=\"{}\" font-size=\"12\" data-value=\"{value}\">{value}</text>",
-            y + 13,
+            "<text x=\"0\" y=\"{}\" font-size=\"13\">{}</text><rect x=\"140\" y=\"{y}\" width=\"{width}\" height=\"18\" fill=\"#0b5cad\"/>\
+             <text x=\"{}\" y=\"{}\" font-size=\"13\" data-value=\"{value}\">{value}</text>",
+            y + 14,
             esc(label),
-            155 + width,
-            y + 13
+            145 + width,
+            y + 14
         ));
     }
     svg.push_str("</svg>");

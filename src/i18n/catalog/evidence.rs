@@ -219,6 +219,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("evidence.column.collected", "蒐集", "Collected"),
     ("evidence.column.size", "大小（位元組）", "Size (bytes)"),
     ("evidence.column.holder", "保管人", "Holder"),
+    ("evidence.column.actions", "操作", "Actions"),
     ("evidence.dangerous", "危險：惡意程式樣本，請勿開啟", "Dangerous: malware sample, do not open"),
     ("evidence.download", "下載", "Download"),
     ("custody.verify", "驗證雜湊", "Verify hash"),

@@ -258,6 +258,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("incidents.affected_systems", "受影響系統", "Affected systems"),
     ("incidents.affected_systems_help", "每行一個系統名稱。", "One system per line."),
     ("incidents.impacts", "影響評估", "Impact assessment"),
+    ("incidents.impacts.kind", "影響類型", "Kind of impact"),
     ("incidents.impacts_help", "依資訊或系統類別，選擇機密性（洩漏）、完整性（竄改）、可用性（運作受影響或停頓）受影響的程度。可用性：輕微＝於可容忍中斷時間內回復，嚴重＝未於可容忍中斷時間內回復。", "For each class of information or system, choose how confidentiality (leak), integrity (tamper) or availability (disruption) was affected. For availability, minor means restored within the tolerable downtime and severe means not."),
     ("incidents.level_on_submit", "事件等級將於送出時計算。", "The level is computed when you submit."),
     ("incidents.personal_data", "涉及個人資料", "Personal data involved"),

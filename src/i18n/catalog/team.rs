@@ -323,6 +323,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("team.column.organisation_outside", "所屬單位（外部人員）", "Organisation (outside people)"),
     ("team.column.after_hours_contact", "非上班時間聯絡", "After hours"),
     ("team.column.deputy", "代理人", "Deputy"),
+    ("team.roster.field_label", "{column}（第 {row} 列）", "{column} (row {row})"),
     ("team.seat_deputy", "{position}（代理人）", "{position} (deputy)"),
     ("team.outside_person", "（外部人員）", "(outside person)"),
     // ---- the contact sheet ----
