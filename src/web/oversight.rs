@@ -151,10 +151,10 @@ mod tests {
         let svg = bar_chart("t", &[("<b>".into(), 5), ("x".into(), 10)]);
         assert!(svg.contains("&lt;b&gt;") && !svg.contains("<b>"));
         assert!(
-            svg.contains("width=\"300\""),
+            svg.contains("width=\"170\""),
             "the largest bar is full width"
         );
-        assert!(svg.contains("width=\"150\""));
+        assert!(svg.contains("width=\"85\""));
         assert!(bar_chart("empty", &[]).starts_with("<svg"));
     }
 }
