@@ -1009,6 +1009,8 @@ async fn tour(b: &mut Browser, app: &TestApp, id: Uuid) {
             "reviewer@ministry.demo",
             vec![
                 ("review queue", "/review-queue".into()),
+                ("incidents below", "/incidents/below".into()),
+                ("incident (supervisor, thread)", incident.clone()),
                 ("board", "/board".into()),
                 ("dashboard", "/dashboard".into()),
             ],
