@@ -12,6 +12,7 @@
 
 #[path = "../api/helpers.rs"]
 mod helpers;
+mod walk;
 
 use std::future::Future;
 use std::net::TcpListener;
