@@ -495,7 +495,8 @@ impl MissingItem {
         use MissingItem::*;
         match self {
             EscalationNotice | Review => Stage::Report,
-            InitialDamageControl => Stage::Containment,
+            // Recorded with damage control, but owed in stage 2: the meeting follows it.
+            InitialDamageControl => Stage::ResponseTeam,
             TeamActivation
             | ResponseMeeting
             | ResponseMeetingAttendees
@@ -631,6 +632,11 @@ fn stage_items(stage: Stage, i: &Incident, out: &mut Vec<MissingItem>) {
                 out.push(MissingItem::TeamActivation);
             }
             if major {
+                // Point 3(二): the meeting follows initial damage control, so that comes first
+                // (recorded by 應變執行組) — otherwise nobody is shown the step that unblocks it.
+                if r.response_meeting.is_none() && r.initial_control_at.is_none() {
+                    out.push(MissingItem::InitialDamageControl);
+                }
                 match &r.response_meeting {
                     None => out.push(MissingItem::ResponseMeeting),
                     Some(m) => {
@@ -1085,6 +1091,7 @@ mod tests {
                 missing_items(Stage::Improvement, &r),
                 vec![
                     MissingItem::EscalationNotice,
+                    MissingItem::InitialDamageControl,
                     MissingItem::ResponseMeeting,
                     MissingItem::ControlEffectReport,
                     MissingItem::ImprovementProgressReport,
@@ -1401,7 +1408,11 @@ mod tests {
         let missing = missing_items(Stage::Containment, &r);
         assert_eq!(
             missing,
-            vec![MissingItem::EscalationNotice, MissingItem::ResponseMeeting]
+            vec![
+                MissingItem::EscalationNotice,
+                MissingItem::InitialDamageControl,
+                MissingItem::ResponseMeeting
+            ]
         );
         assert_eq!(missing[0].stage(), Stage::Report);
         assert_eq!(missing[1].stage(), Stage::ResponseTeam);

@@ -337,4 +337,25 @@ mod tests {
         assert!(i.offers(StageActionKind::Decide, false));
         assert!(!i.offers(StageActionKind::SubmitToCommander, false));
     }
+
+    #[test]
+    fn at_a_major_incident_initial_damage_control_comes_before_the_meeting() {
+        let mut i = incident(IncidentLevel::L3);
+        i.status = IncidentStatus::Open(Stage::ResponseTeam);
+        i.record.team_activated = true;
+        i.record.escalation_notice = Some(crate::domain::stages::EscalationNotice {
+            told: "Wang".into(),
+            means: crate::domain::stages::NoticeMeans::Phone,
+            at: i.reported_at,
+            by: "Lin".into(),
+        });
+        let step = i.next_step().unwrap();
+        assert_eq!(step.action, StageActionKind::Containment);
+        assert_eq!(step.by, NextActor::Agency(&[Role::ResponseExecution]));
+        i.record.initial_control_at = Some(i.reported_at);
+        assert_eq!(
+            i.next_step().unwrap().action,
+            StageActionKind::ResponseMeeting
+        );
+    }
 }
