@@ -65,6 +65,8 @@ struct QueueRow {
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
+    /// Whether this user files incidents (the filing button).
+    can_file: bool,
     to_do: Vec<ToDoRow>,
     open: Vec<OpenRow>,
     reviews: Option<Vec<QueueRow>>,
@@ -117,6 +119,7 @@ async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Html<String
         reviews: queue(&work.reviews, Due::Review),
         board: queue(&work.board, Due::Next),
         decisions: queue(&work.decisions, Due::Next),
+        can_file: crate::services::incidents::may_file(me.acting()).is_ok(),
         to_do,
         open,
         t,

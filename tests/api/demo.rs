@@ -205,6 +205,15 @@ async fn home_is_my_work_on_the_demo_each_user_sees_their_own_steps() {
     assert!(to_do.contains("電子郵件社交工程"), "{to_do}");
     assert!(to_do.contains("陳報事件指揮官"), "{to_do}");
     // Every open incident of the agency is listed with its next step and nearest deadline.
+    assert!(
+        !home.contains("id=\"file-incident\""),
+        "the secretary does not file"
+    );
+    let officer_home = page(&app, "officer@agency-a.demo", "/").await;
+    assert!(
+        officer_home.contains("id=\"file-incident\""),
+        "the officer files from home"
+    );
     let open = section(&home, "open-incidents");
     for title in ["公文系統帳號遭暴力破解", "勒索軟體加密檔案伺服器", "DDoS"]
     {

@@ -191,7 +191,10 @@ impl Incident {
             K::EscalationNotice => up_to(S::Report),
             K::ActivateTeam => !r.team_activated,
             K::ResponseMeeting => up_to(S::ResponseTeam) || r.response_meeting.is_none(),
-            K::RootCause | K::MalwareAnalysis | K::VirusCheck => up_to(S::RootCause),
+            K::RootCause => up_to(S::RootCause),
+            // Malware analysis and its Virus Check submission follow a root cause that found
+            // malware (point 3(四)2); before that they are only noise.
+            K::MalwareAnalysis | K::VirusCheck => up_to(S::RootCause) && r.malware_found,
             K::SubmitToCommander => {
                 stage == Some(S::RootCause) && !self.awaiting_commander() && !self.approved()
             }
@@ -336,6 +339,11 @@ mod tests {
         i.record.submitted_to_commander_at = Some(i.reported_at);
         assert!(i.offers(StageActionKind::Decide, false));
         assert!(!i.offers(StageActionKind::SubmitToCommander, false));
+        // No malware found: no malware analysis or Virus Check form.
+        assert!(!i.offers(StageActionKind::MalwareAnalysis, false));
+        i.record.malware_found = true;
+        assert!(i.offers(StageActionKind::MalwareAnalysis, false));
+        assert!(i.offers(StageActionKind::VirusCheck, false));
     }
 
     #[test]
