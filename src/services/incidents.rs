@@ -80,16 +80,36 @@ async fn record(
     Ok(())
 }
 
-#[tracing::instrument(skip_all, fields(user = %me.user.id))]
 pub async fn file(
     pool: &PgPool,
     me: Acting<'_>,
     input: FilingInput,
     policy: &ReminderPolicy,
 ) -> Result<Incident, AppError> {
+    file_with(pool, me, input, Vec::new(), policy).await
+}
+
+/// Files an incident and applies what the filing form carried (`next::FILED_WITH`: the notice
+/// already given, completing the report stage) in the same transaction.
+#[tracing::instrument(skip_all, fields(user = %me.user.id, carried = carried.len()))]
+pub async fn file_with(
+    pool: &PgPool,
+    me: Acting<'_>,
+    input: FilingInput,
+    carried: Vec<(StageActionKind, Result<StageAction, FieldErrors>)>,
+    policy: &ReminderPolicy,
+) -> Result<Incident, AppError> {
     let now = Utc::now();
     may_file(me)?;
-    domain::check_filing(&input, now, me.agency.critical_infrastructure).check()?;
+    let checked = domain::check_filing(&input, now, me.agency.critical_infrastructure).check();
+    let carried = match (checked, all_or_errors(carried)) {
+        (Ok(()), Ok(actions)) => actions,
+        (Err(mut a), Err(b)) => {
+            a.0.extend(b.0);
+            return Err(AppError::Invalid(a));
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(AppError::Invalid(e)),
+    };
     let mut tx = db::begin_as(pool, me.user.id).await?;
     let (oversight, standing) = oversight_of(&mut tx, me.user.agency_id).await?;
     let year = domain::to_taipei(now).year();
@@ -105,8 +125,8 @@ pub async fn file(
     };
     let applied = Incident::file(&me.actor(), input, placement, now).map_err(refused)?;
     record(&mut tx, me, &applied, policy, true).await?;
+    let i = apply_in_turn(&mut tx, me, applied.incident, carried, policy).await?;
     tx.commit().await?;
-    let i = applied.incident;
     tracing::info!(incident = %i.id, number = %i.number, level = i.level.number(), "incident filed");
     Ok(i)
 }
@@ -123,6 +143,8 @@ pub struct IncidentView {
     pub recommended: Vec<MissingItem>,
     /// The stage actions this user may take now.
     pub allowed: Vec<StageActionKind>,
+    /// What each allowed action's form carries for this user (`Incident::carried`).
+    pub carries: Vec<(StageActionKind, Vec<StageActionKind>)>,
     /// The review this user may make of the current round now, if any.
     pub review_open: Option<domain::incident::review::ReviewKind>,
     /// L3/4's periodic reports and when the next of each is due.
@@ -158,8 +180,19 @@ pub async fn view(
             .is_some();
     tx.commit().await?;
     let now = Utc::now();
+    let allowed = incident.permitted_actions(&actor);
+    let review_open = incident
+        .may(&actor, Action::ReviewLevel)
+        .ok()
+        .and_then(|_| incident.review_open_to(actor.agency, now).ok());
+    let carries = allowed
+        .iter()
+        .map(|k| (*k, incident.carried(*k, &actor, review_open)))
+        .filter(|(_, c)| !c.is_empty())
+        .collect();
     Ok(IncidentView {
         roster_in_force,
+        carries,
         deadlines: incident.deadlines(),
         missing: incident.missing_items(),
         recommended: incident
@@ -167,17 +200,14 @@ pub async fn view(
             .stage()
             .map(|s| domain::stages::recommendations(s, &incident))
             .unwrap_or_default(),
-        review_open: incident
-            .may(&actor, Action::ReviewLevel)
-            .ok()
-            .and_then(|_| incident.review_open_to(actor.agency, now).ok()),
+        review_open,
         periodic: incident.periodic_reports_due(policy),
         supervisors: standing
             .supervision_chain
             .iter()
             .map(|a| (a.id, a.name_zh.clone(), a.name_en.clone()))
             .collect(),
-        allowed: incident.permitted_actions(&actor),
+        allowed,
         agency_name: (
             standing.agency.name_zh.clone(),
             standing.agency.name_en.clone(),
@@ -191,7 +221,6 @@ pub async fn view(
 /// Applies a stage action. `action` is what the request's fields amounted to: permission is
 /// judged before a malformed request is (403 before 422). Nothing is written unless all of it
 /// succeeds.
-#[tracing::instrument(skip_all, fields(incident = %id, action = kind.name()))]
 pub async fn act(
     pool: &PgPool,
     me: Acting<'_>,
@@ -200,15 +229,67 @@ pub async fn act(
     action: Result<StageAction, FieldErrors>,
     policy: &ReminderPolicy,
 ) -> Result<Incident, AppError> {
+    act_together(pool, me, id, vec![(kind, action)], policy).await
+}
+
+/// Applies a form's action and what it carries (`next::carried_with`: the same sitting's
+/// next steps, such as completing the stage) one after the other in one transaction: all of
+/// them or none. Every part's field errors are reported together.
+#[tracing::instrument(skip_all, fields(incident = %id, action = parts[0].0.name(), parts = parts.len()))]
+pub async fn act_together(
+    pool: &PgPool,
+    me: Acting<'_>,
+    id: Uuid,
+    parts: Vec<(StageActionKind, Result<StageAction, FieldErrors>)>,
+    policy: &ReminderPolicy,
+) -> Result<Incident, AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
-    let incident = load_permitted(&mut tx, me, id, kind.permission(), true).await?;
-    let action = action?;
-    let applied = incident
-        .apply(&me.actor(), action, Utc::now())
-        .map_err(refused)?;
-    record(&mut tx, me, &applied, policy, false).await?;
+    let first = parts.first().map(|(k, _)| *k).ok_or(AppError::NotFound)?;
+    let incident = load_permitted(&mut tx, me, id, first.permission(), true).await?;
+    let actions = all_or_errors(parts).map_err(AppError::Invalid)?;
+    let incident = apply_in_turn(&mut tx, me, incident, actions, policy).await?;
     tx.commit().await?;
-    Ok(applied.incident)
+    Ok(incident)
+}
+
+/// The parts' actions, or every part's field errors together.
+fn all_or_errors(
+    parts: Vec<(StageActionKind, Result<StageAction, FieldErrors>)>,
+) -> Result<Vec<StageAction>, FieldErrors> {
+    let mut errors = FieldErrors::default();
+    let mut actions = Vec::new();
+    for (_, action) in parts {
+        match action {
+            Ok(a) => actions.push(a),
+            Err(e) => errors.0.extend(e.0),
+        }
+    }
+    errors.check().map(|()| actions)
+}
+
+/// Applies `actions` one after the other, saving each, on the caller's transaction.
+async fn apply_in_turn(
+    conn: &mut PgConnection,
+    me: Acting<'_>,
+    mut incident: Incident,
+    actions: Vec<StageAction>,
+    policy: &ReminderPolicy,
+) -> Result<Incident, AppError> {
+    let kinds: Vec<StageActionKind> = actions.iter().map(StageAction::kind).collect();
+    for (n, action) in actions.into_iter().enumerate() {
+        let mut applied = incident
+            .apply(&me.actor(), action, Utc::now())
+            .map_err(refused)?;
+        // "The stage is ready" is news only to someone who is not completing it right now.
+        if kinds[n + 1..].contains(&StageActionKind::CompleteStage) {
+            applied
+                .notices
+                .retain(|e| !matches!(e, Event::StageReady { .. }));
+        }
+        record(conn, me, &applied, policy, false).await?;
+        incident = applied.incident;
+    }
+    Ok(incident)
 }
 
 /// The lines of a notice in one language, one per line.

@@ -34,6 +34,9 @@ pub struct MyWork {
     pub board: Option<Vec<Summary>>,
     /// Root-cause reports waiting for the commander's decision (commanders only).
     pub decisions: Option<Vec<Summary>>,
+    /// Level-3/4 incidents below on which this reviewer has a step besides the review, which
+    /// has its own queue (the relay, the Office of Homeland Security, an extension).
+    pub supervised: Vec<OpenIncident>,
 }
 
 impl MyWork {
@@ -41,6 +44,7 @@ impl MyWork {
     pub fn to_do(&self) -> impl Iterator<Item = (&OpenIncident, &NextStep)> {
         self.open
             .iter()
+            .chain(&self.supervised)
             .flat_map(|o| o.mine.iter().map(move |s| (o, s)))
     }
 }
@@ -52,7 +56,7 @@ pub async fn my_work(pool: &PgPool, me: Acting<'_>) -> Result<MyWork, AppError> 
     let mut tx = db::begin_as(pool, me.user.id).await?;
     let incidents = access::load_open_of_agency(&mut tx, actor.agency, OPEN_ON_HOME).await?;
     tx.commit().await?;
-    let open = incidents
+    let open: Vec<OpenIncident> = incidents
         .into_iter()
         .map(|incident| OpenIncident {
             next: incident.next_step(),
@@ -71,8 +75,19 @@ pub async fn my_work(pool: &PgPool, me: Acting<'_>) -> Result<MyWork, AppError> 
     } else {
         (None, None)
     };
+    let supervised = supervised_steps(pool, me, board.as_deref().unwrap_or_default(), now).await?;
+    // A decision already among the user's own steps is listed once, there.
     let decisions = if domain::may_portal(&actor, PortalAction::SeeCommanderQueue).is_ok() {
-        Some(incidents::awaiting_commander(pool, me).await?)
+        let mut waiting = incidents::awaiting_commander(pool, me).await?;
+        waiting.retain(|s| {
+            !open.iter().any(|o: &OpenIncident| {
+                o.incident.id == s.id
+                    && o.mine
+                        .iter()
+                        .any(|m| m.action == domain::StageActionKind::Decide)
+            })
+        });
+        (!waiting.is_empty()).then_some(waiting)
     } else {
         None
     };
@@ -82,5 +97,40 @@ pub async fn my_work(pool: &PgPool, me: Acting<'_>) -> Result<MyWork, AppError> 
         reviews,
         board,
         decisions,
+        supervised,
     })
+}
+
+/// The board's incidents on which this reviewer has a step of their own now, other than the
+/// review (listed in the review queue already).
+async fn supervised_steps(
+    pool: &PgPool,
+    me: Acting<'_>,
+    board: &[Summary],
+    now: DateTime<Utc>,
+) -> Result<Vec<OpenIncident>, AppError> {
+    if board.is_empty() {
+        return Ok(Vec::new());
+    }
+    let actor = me.actor();
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let mut out = Vec::new();
+    for s in board {
+        let incident = access::load(&mut tx, s.id, false).await?;
+        let mine: Vec<NextStep> = incident
+            .my_steps(&actor, now)
+            .into_iter()
+            .filter(|m| m.action != domain::StageActionKind::Review)
+            .collect();
+        if !mine.is_empty() {
+            out.push(OpenIncident {
+                next: incident.next_step(),
+                nearest_deadline: incident.nearest_deadline(now),
+                mine,
+                incident,
+            });
+        }
+    }
+    tx.commit().await?;
+    Ok(out)
 }

@@ -339,3 +339,39 @@ pub fn impacts_from(typed: &Typed) -> Option<Vec<Impact>> {
     }
     Some(out)
 }
+
+/// Whether the form posted the part `kind` it carries besides its own action
+/// (`next::carried_with`): completing the stage by its box, the others by their main field,
+/// so that a part left empty is left for later.
+pub fn carried_posted(kind: StageActionKind, typed: &Typed) -> bool {
+    use StageActionKind as K;
+    let field = match kind {
+        K::CompleteStage => "complete_stage",
+        K::EscalationNotice => "told",
+        K::ControlEffectReport => "done",
+        K::RelayReview => "basis",
+        K::ImprovementItem => "description",
+        K::ClassifiedDocument => "number",
+        _ => return false,
+    };
+    !typed.v(field).trim().is_empty()
+}
+
+/// The parts a form posted: its own action first, then what it carries and filled in, each
+/// read from the same fields (the carried actions' fields do not overlap their form's).
+pub fn posted_parts(
+    kind: StageActionKind,
+    carried: &[StageActionKind],
+    fields: &serde_json::Value,
+    typed: &Typed,
+) -> Vec<(StageActionKind, Result<StageAction, FieldErrors>)> {
+    std::iter::once(kind)
+        .chain(
+            carried
+                .iter()
+                .copied()
+                .filter(|k| carried_posted(*k, typed)),
+        )
+        .map(|k| (k, stage_action(k, fields.clone())))
+        .collect()
+}

@@ -10,6 +10,7 @@ use super::super::deadlines::{Deadline, DeadlineStatus};
 use super::super::roles::{stage_roles, Action, Actor, Role};
 use super::super::stages::MissingItem;
 use super::actions::StageActionKind;
+use super::review::ReviewKind;
 use super::Incident;
 use crate::i18n::{Arg, Text};
 
@@ -20,6 +21,8 @@ pub enum NextActor {
     Agency(&'static [Role]),
     /// The notified agency's reviewers (受通報機關).
     NotifiedAgency,
+    /// The competent authority's reviewers (主管機關).
+    CompetentAuthority,
 }
 
 impl NextActor {
@@ -30,6 +33,7 @@ impl NextActor {
                 Arg::List(roles.iter().map(|r| Arg::from(r.label())).collect()),
             ),
             NextActor::NotifiedAgency => Text::key("next.by_notified_agency"),
+            NextActor::CompetentAuthority => Text::key("next.by_competent_authority"),
         }
     }
 }
@@ -86,6 +90,32 @@ fn action_for(item: &MissingItem) -> StageActionKind {
     }
 }
 
+/// What a form for `kind` may also record at the same sitting, in the order applied. Whoever
+/// records a stage's last item usually completes the stage there and then; the notified agency
+/// relays the review it has just made (art. 7); damage control comes with its control-effect
+/// report (point 3(三)); the root cause with the first improvement measure (point 3(四)); the
+/// investigation report with its 密件 document (point 3(五)). Filing carries the notice to the
+/// escalation target and completing the report stage ([`FILED_WITH`]).
+pub fn carried_with(kind: StageActionKind) -> &'static [StageActionKind] {
+    use StageActionKind as K;
+    match kind {
+        K::EscalationNotice | K::ResponseMeeting | K::ControlEffectReport => &[K::CompleteStage],
+        K::ClassifiedDocument | K::ProgressReport => &[K::CompleteStage],
+        K::Containment => &[K::ControlEffectReport, K::CompleteStage],
+        K::RootCause => &[K::ImprovementItem],
+        K::Review => &[K::RelayReview],
+        K::SubmitReport => &[K::ClassifiedDocument, K::CompleteStage],
+        _ => &[],
+    }
+}
+
+/// What the filing form may also record: the notice given by telephone or otherwise while
+/// filing (point 2), and completing the report stage.
+pub const FILED_WITH: [StageActionKind; 2] = [
+    StageActionKind::EscalationNotice,
+    StageActionKind::CompleteStage,
+];
+
 impl Incident {
     fn actor_of(&self, action: StageActionKind) -> Option<NextActor> {
         let permission = action.permission();
@@ -94,6 +124,13 @@ impl Incident {
             Action::ReviewLevel | Action::RelayReview | Action::DecideReportExtension
         ) {
             return Some(NextActor::NotifiedAgency);
+        }
+        if permission == Action::RecordHomelandSecurityRelay {
+            return Some(NextActor::CompetentAuthority);
+        }
+        // Art. 9's meeting may come once the root cause is known, and after closing too.
+        if permission == Action::RecordCisoMeeting {
+            return Some(NextActor::Agency(&[Role::Ciso]));
         }
         stage_roles(permission, self.status.stage()?).map(NextActor::Agency)
     }
@@ -119,6 +156,17 @@ impl Incident {
         }
         if self.pending_extension().is_some() {
             actions.push(StageActionKind::ReportExtensionDecision);
+        }
+        // A level-3/4 incident goes on to the Office of Homeland Security (point 3(一)2); after
+        // one, the CISO convenes the meeting of art. 9 once the improvements are under way.
+        if self.level.is_major() && self.homeland_relayed_at.is_none() {
+            actions.push(StageActionKind::HomelandRelay);
+        }
+        if self.level.is_major()
+            && self.record.ciso_meeting.is_none()
+            && self.status.stage() == Some(super::super::stages::Stage::Improvement)
+        {
+            actions.push(StageActionKind::CisoMeeting);
         }
         let mut steps: Vec<NextStep> = Vec::new();
         for action in actions {
@@ -159,6 +207,8 @@ impl Incident {
                 s.action != StageActionKind::Review
                     || self.review_open_to(actor.agency, now).is_ok()
             })
+            // A step in order waits for the one before it (no decision before a submission).
+            .filter(|s| self.offers(s.action, true))
             .collect()
     }
 
@@ -231,6 +281,47 @@ impl Incident {
             | K::Comment
             | K::HomelandRelay => true,
         }
+    }
+
+    /// What a form for `kind` carries besides its own action for `actor` now, in the order
+    /// the service applies them: only what `actor` may do, other records only at the form's
+    /// first sitting, and completing the stage only when nothing the stage still misses is left
+    /// to anyone else's form. `review_open` is the
+    /// review this user may make now (the relay follows only the notified agency's own).
+    pub fn carried(
+        &self,
+        kind: StageActionKind,
+        actor: &Actor,
+        review_open: Option<ReviewKind>,
+    ) -> Vec<StageActionKind> {
+        use StageActionKind as K;
+        let missing = self.missing_items();
+        // Another record rides along only at the first sitting, while the form's own item is
+        // still missing; later it has its own form again (a second improvement measure is
+        // not a second root cause).
+        let first_sitting = missing.iter().any(|m| action_for(m) == kind);
+        let mut out: Vec<StageActionKind> = Vec::new();
+        for &k in carried_with(kind) {
+            if self.may(actor, k.permission()).is_err() {
+                continue;
+            }
+            let worth = match k {
+                K::RelayReview => {
+                    kind == K::Review
+                        && review_open == Some(ReviewKind::NotifiedAgency)
+                        && !self.notified_agency_is_competent_authority()
+                }
+                K::CompleteStage => missing.iter().all(|m| {
+                    let by = action_for(m);
+                    by == kind || out.contains(&by)
+                }),
+                _ => first_sitting && self.offers(k, false),
+            };
+            if worth {
+                out.push(k);
+            }
+        }
+        out
     }
 
     fn approved(&self) -> bool {
@@ -365,5 +456,106 @@ mod tests {
             i.next_step().unwrap().action,
             StageActionKind::ResponseMeeting
         );
+    }
+
+    #[test]
+    fn a_form_carries_completing_the_stage_only_when_it_records_what_is_left() {
+        use StageActionKind as K;
+        let mut i = incident(IncidentLevel::L3);
+        let officer = person(&i, &[Role::SecurityOfficer]);
+        // Stage 1 misses only the notice: its form may complete the stage too.
+        assert_eq!(
+            i.carried(K::EscalationNotice, &officer, None),
+            vec![K::CompleteStage]
+        );
+        // The commander's meeting at level 3 waits for the response group's initial damage
+        // control: completing the stage there would only be refused.
+        i.status = IncidentStatus::Open(Stage::ResponseTeam);
+        i.record.team_activated = true;
+        i.record.escalation_notice = Some(crate::domain::stages::EscalationNotice {
+            told: "Wang".into(),
+            means: crate::domain::stages::NoticeMeans::Phone,
+            at: i.reported_at,
+            by: "Lin".into(),
+        });
+        let commander = person(&i, &[Role::Commander]);
+        assert!(i.carried(K::ResponseMeeting, &commander, None).is_empty());
+        i.record.initial_control_at = Some(i.reported_at);
+        assert_eq!(
+            i.carried(K::ResponseMeeting, &commander, None),
+            vec![K::CompleteStage]
+        );
+        // Who may not complete a stage is not offered it (the response group in stage 2).
+        let responder = person(&i, &[Role::ResponseExecution]);
+        assert!(!i
+            .carried(K::Containment, &responder, None)
+            .contains(&K::CompleteStage));
+        // Damage control carries its control-effect report; in stage 3 the completion only
+        // once nothing of an earlier stage is missing (here the level-3 meeting is).
+        i.status = IncidentStatus::Open(Stage::Containment);
+        assert_eq!(
+            i.carried(K::Containment, &responder, None),
+            vec![K::ControlEffectReport]
+        );
+        // Level 1 needs no meeting and has no control-effect report to carry.
+        let mut minor = i.clone();
+        minor.level = IncidentLevel::L1;
+        assert_eq!(
+            minor.carried(K::Containment, &responder, None),
+            vec![K::CompleteStage]
+        );
+        // Once the form's own item is on record, the report has its own form again.
+        let mut decided = incident(IncidentLevel::L3);
+        decided.status = IncidentStatus::Open(Stage::RootCause);
+        let logistics = person(&decided, &[Role::Logistics]);
+        assert_eq!(
+            decided.carried(K::RootCause, &logistics, None),
+            vec![K::ImprovementItem]
+        );
+        decided.record.root_cause = Some("弱密碼".into());
+        assert!(decided.carried(K::RootCause, &logistics, None).is_empty());
+    }
+
+    #[test]
+    fn the_notified_agency_relays_the_review_it_makes_and_a_recheck_carries_nothing() {
+        use StageActionKind as K;
+        let i = incident(IncidentLevel::L3);
+        let reviewer = Actor {
+            agency: i.escalation_target.unwrap(),
+            roles: vec![Role::Reviewer],
+            name: "Chen".into(),
+            agency_name: "Ministry".into(),
+            ..Actor::default()
+        };
+        assert_eq!(
+            i.carried(K::Review, &reviewer, Some(ReviewKind::NotifiedAgency)),
+            vec![K::RelayReview]
+        );
+        let ca = Actor {
+            agency: i.oversight.competent_authority,
+            agency_is_competent_authority: true,
+            ..reviewer.clone()
+        };
+        assert!(i
+            .carried(K::Review, &ca, Some(ReviewKind::Recheck))
+            .is_empty());
+        // What carries nothing carries nothing.
+        assert!(carried_with(K::Decide).is_empty());
+    }
+
+    #[test]
+    fn the_commander_has_no_decision_to_make_before_a_submission() {
+        let mut i = incident(IncidentLevel::L3);
+        i.status = IncidentStatus::Open(Stage::RootCause);
+        let commander = person(&i, &[Role::Commander]);
+        let now = i.reported_at;
+        let decides = |i: &Incident| {
+            i.my_steps(&commander, now)
+                .iter()
+                .any(|s| s.action == StageActionKind::Decide)
+        };
+        assert!(!decides(&i), "nothing was submitted");
+        i.record.submitted_to_commander_at = Some(i.reported_at);
+        assert!(decides(&i));
     }
 }

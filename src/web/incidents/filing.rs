@@ -8,13 +8,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use crate::domain::incident::next::FILED_WITH;
 use crate::domain::{self, AssetClass, Category, FilingInput};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::Lang;
 use crate::services::incidents as svc;
 use crate::web::extract::{CsrfForm, Nav, SignedIn};
 use crate::web::format::{input_time, level_label};
-use crate::web::forms::{impact_rows, impacts_from, parse_local_time, Choice, ImpactRow, Typed};
+use crate::web::forms::{
+    carried_posted, form_fields, impact_rows, impacts_from, parse_local_time, stage_action, Choice,
+    ImpactRow, Typed,
+};
 use crate::web::{render, AppState};
 
 #[derive(Template)]
@@ -31,6 +35,7 @@ struct NewPage {
     asset_labels: Vec<String>,
     impact_rows: Vec<ImpactRow>,
     computed: Option<String>,
+    now_local: String,
 }
 
 fn subcategory_choices(t: Lang, selected: &str) -> Vec<(String, Vec<Choice>)> {
@@ -75,6 +80,7 @@ fn new_page(me: &SignedIn, typed: Typed, errors: FieldErrors) -> NewPage {
         asset_labels: AssetClass::ALL.iter().map(|a| t.text(&a.label())).collect(),
         impact_rows: impact_rows(t, &typed),
         computed,
+        now_local: input_time(Utc::now()),
         typed,
         errors,
     }
@@ -148,9 +154,24 @@ pub(super) async fn file(
 ) -> Result<Response, AppError> {
     svc::may_file(me.acting())?;
     let typed = Typed::from_pairs(&form.pairs);
+    // The notice already given and completing the report stage ride along (`FILED_WITH`).
+    let fields = form_fields(&form.pairs);
+    let carried: Vec<_> = FILED_WITH
+        .into_iter()
+        .filter(|k| carried_posted(*k, &typed))
+        .map(|k| (k, stage_action(k, fields.clone())))
+        .collect();
+    let policy = state.reminder_policy();
     let result = match filing_from(&typed) {
-        Ok(input) => svc::file(&state.pool, me.acting(), input, &state.reminder_policy()).await,
-        Err(errors) => Err(AppError::Invalid(errors)),
+        Ok(input) => svc::file_with(&state.pool, me.acting(), input, carried, &policy).await,
+        Err(mut errors) => {
+            for (_, part) in carried {
+                if let Err(e) = part {
+                    errors.0.extend(e.0);
+                }
+            }
+            Err(AppError::Invalid(errors))
+        }
     };
     match result {
         Ok(incident) => Ok(Redirect::to(&format!("/incidents/{}", incident.id)).into_response()),
@@ -159,6 +180,12 @@ pub(super) async fn file(
             render(&new_page(&me, typed, errors))?,
         )
             .into_response()),
+        // Completing the report stage without the notice: nothing was filed; say so there.
+        Err(AppError::StageIncomplete(_)) => {
+            let mut errors = FieldErrors::default();
+            errors.add("complete_stage", "filing.complete_needs_notice");
+            Ok((StatusCode::CONFLICT, render(&new_page(&me, typed, errors))?).into_response())
+        }
         Err(e) => Err(e),
     }
 }

@@ -11,15 +11,15 @@ use uuid::Uuid;
 
 use super::filing::AnyForm;
 use super::list::level_choices;
-use crate::domain::incident::{review::ReviewKind, story};
+use crate::domain::incident::{next::carried_with, review::ReviewKind, story};
 use crate::domain::{Stage, StageActionKind};
 use crate::error::{AppError, FieldErrors};
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Arg, Lang, Text};
 use crate::services::incidents::{self as svc, IncidentView};
 use crate::web::extract::{CsrfForm, Nav, SignedIn};
 use crate::web::format::{deadline_state, input_time, level_label, show_time, status_label};
 use crate::web::forms::{
-    form_fields, impact_rows, impacts_from, parse_id, stage_action, Choice, ImpactRow, Typed,
+    form_fields, impact_rows, impacts_from, parse_id, posted_parts, Choice, ImpactRow, Typed,
 };
 use crate::web::{render, AppState};
 
@@ -73,10 +73,12 @@ struct ItemRow {
     done: bool,
 }
 
-/// A stage form on the page: which action, and whether it is the current stage's work.
+/// A stage form on the page: which action, whether it is the current stage's work, and what
+/// else it records at the same sitting (its own action first).
 struct FormView {
     kind: StageActionKind,
     current: bool,
+    parts: Vec<StageActionKind>,
 }
 
 /// One line of the review record: what kind, when, by which agency, the level set and why.
@@ -97,6 +99,14 @@ struct AgencyChoice {
 impl FormView {
     fn name(&self) -> &'static str {
         self.kind.name()
+    }
+    /// Whether `part` is the box that completes the stage (no fieldset of its own).
+    fn completes(&self, part: &StageActionKind) -> bool {
+        *part == StageActionKind::CompleteStage
+    }
+    /// The heading of a carried part: "同時：{action}（可留空，日後再辦）".
+    fn legend(&self, t: &Lang, part: &StageActionKind) -> String {
+        t.text(&Text::key("form.carried").with("action", Text::key(part.title_key())))
     }
     fn title(&self) -> &'static str {
         self.kind.title_key()
@@ -138,6 +148,8 @@ struct ShowPage {
     missing: Vec<String>,
     /// "Next step: <action> (by <role>)", and whether this user is the one to take it.
     next_step: Option<(String, Option<&'static str>)>,
+    /// What others are to do meanwhile (another actor than the next step's).
+    also_waiting: Option<String>,
     /// What is on record, stage by stage: (stage, [(what, lines)]).
     on_record: Vec<(String, Vec<RecordEntry>)>,
     forms: Vec<FormView>,
@@ -198,6 +210,26 @@ fn facts(t: Lang, v: &IncidentView) -> Facts {
     }
 }
 
+/// What else the procedure waits for from others than the next step's (the review, the
+/// relay to the Office of Homeland Security, the CISO's meeting): "另待：…".
+fn also_waiting(t: Lang, v: &IncidentView) -> Option<String> {
+    let steps = v.incident.next_steps();
+    let first = steps.first()?;
+    let others: Vec<Arg> = steps
+        .iter()
+        .skip(1)
+        .filter(|s| s.by != first.by)
+        .map(|s| {
+            Arg::from(
+                Text::key("next.also_step")
+                    .with("action", Text::key(s.action.title_key()))
+                    .with("who", s.by.label()),
+            )
+        })
+        .collect();
+    (!others.is_empty()).then(|| t.text(&Text::key("next.also").with("steps", Arg::List(others))))
+}
+
 /// The page's one "next step" line, with the form to go to when it is this user's step.
 fn next_line(t: Lang, v: &IncidentView) -> Option<(String, Option<&'static str>)> {
     let step = v.incident.next_step()?;
@@ -207,15 +239,30 @@ fn next_line(t: Lang, v: &IncidentView) -> Option<(String, Option<&'static str>)
 }
 
 /// The forms this user may submit: the current stage's first, then the rest in stage order.
+/// An action another form carries has no form of its own (one form per sitting).
 fn forms(v: &IncidentView) -> Vec<FormView> {
     let current = v.incident.status.stage();
-    let mut forms: Vec<FormView> = v
+    let offered: Vec<StageActionKind> = v
         .allowed
         .iter()
-        .filter(|k| v.incident.offers(**k, v.review_open.is_some()))
+        .copied()
+        .filter(|k| v.incident.offers(*k, v.review_open.is_some()))
+        .collect();
+    let carried_by = |k: StageActionKind| -> Vec<StageActionKind> {
+        v.carries
+            .iter()
+            .find(|(c, _)| *c == k)
+            .map(|(_, carried)| carried.clone())
+            .unwrap_or_default()
+    };
+    let carried: Vec<StageActionKind> = offered.iter().flat_map(|k| carried_by(*k)).collect();
+    let mut forms: Vec<FormView> = offered
+        .iter()
+        .filter(|k| !carried.contains(k))
         .map(|k| FormView {
             kind: *k,
             current: k.stage().is_none_or(|s| Some(s) == current),
+            parts: std::iter::once(*k).chain(carried_by(*k)).collect(),
         })
         .collect();
     forms.sort_by_key(|f| !f.current);
@@ -443,6 +490,7 @@ fn show_page(
         stages: stage_rows(t, i.status.stage()),
         missing: v.missing.iter().map(|m| t.text(&m.label())).collect(),
         next_step: next_line(t, &v),
+        also_waiting: also_waiting(t, &v),
         no_roster: !v.roster_in_force,
         on_record: story::on_record(&v.incident)
             .into_iter()
@@ -546,9 +594,15 @@ pub(super) async fn act(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let kind = StageActionKind::parse(&name).ok_or(AppError::NotFound)?;
-    let action = stage_action(kind, page_fields(kind, &form.pairs));
+    let fields = page_fields(kind, &form.pairs);
+    let parts = posted_parts(
+        kind,
+        carried_with(kind),
+        &fields,
+        &Typed::from_pairs(&form.pairs),
+    );
     let policy = state.reminder_policy();
-    let result = svc::act(&state.pool, me.acting(), id, kind, action, &policy).await;
+    let result = svc::act_together(&state.pool, me.acting(), id, parts, &policy).await;
     let t = me.ctx.t;
     let (status, errors, problem) = match result {
         Ok(_) => return Ok(Redirect::to(&format!("/incidents/{id}#timeline")).into_response()),
