@@ -20,6 +20,11 @@ pub struct Settings {
     #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
+    /// The portal's address as users reach it (links in e-mail, e.g. password resets). Unset:
+    /// http://<listen address>.
+    #[arg(long, env = "PORTAL_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Mark the session cookie Secure (set when the portal is served over TLS).
     #[arg(long, env = "PORTAL_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
@@ -72,6 +77,13 @@ fn drill_period(raw: &str) -> Result<u32, String> {
 }
 
 impl Settings {
+    /// Where users reach the portal, for links sent to them.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+
     /// What flags and the environment cannot check alone, for settings built in code too
     /// (embedding, tests): refused at start-up with the reason.
     pub fn check(&self) -> anyhow::Result<()> {
@@ -86,6 +98,7 @@ impl Settings {
             listen: "127.0.0.1:0".parse().expect("valid address"),
             database_url: None,
             data_dir: PathBuf::from("data"),
+            public_url: None,
             secure_cookies: false,
             session_idle_minutes: 30,
             body_limit: 1024 * 1024,
@@ -110,6 +123,7 @@ impl fmt::Debug for Settings {
                 &self.database_url.as_ref().map(|_| "[redacted]"),
             )
             .field("data_dir", &self.data_dir)
+            .field("public_url", &self.public_url)
             .field("secure_cookies", &self.secure_cookies)
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("body_limit", &self.body_limit)

@@ -10,6 +10,7 @@ pub mod indicators;
 pub mod jobs;
 pub mod notifications;
 pub mod oversight;
+pub mod passwords;
 pub mod preparedness;
 pub mod search;
 pub mod sign_in;

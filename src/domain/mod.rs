@@ -18,6 +18,7 @@ pub mod input;
 pub mod level;
 pub mod log_duty;
 pub mod notifications;
+pub mod passwords;
 pub mod roles;
 pub mod search;
 pub mod stages;

@@ -1,6 +1,7 @@
 //! Use cases: each opens its transaction, calls storage, asks the domain, commits last.
 
 pub mod access;
+pub mod account;
 pub mod admin;
 pub mod auth;
 pub mod demo;

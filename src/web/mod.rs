@@ -1,5 +1,6 @@
 //! HTTP: the router, the shared state, the layers every response passes through.
 
+pub mod account;
 pub mod admin;
 pub mod api;
 pub mod audit;
@@ -200,6 +201,7 @@ fn routes(settings: &Settings) -> Router<AppState> {
     let limited = Router::new()
         .merge(home::router())
         .merge(auth::router())
+        .merge(account::router())
         .merge(admin::router())
         .merge(incidents::router())
         .merge(preparedness::router())

@@ -1,5 +1,6 @@
 //! One integration binary: the real server over HTTP against a real PostgreSQL.
 
+mod account;
 mod admin;
 mod api_v1;
 mod auth;

@@ -350,6 +350,17 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                 ("POST", "/language") => vec![(path.clone(), vec![303])],
                 ("GET", "/logout") => vec![(path.clone(), vec![if signed { 200 } else { 303 }])],
                 ("POST", "/logout") => vec![(path.clone(), vec![303])],
+                // One's own password (tests/api/account.rs): signed in; empty fields are 422.
+                ("GET", "/account/password") => {
+                    vec![(path.clone(), if signed { vec![200] } else { anon })]
+                }
+                ("POST", "/account/password") => {
+                    vec![(path.clone(), if signed { vec![422] } else { anon })]
+                }
+                // A forgotten password: anyone; no address is 422, no usable link 410.
+                ("GET", "/password/forgot") => vec![(path.clone(), vec![200])],
+                ("POST", "/password/forgot") => vec![(path.clone(), vec![422])],
+                ("GET" | "POST", "/password/reset") => vec![(path.clone(), vec![410])],
                 ("GET", "/notifications") => {
                     vec![(path.clone(), if signed { vec![200] } else { anon })]
                 }

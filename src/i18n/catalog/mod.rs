@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+mod account;
 mod admin;
 mod evidence;
 mod indicators;
@@ -31,6 +32,7 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         admin::ENTRIES,
         timeline::ENTRIES,
         search::ENTRIES,
+        account::ENTRIES,
     ]
     .into_iter()
     .flatten()
