@@ -21,3 +21,4 @@ mod register;
 mod reports;
 mod search;
 mod thread;
+mod timeline;
