@@ -5,7 +5,8 @@ COPY . .
 RUN cargo build --release --locked --bin portal
 
 FROM debian:bookworm-slim
-RUN useradd --system --home /nonexistent portal
+RUN useradd --system --home /nonexistent portal \
+    && mkdir -p /var/lib/portal && chown portal /var/lib/portal
 COPY --from=build /src/target/release/portal /usr/local/bin/portal
 USER portal
 ENV PORTAL_LISTEN=0.0.0.0:8080

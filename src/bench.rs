@@ -11,7 +11,8 @@
 //! by an account holding the role the action needs, at the time the plan gives it. The stored row
 //! is the aggregate as its last save left it (`Incident::schedule` at that save for the derived
 //! columns, except `reminder_at`: see below), its timeline the events `apply` returned, serialised
-//! and chained as `db::timeline::append_event` does (`db::timeline::entry_hash`), and activating
+//! and chained as `db::timeline::append_event` does (`db::timeline::entry_link`, under the
+//! configured timeline key), and activating
 //! the team writes the `incident_teams` row the portal writes then. So the portal reads the data
 //! as its own, `portal verify-timeline` passes, and no incident is in a state the procedure could
 //! not have reached (an action the domain refuses is left out, and counted).
@@ -46,8 +47,9 @@ use uuid::Uuid;
 
 use crate::db::agencies::Agency;
 use crate::db::bench::{self as store, Chunk, Csv, Table};
-use crate::db::timeline::{entry_hash, Entry};
+use crate::db::timeline::{entry_link, Entry};
 use crate::db::users::NewUser;
+use crate::domain::chain::{ChainKey, LINK_HMAC_SHA256};
 use crate::domain::incident::actions::{
     CisoMeetingInput, ClassifiedDocumentInput, ContainmentInput, DecideInput, DecisionChoice,
     DowntimeChoice, EscalationNoticeInput, HorizonChoice, ImprovementItemDoneInput,
@@ -1285,8 +1287,14 @@ fn event_body(event: &IncidentEvent) -> Result<String, serde_json::Error> {
     serde_json::to_string(tagged.get("body").unwrap_or(&serde_json::Value::Null))
 }
 
-/// The incident's timeline, hash-chained as `db::timeline::append` would have written it.
-fn timeline_rows(s: &Seeded, lived: &Lived, csv: &mut Csv) -> Result<(), serde_json::Error> {
+/// The incident's timeline, linked under the timeline key as `db::timeline::append` would have
+/// written it.
+fn timeline_rows(
+    s: &Seeded,
+    lived: &Lived,
+    key: &ChainKey,
+    csv: &mut Csv,
+) -> Result<(), serde_json::Error> {
     let mut prev_hash = vec![0u8; 32];
     for (n, (at, (actor, actor_agency), event)) in lived.events.iter().enumerate() {
         let mut entry = Entry {
@@ -1300,8 +1308,9 @@ fn timeline_rows(s: &Seeded, lived: &Lived, csv: &mut Csv) -> Result<(), serde_j
             body: event_body(event)?,
             prev_hash,
             hash: Vec::new(),
+            link_version: LINK_HMAC_SHA256,
         };
-        entry.hash = entry_hash(&entry);
+        entry.hash = entry_link(key, &entry);
         csv.timeline_entry(&entry);
         prev_hash = entry.hash;
     }
@@ -1430,7 +1439,7 @@ fn accounts(world: &World, hash: &str, rng: &mut StdRng) -> (Csv, Csv, Csv) {
 }
 
 /// `portal bench-seed`: fills an empty database (see the module's documentation).
-pub async fn seed(pool: &PgPool, options: &SeedOptions) -> anyhow::Result<()> {
+pub async fn seed(pool: &PgPool, options: &SeedOptions, key: &ChainKey) -> anyhow::Result<()> {
     let started = Instant::now();
     crate::startup::migrate(pool)
         .await
@@ -1533,6 +1542,7 @@ pub async fn seed(pool: &PgPool, options: &SeedOptions) -> anyhow::Result<()> {
     copy_rows(&mut tx, Table::IncidentTeams, "incident teams", csv).await?;
 
     let w = world.clone();
+    let key = key.clone();
     copy_from_thread(
         &mut tx,
         Table::TimelineEntries,
@@ -1542,7 +1552,7 @@ pub async fn seed(pool: &PgPool, options: &SeedOptions) -> anyhow::Result<()> {
             let mut generator = Generator::new(&w, n);
             let mut csv = Csv::new();
             while let Some(s) = generator.next_incident() {
-                timeline_rows(&s, &s.live(&w)?, &mut csv)?;
+                timeline_rows(&s, &s.live(&w)?, &key, &mut csv)?;
                 if csv.full() && !send(csv.take()) {
                     return Ok(());
                 }
@@ -1680,7 +1690,7 @@ mod tests {
                 assert_eq!(&serde_json::from_value::<IncidentEvent>(tagged).unwrap(), e);
             }
             assert_eq!(lived.team.is_some(), i.record.team_activated);
-            timeline_rows(&s, &lived, &mut csv).unwrap();
+            timeline_rows(&s, &lived, &ChainKey::from_bytes([7; 32]), &mut csv).unwrap();
             incident_row(&w, &s, &lived, &mut csv).unwrap();
             assert_eq!(
                 s.live(&w).unwrap().events,

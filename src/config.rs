@@ -64,7 +64,31 @@ pub struct Settings {
     /// Largest evidence file accepted, in bytes (413 past it).
     #[arg(long, env = "PORTAL_EVIDENCE_LIMIT", default_value_t = 2 * 1024 * 1024 * 1024)]
     pub evidence_limit: u64,
+
+    /// The timeline key, 64 hex digits (wins over --timeline-key-file). Never stored in the
+    /// database: without it, the timeline's links cannot be recomputed.
+    #[arg(long, env = "PORTAL_TIMELINE_KEY", hide_env_values = true)]
+    pub timeline_key: Option<String>,
+
+    /// File holding the timeline key (64 hex digits). Unset: `timeline.key` in --data-dir,
+    /// created with a random key on the first start.
+    #[arg(long, env = "PORTAL_TIMELINE_KEY_FILE")]
+    pub timeline_key_file: Option<PathBuf>,
+
+    /// Folder of the append-only, signed checkpoint file of the timeline's chain heads
+    /// (`timeline-checkpoints.log`). Unset: --data-dir. One folder per database.
+    #[arg(long, env = "PORTAL_TIMELINE_CHECKPOINT_DIR")]
+    pub timeline_checkpoint_dir: Option<PathBuf>,
+
+    /// Minutes between checkpoints of the timeline's chain heads (0: only `portal
+    /// checkpoint-timeline`). Runs with the other jobs (not when --jobs-interval-seconds is 0).
+    #[arg(long, env = "PORTAL_TIMELINE_CHECKPOINT_MINUTES", default_value_t = 15)]
+    pub timeline_checkpoint_minutes: u64,
 }
+
+/// The timeline key of [`Settings::for_tests`]: tests are not secrets.
+pub const TEST_TIMELINE_KEY: &str =
+    "746573742074696d656c696e65206b657920e280942074657374206f6e6c7921";
 
 /// `PORTAL_DRILL_PERIOD_MONTHS` / `--drill-period-months`: a number of months the Regulations
 /// allow (`domain::team::check_drill_period`).
@@ -110,6 +134,14 @@ impl Settings {
             control_report_hours: 24,
             drill_period_months: 12,
             evidence_limit: 256 * 1024 * 1024,
+            timeline_key: Some(TEST_TIMELINE_KEY.into()),
+            timeline_key_file: None,
+            // A folder of its own, so that one test's checkpoints never meet another's database.
+            timeline_checkpoint_dir: Some(std::env::temp_dir().join(format!(
+                "portal-test-checkpoints-{}",
+                uuid::Uuid::new_v4().simple()
+            ))),
+            timeline_checkpoint_minutes: 15,
         }
     }
 }
@@ -132,6 +164,16 @@ impl fmt::Debug for Settings {
             .field("jobs_interval_seconds", &self.jobs_interval_seconds)
             .field("drill_period_months", &self.drill_period_months)
             .field("evidence_limit", &self.evidence_limit)
+            .field(
+                "timeline_key",
+                &self.timeline_key.as_ref().map(|_| "[redacted]"),
+            )
+            .field("timeline_key_file", &self.timeline_key_file)
+            .field("timeline_checkpoint_dir", &self.timeline_checkpoint_dir)
+            .field(
+                "timeline_checkpoint_minutes",
+                &self.timeline_checkpoint_minutes,
+            )
             .finish()
     }
 }

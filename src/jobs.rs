@@ -6,6 +6,9 @@
 //! Which reminders are due is the domain's (`domain::incident::reminders`): the job only picks
 //! the incidents whose stored `reminder_at` has come, asks each what it owes, records it, and
 //! stores when to look again.
+//!
+//! The timeline's chain heads are checkpointed to the signed file outside the database on their
+//! own, slower interval (`services::timeline::checkpoint`).
 
 use std::time::Duration;
 
@@ -17,17 +20,36 @@ use uuid::Uuid;
 
 use crate::config::Settings;
 use crate::db;
+use crate::domain::chain::ChainKey;
 use crate::domain::incident::ReminderKind;
 use crate::domain::notifications::reminder_recipients;
 use crate::domain::{AgencyId, ReminderPolicy};
+use crate::timeline_log::CheckpointLog;
 
 /// How many incidents one reminder run looks at, and how many reminders it sends.
 const REMINDER_BATCH: i64 = 200;
 /// How many e-mails one outbox run tries.
 const MAIL_BATCH: usize = 50;
 
-/// Starts the scheduler and the outbox sender on the owner's pool.
-pub fn spawn(owner: PgPool, settings: &Settings) {
+/// Starts the scheduler, the outbox sender and the timeline checkpoints on the owner's pool.
+pub fn spawn(owner: PgPool, settings: &Settings, key: ChainKey, log: CheckpointLog) {
+    if settings.timeline_checkpoint_minutes > 0 {
+        let every = Duration::from_secs(settings.timeline_checkpoint_minutes.saturating_mul(60));
+        let owner = owner.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                match crate::services::timeline::checkpoint(&owner, &key, &log).await {
+                    Ok(n) if n > 0 => tracing::info!(heads = n, "timeline checkpointed"),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %format!("{e:#}"), "timeline checkpoint failed")
+                    }
+                }
+            }
+        });
+    }
     let every = Duration::from_secs(settings.jobs_interval_seconds.max(1));
     let policy = ReminderPolicy::with_control_report_hours(settings.control_report_hours);
     let drill_months = settings.drill_period_months;

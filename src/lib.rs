@@ -16,4 +16,5 @@ pub mod report_pdf;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
+pub mod timeline_log;
 pub mod web;

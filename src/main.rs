@@ -19,8 +19,11 @@ enum Command {
     Demo(Settings),
     /// Apply database migrations and exit.
     Migrate(Settings),
-    /// Check every incident timeline's hash chain; exits 1 naming the first broken entry.
+    /// Check every incident timeline's chain under the timeline key and against the signed
+    /// checkpoints; exits 1 naming the first broken entry.
     VerifyTimeline(Settings),
+    /// Append a signed checkpoint of each timeline chain head that moved since the last one.
+    CheckpointTimeline(Settings),
     /// Fill an empty database with national-scale synthetic data for the load benchmark.
     #[cfg(feature = "bench")]
     BenchSeed {
@@ -55,17 +58,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(s) => (s, false),
         Command::Demo(s) => (s, true),
         Command::VerifyTimeline(s) => {
+            let key = startup::timeline_key(&s, false)?;
+            let log = startup::checkpoint_log(&s);
             let db = startup::connect(&s).await?;
-            let mut conn = db.pool.acquire().await?;
-            let (checked, broken) = portal::db::timeline::verify_all(&mut conn).await?;
-            drop(conn);
+            let verified = portal::services::timeline::verify(&db.pool, &key, &log).await;
             db.stop();
-            return match broken {
-                None => {
+            return match verified? {
+                (checked, None) => {
                     println!("timeline intact: {checked} entries checked");
                     Ok(())
                 }
-                Some(b) => {
+                (_, Some(b)) => {
                     println!(
                         "timeline BROKEN at incident {} entry {}: {}",
                         b.incident_id, b.seq, b.reason
@@ -74,16 +77,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             };
         }
+        Command::CheckpointTimeline(s) => {
+            let key = startup::timeline_key(&s, false)?;
+            let log = startup::checkpoint_log(&s);
+            let db = startup::connect(&s).await?;
+            let done = portal::services::timeline::checkpoint(&db.pool, &key, &log).await;
+            db.stop();
+            println!(
+                "timeline checkpointed: {} chain heads recorded in {}",
+                done?,
+                log.path().display()
+            );
+            return Ok(());
+        }
         #[cfg(feature = "bench")]
         Command::BenchSeed { options, settings } => {
+            let key = startup::timeline_key(&settings, true)?;
             let db = startup::connect(&settings).await?;
-            let seeded = portal::bench::seed(&db.pool, &options).await;
+            let seeded = portal::bench::seed(&db.pool, &options, &key).await;
             db.stop();
             return seeded;
         }
         Command::Migrate(s) => {
             let db = startup::connect(&s).await?;
             startup::migrate(&db.pool).await?;
+            startup::prepare_timeline(&s, &db.pool).await?;
             println!("migrations applied");
             db.stop();
             return Ok(());

@@ -12,7 +12,9 @@ use tokio::net::TcpListener;
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::config::Settings;
+use crate::domain::chain::ChainKey;
 use crate::pg_cluster::{Durability, PrivateCluster};
+use crate::timeline_log::{self, CheckpointLog};
 use crate::web::{self, AppState};
 
 /// The pool, and the private cluster behind it when no DATABASE_URL was given.
@@ -91,6 +93,59 @@ pub async fn app_pool(owner: &PgPool) -> Result<PgPool, sqlx::Error> {
         .await
 }
 
+/// The timeline key: `PORTAL_TIMELINE_KEY`, else the key file (`PORTAL_TIMELINE_KEY_FILE`, else
+/// `timeline.key` in the data folder). With `create`, a missing default key file is created
+/// with a random key (first start); a configured key file must exist, because a new key for a
+/// timeline linked under another one would only make it fail verification.
+pub fn timeline_key(settings: &Settings, create: bool) -> anyhow::Result<ChainKey> {
+    if let Some(hex) = settings
+        .timeline_key
+        .as_deref()
+        .filter(|k| !k.trim().is_empty())
+    {
+        return ChainKey::from_hex(hex).context("PORTAL_TIMELINE_KEY");
+    }
+    match &settings.timeline_key_file {
+        Some(path) => timeline_log::read_key(path).context("PORTAL_TIMELINE_KEY_FILE"),
+        None => {
+            let path = settings.data_dir.join(timeline_log::KEY_FILE_NAME);
+            if create {
+                timeline_log::read_or_create_key(&path)
+            } else {
+                timeline_log::read_key(&path).context(
+                    "no timeline key: set PORTAL_TIMELINE_KEY or PORTAL_TIMELINE_KEY_FILE, or \
+                     point --data-dir at the folder holding timeline.key",
+                )
+            }
+        }
+    }
+}
+
+/// The timeline's checkpoint file: in `PORTAL_TIMELINE_CHECKPOINT_DIR`, else the data folder.
+pub fn checkpoint_log(settings: &Settings) -> CheckpointLog {
+    CheckpointLog::in_folder(
+        settings
+            .timeline_checkpoint_dir
+            .as_deref()
+            .unwrap_or(&settings.data_dir),
+    )
+}
+
+/// Readies the timeline for appending: installs the key appends are linked under, and re-links
+/// under it, once, the chains written before it.
+pub async fn prepare_timeline(
+    settings: &Settings,
+    owner: &PgPool,
+) -> anyhow::Result<(ChainKey, CheckpointLog)> {
+    let key = timeline_key(settings, true)?;
+    crate::db::timeline::install_key(&key)?;
+    let log = checkpoint_log(settings);
+    crate::services::timeline::relink_once(owner, &key, &log)
+        .await
+        .context("re-linking the timeline under its key")?;
+    Ok((key, log))
+}
+
 pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     sqlx::migrate!("./migrations").run(pool).await
 }
@@ -106,12 +161,13 @@ impl Application {
     pub async fn build(settings: &Settings, owner: PgPool) -> anyhow::Result<Self> {
         settings.check()?;
         migrate(&owner).await.context("applying migrations")?;
+        let (key, log) = prepare_timeline(settings, &owner).await?;
         let pool = app_pool(&owner).await.context("connecting as portal_app")?;
         // The session table is created by the migrations, owned by the migrating role.
         let store = PostgresStore::new(pool.clone());
         web::spawn_session_cleanup(store.clone());
         if settings.jobs_interval_seconds > 0 {
-            crate::jobs::spawn(owner.clone(), settings);
+            crate::jobs::spawn(owner.clone(), settings, key, log);
         }
         let state = AppState {
             pool,

@@ -68,7 +68,7 @@ impl Table {
             }
             Table::TimelineEntries => {
                 "COPY timeline_entries (incident_id, agency_id, seq, at, actor_id, actor_agency_id, \
-                 kind, body, prev_hash, hash) FROM STDIN (FORMAT csv, FREEZE)"
+                 kind, body, prev_hash, hash, link_version) FROM STDIN (FORMAT csv, FREEZE)"
             }
         }
     }
@@ -250,6 +250,7 @@ impl Csv {
         self.text(&e.body);
         self.bytea(&e.prev_hash);
         self.bytea(&e.hash);
+        self.int(i64::from(e.link_version));
         self.end();
     }
 

@@ -1,5 +1,10 @@
-//! The incident timeline: append-only, each entry carrying the hash of the one before, so that
-//! a row altered behind the portal's back breaks the chain (`portal verify-timeline`).
+//! The incident timeline: append-only, each entry linked to the one before it by an HMAC under
+//! the timeline key (`domain::chain`), which the database does not hold, so that a row altered
+//! behind the portal's back breaks the chain (`portal verify-timeline`) even when the chain is
+//! recomputed: that takes the key.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
@@ -7,6 +12,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
+use crate::domain::chain::{ChainKey, Checkpoint, LINK_HMAC_SHA256, LINK_PLAIN_SHA256};
 use crate::domain::{AgencyId, IncidentEvent};
 
 #[derive(Debug, Clone, FromRow)]
@@ -21,13 +27,13 @@ pub struct Entry {
     pub body: String,
     pub prev_hash: Vec<u8>,
     pub hash: Vec<u8>,
+    /// `domain::chain::LINK_*`: how `hash` was computed.
+    pub link_version: i16,
 }
 
-/// The hash of an entry: everything it says, and the hash before it.
-pub fn entry_hash(e: &Entry) -> Vec<u8> {
-    let mut h = Sha256::new();
-    h.update(&e.prev_hash);
-    for part in [
+/// What an entry says, field by field, as its link covers it.
+fn parts(e: &Entry) -> [String; 8] {
+    [
         e.incident_id.to_string(),
         e.agency_id.to_string(),
         e.seq.to_string(),
@@ -36,12 +42,52 @@ pub fn entry_hash(e: &Entry) -> Vec<u8> {
         e.actor_agency_id.map(|x| x.to_string()).unwrap_or_default(),
         e.kind.clone(),
         e.body.clone(),
-    ] {
+    ]
+}
+
+/// The plain SHA-256 link of the first version (`LINK_PLAIN_SHA256`): kept to check the rows
+/// written before the key, before they are re-linked under it.
+pub fn entry_hash(e: &Entry) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(&e.prev_hash);
+    for part in parts(e) {
         // Length-prefixed, so that moving text between fields changes the hash.
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
     h.finalize().to_vec()
+}
+
+/// The keyed link of an entry (`LINK_HMAC_SHA256`): everything it says, and the link before it.
+pub fn entry_link(key: &ChainKey, e: &Entry) -> Vec<u8> {
+    let parts = parts(e);
+    key.link(&e.prev_hash, parts.iter().map(|p| p.as_bytes()))
+}
+
+/// The key appends are linked under. One per process: it is configuration, read once at
+/// start-up (`startup::timeline_key`), and every code path that appends (pages, API, demo
+/// loading) would otherwise have to carry it.
+static KEY: OnceLock<ChainKey> = OnceLock::new();
+
+#[derive(Debug, thiserror::Error)]
+#[error("this process already links the timeline under another key")]
+pub struct AnotherKey;
+
+/// Sets the key appends are linked under. Setting the same key again is allowed (several
+/// applications in one test process); another key is refused.
+pub fn install_key(key: &ChainKey) -> Result<(), AnotherKey> {
+    let installed = KEY.get_or_init(|| key.clone());
+    if installed == key {
+        Ok(())
+    } else {
+        Err(AnotherKey)
+    }
+}
+
+fn installed_key() -> Result<&'static ChainKey, sqlx::Error> {
+    KEY.get().ok_or_else(|| {
+        sqlx::Error::Configuration("no timeline key installed (startup::timeline_key)".into())
+    })
 }
 
 pub struct Actor {
@@ -79,11 +125,12 @@ pub async fn append(
         body: serde_json::to_string(body).map_err(|e| sqlx::Error::Encode(Box::new(e)))?,
         prev_hash,
         hash: Vec::new(),
+        link_version: LINK_HMAC_SHA256,
     };
-    entry.hash = entry_hash(&entry);
+    entry.hash = entry_link(installed_key()?, &entry);
     sqlx::query(
-        "INSERT INTO timeline_entries (incident_id, agency_id, seq, at, actor_id, actor_agency_id, kind, body, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO timeline_entries (incident_id, agency_id, seq, at, actor_id, actor_agency_id, kind, body, prev_hash, hash, link_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(entry.incident_id)
     .bind(entry.agency_id)
@@ -95,6 +142,7 @@ pub async fn append(
     .bind(&entry.body)
     .bind(&entry.prev_hash)
     .bind(&entry.hash)
+    .bind(entry.link_version)
     .execute(conn)
     .await?;
     Ok(())
@@ -117,8 +165,8 @@ pub async fn append_event(
     append(conn, incident, agency, actor, event.kind(), &body).await
 }
 
-const COLUMNS: &str =
-    "incident_id, agency_id, seq, at, actor_id, actor_agency_id, kind, body, prev_hash, hash";
+const COLUMNS: &str = "incident_id, agency_id, seq, at, actor_id, actor_agency_id, kind, body, \
+                       prev_hash, hash, link_version";
 
 /// An incident's entries with the actor's display name, oldest first.
 #[tracing::instrument(skip_all)]
@@ -134,7 +182,7 @@ pub async fn for_incident(
     }
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT t.incident_id, t.agency_id, t.seq, t.at, t.actor_id, t.actor_agency_id, t.kind, t.body, \
-         t.prev_hash, t.hash, u.display_name AS actor_name \
+         t.prev_hash, t.hash, t.link_version, u.display_name AS actor_name \
          FROM timeline_entries t LEFT JOIN users u ON u.id = t.actor_id \
          WHERE t.incident_id = $1 ORDER BY t.seq",
     )
@@ -144,7 +192,8 @@ pub async fn for_incident(
     Ok(rows.into_iter().map(|r| (r.entry, r.actor_name)).collect())
 }
 
-/// A break in a chain: the first entry whose hash or link does not hold.
+/// A break in a chain: the first entry whose link does not hold, or that a checkpoint covers and
+/// no longer matches.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Break {
     pub incident_id: Uuid,
@@ -152,17 +201,39 @@ pub struct Break {
     pub reason: &'static str,
 }
 
-/// Walks every chain (as the owner, past row-level security). Returns the entries checked and
-/// the first break, if any.
+/// Walks every chain (as the owner, past row-level security), checking each link under `key`
+/// and each entry a checkpoint covers against it. Returns the entries checked and the first
+/// break, if any.
 #[tracing::instrument(skip_all)]
-pub async fn verify_all(conn: &mut PgConnection) -> Result<(u64, Option<Break>), sqlx::Error> {
+pub async fn verify_all(
+    conn: &mut PgConnection,
+    key: &ChainKey,
+    checkpoints: &[Checkpoint],
+) -> Result<(u64, Option<Break>), sqlx::Error> {
     use futures_util::TryStreamExt;
+    // In the order the entries come (uuid and seq, as PostgreSQL sorts them: bytewise), so that
+    // a checkpointed entry that is gone shows up as the first one passed over.
+    let mut pending: BTreeMap<(Uuid, i32), &[u8]> = checkpoints
+        .iter()
+        .map(|c| ((c.incident_id, c.seq), c.hash.as_slice()))
+        .collect();
+    let missing = |(incident_id, seq): (Uuid, i32)| Break {
+        incident_id,
+        seq,
+        reason: "a checkpoint covers it, but it is gone",
+    };
     let sql = format!("SELECT {COLUMNS} FROM timeline_entries ORDER BY incident_id, seq");
     let mut rows = sqlx::query_as::<_, Entry>(&sql).fetch(conn);
     let mut checked = 0u64;
     let mut previous: Option<Entry> = None;
     while let Some(e) = rows.try_next().await? {
         checked += 1;
+        let here = (e.incident_id, e.seq);
+        if let Some((&first, _)) = pending.first_key_value() {
+            if first < here {
+                return Ok((checked, Some(missing(first))));
+            }
+        }
         let expected_prev = match &previous {
             Some(p) if p.incident_id == e.incident_id => Some(p.hash.clone()),
             _ => None,
@@ -176,15 +247,120 @@ pub async fn verify_all(conn: &mut PgConnection) -> Result<(u64, Option<Break>),
             seq: e.seq,
             reason,
         };
+        if e.link_version != LINK_HMAC_SHA256 {
+            return Ok((
+                checked,
+                Some(brk(
+                    "it is linked with plain SHA-256, not under the timeline key",
+                )),
+            ));
+        }
         if !link_ok {
             return Ok((checked, Some(brk("does not follow the entry before it"))));
         }
-        if entry_hash(&e) != e.hash {
-            return Ok((checked, Some(brk("its content does not match its hash"))));
+        if entry_link(key, &e) != e.hash {
+            return Ok((
+                checked,
+                Some(brk(
+                    "its content does not match its link under the timeline key",
+                )),
+            ));
+        }
+        if let Some(hash) = pending.remove(&here) {
+            if hash != e.hash.as_slice() {
+                return Ok((
+                    checked,
+                    Some(brk("it differs from what a signed checkpoint recorded")),
+                ));
+            }
         }
         previous = Some(e);
     }
-    Ok((checked, None))
+    Ok((checked, pending.into_keys().next().map(missing)))
+}
+
+/// The last entry of each chain linked under the key: what a checkpoint records.
+#[tracing::instrument(skip_all)]
+pub async fn heads(conn: &mut PgConnection) -> Result<Vec<(Uuid, i32, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT DISTINCT ON (incident_id) incident_id, seq, hash FROM timeline_entries \
+         WHERE link_version = $1 ORDER BY incident_id, seq DESC",
+    )
+    .bind(LINK_HMAC_SHA256)
+    .fetch_all(conn)
+    .await
+}
+
+/// What re-linking the plain SHA-256 chains did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Relinked {
+    pub chains: u64,
+    pub entries: u64,
+    /// Chains left plain-linked because they did not verify as plain SHA-256 chains: re-linking
+    /// them would vouch for whatever was altered. Verification reports them.
+    pub refused: Vec<Uuid>,
+}
+
+/// Re-links under `key` every chain still linked with plain SHA-256 (rows from before the key),
+/// after checking it as a plain chain. As the owner: the application role may not UPDATE the
+/// timeline. One UPDATE per chain.
+#[tracing::instrument(skip_all)]
+pub async fn relink_plain(
+    conn: &mut PgConnection,
+    key: &ChainKey,
+) -> Result<Relinked, sqlx::Error> {
+    let incidents: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT DISTINCT incident_id FROM timeline_entries WHERE link_version = $1 ORDER BY incident_id",
+    )
+    .bind(LINK_PLAIN_SHA256)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut done = Relinked::default();
+    let sql = format!("SELECT {COLUMNS} FROM timeline_entries WHERE incident_id = $1 ORDER BY seq");
+    for incident in incidents {
+        let mut chain: Vec<Entry> = sqlx::query_as(&sql)
+            .bind(incident)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut prev = vec![0u8; 32];
+        let intact = chain.iter().enumerate().all(|(n, e)| {
+            let ok = e.link_version == LINK_PLAIN_SHA256
+                && e.seq == n as i32 + 1
+                && e.prev_hash == prev
+                && entry_hash(e) == e.hash;
+            prev = e.hash.clone();
+            ok
+        });
+        if !intact {
+            tracing::warn!(%incident, "timeline chain does not verify as plain SHA-256; left as it is");
+            done.refused.push(incident);
+            continue;
+        }
+        let mut prev = vec![0u8; 32];
+        for e in &mut chain {
+            e.prev_hash = prev;
+            e.hash = entry_link(key, e);
+            prev = e.hash.clone();
+        }
+        let seqs: Vec<i32> = chain.iter().map(|e| e.seq).collect();
+        let prevs: Vec<Vec<u8>> = chain.iter().map(|e| e.prev_hash.clone()).collect();
+        let hashes: Vec<Vec<u8>> = chain.iter().map(|e| e.hash.clone()).collect();
+        sqlx::query(
+            "UPDATE timeline_entries t SET prev_hash = n.prev_hash, hash = n.hash, link_version = $2 \
+             FROM UNNEST($3::int[], $4::bytea[], $5::bytea[]) AS n (seq, prev_hash, hash) \
+             WHERE t.incident_id = $1 AND t.seq = n.seq",
+        )
+        .bind(incident)
+        .bind(LINK_HMAC_SHA256)
+        .bind(&seqs)
+        .bind(&prevs)
+        .bind(&hashes)
+        .execute(&mut *conn)
+        .await?;
+        done.chains += 1;
+        done.entries += chain.len() as u64;
+    }
+    Ok(done)
 }
 
 #[derive(Debug, FromRow)]

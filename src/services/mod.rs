@@ -13,10 +13,11 @@ pub mod oversight;
 pub mod preparedness;
 pub mod reports;
 pub mod search;
+pub mod timeline;
 pub mod tracking;
 pub mod work;
 
-use crate::db::{agencies::Agency, timeline, users::User};
+use crate::db::{self, agencies::Agency, users::User};
 use crate::domain::{self, AgencyKind};
 use crate::error::AppError;
 
@@ -37,8 +38,8 @@ impl Acting<'_> {
             agency_name: self.agency.name_zh.clone(),
         }
     }
-    pub fn timeline_actor(&self) -> timeline::Actor {
-        timeline::Actor {
+    pub fn timeline_actor(&self) -> db::timeline::Actor {
+        db::timeline::Actor {
             user: self.user.id,
             agency: self.user.agency_id,
         }

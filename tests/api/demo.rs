@@ -167,7 +167,10 @@ async fn the_demo_loads_agency_a_at_every_stage_once() {
 
     // Every step went through the timeline, and the chain holds.
     let mut conn = app.pool.acquire().await.unwrap();
-    let (checked, broken) = portal::db::timeline::verify_all(&mut conn).await.unwrap();
+    let key = crate::helpers::test_key();
+    let (checked, broken) = portal::db::timeline::verify_all(&mut conn, &key, &[])
+        .await
+        .unwrap();
     assert!(broken.is_none(), "{broken:?}");
     assert!(checked > 60, "{checked} entries");
     drop(conn);

@@ -189,12 +189,7 @@ async fn an_upload_keeps_its_sha256_and_every_download_and_verification_is_on_th
             "custody.transferred"
         ]
     );
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
-        .args(["verify-timeline"])
-        .env("DATABASE_URL", crate::helpers::url_for(&app.db_name))
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap();
+    let out = app.portal(&["verify-timeline"]).output().unwrap();
     assert!(
         out.status.success(),
         "the chain holds: {}",
@@ -520,12 +515,10 @@ async fn a_large_upload_streams_with_flat_memory() {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
-        .args(["serve"])
-        .env("DATABASE_URL", crate::helpers::url_for(&app.db_name))
+    let mut child = app
+        .portal(&["serve"])
         .env("PORTAL_LISTEN", format!("127.0.0.1:{port}"))
         .env("PORTAL_JOBS_INTERVAL_SECONDS", "0")
-        .env("RUST_LOG", "error")
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");

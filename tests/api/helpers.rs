@@ -131,6 +131,8 @@ pub struct TestApp {
     pub db_name: String,
     pub pool: PgPool,
     pub client: reqwest::Client,
+    /// The folder of this app's timeline checkpoint file (its own: one per database).
+    pub checkpoint_dir: std::path::PathBuf,
 }
 
 pub fn client() -> reqwest::Client {
@@ -155,6 +157,10 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         .try_init();
     let (pool, db_name) = fresh_database().await;
     let mut settings = Settings::for_tests();
+    let checkpoint_dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("timeline-checkpoints")
+        .join(&db_name);
+    settings.timeline_checkpoint_dir = Some(checkpoint_dir.clone());
     adjust(&mut settings);
     let app = Application::build(&settings, pool.clone()).await.unwrap();
     portal::services::demo::load_if_empty(&pool).await.unwrap();
@@ -165,7 +171,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         db_name,
         pool,
         client: client(),
+        checkpoint_dir,
     }
+}
+
+/// The timeline key the test apps link under.
+pub fn test_key() -> portal::domain::chain::ChainKey {
+    portal::domain::chain::ChainKey::from_hex(portal::config::TEST_TIMELINE_KEY).unwrap()
 }
 
 /// The value of the first hidden `csrf` input on a page.
@@ -176,6 +188,23 @@ pub fn csrf_in(html: &str) -> String {
 }
 
 impl TestApp {
+    /// The `portal` binary on this app's database, with its timeline key and checkpoint folder.
+    pub fn portal(&self, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_portal"));
+        command
+            .args(args)
+            .env("DATABASE_URL", url_for(&self.db_name))
+            .env("PORTAL_TIMELINE_KEY", portal::config::TEST_TIMELINE_KEY)
+            .env("PORTAL_TIMELINE_CHECKPOINT_DIR", &self.checkpoint_dir)
+            .env("RUST_LOG", "error");
+        command
+    }
+
+    /// The checkpoint file of this app, as the portal reads it.
+    pub fn checkpoint_log(&self) -> portal::timeline_log::CheckpointLog {
+        portal::timeline_log::CheckpointLog::in_folder(&self.checkpoint_dir)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -2,7 +2,7 @@ use chrono::{Duration, Utc};
 use reqwest::Client;
 use uuid::Uuid;
 
-use crate::helpers::{as_user, assert_in_words, local, spawn_app, visible_text, TestApp};
+use crate::helpers::{as_user, assert_in_words, local, spawn_app, test_key, visible_text, TestApp};
 
 pub(crate) fn date_in(days: i64) -> String {
     portal::domain::to_taipei(Utc::now() + Duration::days(days))
@@ -520,7 +520,10 @@ async fn a_level_4_incident_runs_from_filing_to_closing_with_a_returned_root_cau
         "the returned comment stays on the timeline"
     );
     let mut conn = app.pool.acquire().await.unwrap();
-    let (checked, broken) = portal::db::timeline::verify_all(&mut conn).await.unwrap();
+    let key = test_key();
+    let (checked, broken) = portal::db::timeline::verify_all(&mut conn, &key, &[])
+        .await
+        .unwrap();
     assert!(checked > 25 && broken.is_none());
     the_record_reads_in_words(&app, &officer, id).await;
 }
@@ -968,14 +971,7 @@ async fn verify_timeline_names_the_first_entry_altered_behind_the_portals_back()
     let commander = as_user(&app, "commander@agency-a.demo").await;
     ok(&app, &commander, id, "activate_team", &[]).await;
 
-    let run = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
-            .args(["verify-timeline"])
-            .env("DATABASE_URL", crate::helpers::url_for(&app.db_name))
-            .env("RUST_LOG", "error")
-            .output()
-            .unwrap()
-    };
+    let run = || app.portal(&["verify-timeline"]).output().unwrap();
     let out = run();
     assert!(
         out.status.success(),

@@ -23,3 +23,4 @@ mod reports;
 mod search;
 mod sitting;
 mod thread;
+mod timeline;
