@@ -25,6 +25,7 @@ pub mod search;
 pub mod stages;
 pub mod stix;
 pub mod team;
+pub mod tokens;
 pub mod tracking;
 
 #[cfg(test)]

@@ -179,10 +179,15 @@ pub async fn set_disabled(
     if target.id == actor.id && disabled {
         return Err(AppError::Conflict("error.cannot_disable_self".into()));
     }
-    let mut conn = pool.acquire().await?;
-    if !db::users::set_disabled(&mut conn, actor.agency_id, user, disabled).await? {
+    let mut tx = pool.begin().await?;
+    if !db::users::set_disabled(&mut tx, actor.agency_id, user, disabled).await? {
         return Err(AppError::NotFound);
     }
+    // A disabled user's tokens end with them, for good: enabling them again brings none back.
+    if disabled {
+        db::tokens::revoke_all_of(&mut tx, user, actor.id).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db::{self, sign_in::Attempt};
+use crate::domain::tokens::TokenScope;
 use crate::domain::AgencyId;
 use crate::error::AppError;
 
@@ -126,7 +127,16 @@ pub async fn issue_token(
     let token = hex::encode(rand::random::<[u8; 32]>());
     let expires_at = chrono::Utc::now() + chrono::Duration::hours(TOKEN_HOURS);
     let mut conn = pool.acquire().await?;
-    db::tokens::insert(&mut conn, &token, user, agency, expires_at).await?;
+    let all: Vec<&str> = TokenScope::ALL.iter().map(|s| s.name()).collect();
+    let new = db::tokens::NewToken {
+        token: &token,
+        user,
+        agency,
+        expires_at,
+        name: "",
+        scopes: &all,
+    };
+    db::tokens::insert(&mut conn, &new).await?;
     Ok((token, expires_at))
 }
 

@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod oversight;
 pub mod preparedness;
 pub mod search;
+pub mod tokens;
 pub mod tracking;
 
 use std::sync::Arc;
@@ -202,6 +203,7 @@ fn routes(settings: &Settings) -> Router<AppState> {
         .merge(home::router())
         .merge(auth::router())
         .merge(account::router())
+        .merge(tokens::router())
         .merge(admin::router())
         .merge(incidents::router())
         .merge(preparedness::router())

@@ -24,3 +24,4 @@ mod search;
 mod sitting;
 mod thread;
 mod timeline;
+mod tokens;

@@ -323,7 +323,7 @@ async fn every_route_answers_every_role_as_the_rules_say() {
     // Administration changes roles, so it runs after everything else; sign-out ends sessions, last.
     let order = |r: &(String, String)| {
         (
-            r.1 == "/logout" && r.0 == "POST",
+            (r.1 == "/logout" && r.0 == "POST") || (r.1 == "/api/v1/auth/token" && r.0 == "DELETE"),
             r.1.starts_with("/admin/users/"),
         )
     };
@@ -356,6 +356,39 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                 }
                 ("POST", "/account/password") => {
                     vec![(path.clone(), if signed { vec![422] } else { anon })]
+                }
+                // Tokens (tests/api/tokens.rs): one's own for everyone signed in, the
+                // agency's for its admin; a token that does not exist is 404 to all.
+                ("GET", "/account/tokens") => {
+                    vec![(path.clone(), if signed { vec![200] } else { anon })]
+                }
+                ("POST", "/account/tokens") => {
+                    vec![(path.clone(), if signed { vec![422] } else { anon })]
+                }
+                ("GET", "/admin/tokens") => vec![(
+                    path.clone(),
+                    if !signed {
+                        anon
+                    } else if p.has(domain::Role::AgencyAdmin) {
+                        vec![200]
+                    } else {
+                        vec![403]
+                    },
+                )],
+                ("POST", "/tokens/{id}/revoke") => vec![(
+                    path.replace("{id}", "987654321"),
+                    if signed { vec![404] } else { anon },
+                )],
+                // The API's sign-out ends the caller's own token (run last).
+                ("DELETE", "/api/v1/auth/token") => {
+                    vec![(
+                        path.clone(),
+                        if p.token.is_some() {
+                            vec![204]
+                        } else {
+                            vec![401]
+                        },
+                    )]
                 }
                 // A forgotten password: anyone; no address is 422, no usable link 410.
                 ("GET", "/password/forgot") => vec![(path.clone(), vec![200])],

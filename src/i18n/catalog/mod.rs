@@ -18,6 +18,7 @@ mod reports;
 mod search;
 mod team;
 mod timeline;
+mod tokens;
 
 /// Every area's entries, in one list (for the index and the catalog's own tests).
 pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
@@ -33,6 +34,7 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         timeline::ENTRIES,
         search::ENTRIES,
         account::ENTRIES,
+        tokens::ENTRIES,
     ]
     .into_iter()
     .flatten()

@@ -3,9 +3,10 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,7 @@ use utoipa::ToSchema;
 
 use super::bodies::{ErrorBody, TextBody};
 use crate::db::{self, agencies::Agency, users::User};
+use crate::domain::tokens::TokenScope;
 use crate::domain::{self, Impact};
 use crate::error::AppError;
 use crate::services::auth::{self, SignInOutcome};
@@ -109,6 +111,47 @@ pub async fn token(
     Ok(Json(TokenBody { token, expires_at }))
 }
 
+/// The scope a request needs of its token: reading for every GET, filing for a new incident,
+/// acting for every other write (`domain::tokens::TokenScope`).
+pub fn scope_needed(method: &Method, route: &str) -> TokenScope {
+    if method == Method::GET || method == Method::HEAD {
+        TokenScope::Read
+    } else if method == Method::POST && route == "/api/v1/incidents" {
+        TokenScope::File
+    } else {
+        TokenScope::Act
+    }
+}
+
+/// The token of `Authorization: Bearer <token>`, if the header holds one of a sane size.
+fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 128)
+}
+
+/// Ends the token presented: the API's sign-out. Any token may end itself, whatever its
+/// scopes; an unknown or ended one answers 401.
+#[utoipa::path(delete, path = "/api/v1/auth/token", tag = "access",
+    security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let token = bearer(&headers).ok_or(ApiError(AppError::Unauthenticated))?;
+    let mut conn = state.pool.acquire().await?;
+    db::tokens::user_of(&mut conn, token)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    drop(conn);
+    crate::services::tokens::revoke_presented(&state.pool, token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The user behind `Authorization: Bearer <token>`.
 pub struct ApiUser {
     pub user: User,
@@ -128,18 +171,19 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 128)
-            .ok_or(ApiError(AppError::Unauthenticated))?;
+        let token = bearer(&parts.headers).ok_or(ApiError(AppError::Unauthenticated))?;
         let mut conn = state.pool.acquire().await?;
-        let user_id = db::tokens::user_of(&mut conn, token)
+        let (user_id, scopes) = db::tokens::user_of(&mut conn, token)
             .await?
             .ok_or(AppError::Unauthenticated)?;
+        let route = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map_or(parts.uri.path(), |m| m.as_str());
+        let needed = scope_needed(&parts.method, route);
+        if !scopes.iter().any(|s| s == needed.name()) {
+            return Err(ApiError(AppError::Forbidden));
+        }
         let user = db::users::get(&mut conn, user_id)
             .await?
             .filter(|u| !u.disabled)

@@ -53,7 +53,7 @@ fn limited() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(base())
         .routes(routes!(openapi))
         .routes(routes!(access::classify))
-        .routes(routes!(access::token))
+        .routes(routes!(access::token, access::sign_out))
         .merge(incidents::routes())
         .merge(evidence::routes())
         .merge(search::routes())

@@ -1,0 +1,38 @@
+//! Personal access tokens for systems.
+
+pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
+    ("tokens.title", "我的存取權杖", "My access tokens"),
+    ("nav.tokens", "存取權杖", "Access tokens"),
+    ("tokens.agency_title", "本機關使用者的存取權杖", "Access tokens of the agency's users"),
+    (
+        "tokens.help",
+        "供系統（如 SOC、工單系統）以 API 存取本入口網；每個權杖只給所需權限，到期自動失效，可隨時撤銷。帳號停用時其權杖全部撤銷。",
+        "For systems (a SOC, a ticketing system) using the API: give each token only what it needs; it ends when it expires and can be revoked any time. Disabling an account revokes all its tokens.",
+    ),
+    ("tokens.none", "目前沒有權杖。", "No tokens."),
+    ("tokens.name", "名稱", "Name"),
+    ("tokens.owner", "使用者", "User"),
+    ("tokens.scopes", "權限", "Scopes"),
+    ("tokens.issued", "核發時間", "Issued"),
+    ("tokens.expires", "到期時間", "Expires"),
+    ("tokens.state", "狀態", "State"),
+    ("tokens.live", "有效", "Live"),
+    ("tokens.expired", "已到期", "Expired"),
+    ("tokens.revoked", "已撤銷", "Revoked"),
+    ("tokens.revoke", "撤銷", "Revoke"),
+    ("tokens.new", "核發新權杖", "Issue a new token"),
+    ("tokens.days", "有效天數（1–365）", "Days it runs (1–365)"),
+    ("tokens.issue", "核發權杖", "Issue the token"),
+    (
+        "tokens.created",
+        "權杖已核發。請立即複製保存：本權杖只顯示這一次，入口網僅保存其雜湊值。",
+        "The token was issued. Copy it now: it is shown this once; the portal keeps only a hash of it.",
+    ),
+    ("tokens.interactive", "（互動式登入）", "(interactive sign-in)"),
+    ("tokens.scope.read", "讀取", "Read"),
+    ("tokens.scope.file", "通報新事件", "File incidents"),
+    ("tokens.scope.act", "辦理事件處理作業", "Act on incidents"),
+    ("tokens.error.name", "請輸入名稱（最多 100 字，不含控制字元）。", "Give it a name (at most 100 characters, no control characters)."),
+    ("tokens.error.scopes", "請至少選擇一項權限。", "Choose at least one scope."),
+    ("tokens.error.days", "有效天數須為 1 至 365 天。", "It runs 1 to 365 days."),
+];

@@ -1,0 +1,88 @@
+//! Personal access tokens for systems (issue #14): issued by their owner with a name, scopes
+//! and an end; listed and revoked by their owner and by their agency's administrator.
+
+use chrono::{DateTime, Duration, Utc};
+use sqlx::PgPool;
+
+use crate::db::{self, tokens::Listed};
+use crate::domain::tokens::{check_new_token, TokenScope};
+use crate::domain::{self, Action, AgencyId};
+use crate::error::AppError;
+use crate::services::{denied, Acting};
+
+/// How many tokens a list shows (a person or an agency rarely has more).
+const LISTED: i64 = 200;
+
+/// Issues a token for `me`; its secret is returned this once and only hashed at rest.
+#[tracing::instrument(skip_all, fields(user = %me.user.id))]
+pub async fn issue(
+    pool: &PgPool,
+    me: Acting<'_>,
+    name: &str,
+    scopes: &[TokenScope],
+    days: Option<i64>,
+) -> Result<(String, DateTime<Utc>), AppError> {
+    check_new_token(name, scopes, days)?;
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    let expires_at = Utc::now() + Duration::days(days.unwrap_or(1));
+    let names: Vec<&str> = scopes.iter().map(|s| s.name()).collect();
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let new = db::tokens::NewToken {
+        token: &token,
+        user: me.user.id,
+        agency: me.user.agency_id,
+        expires_at,
+        name: name.trim(),
+        scopes: &names,
+    };
+    db::tokens::insert(&mut tx, &new).await?;
+    tx.commit().await?;
+    tracing::info!(user = %me.user.id, "personal access token issued");
+    Ok((token, expires_at))
+}
+
+/// The user's own tokens, newest first.
+pub async fn mine(pool: &PgPool, me: Acting<'_>) -> Result<Vec<Listed>, AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let out = db::tokens::of_user(&mut tx, me.user.id, LISTED).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The live tokens of the agency's users, for its administrator.
+pub async fn of_agency(pool: &PgPool, me: Acting<'_>) -> Result<Vec<Listed>, AppError> {
+    domain::roles::may_manage(&me.actor(), Action::ManageUsers, me.user.agency_id)
+        .map_err(denied)?;
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let out = db::tokens::live_of_agency(&mut tx, me.user.agency_id, LISTED).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Revokes a token: its owner may, and the administrator of the owner's agency; for anyone
+/// else it does not exist.
+#[tracing::instrument(skip_all, fields(user = %me.user.id, token = id))]
+pub async fn revoke(pool: &PgPool, me: Acting<'_>, id: i64) -> Result<(), AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let token = db::tokens::get(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let own = token.user_id == me.user.id;
+    let admin =
+        domain::roles::may_manage(&me.actor(), Action::ManageUsers, AgencyId(token.agency_id))
+            .is_ok();
+    if !own && !admin {
+        return Err(AppError::NotFound);
+    }
+    db::tokens::revoke(&mut tx, id, me.user.id).await?;
+    tx.commit().await?;
+    tracing::info!(user = %me.user.id, token = id, "token revoked");
+    Ok(())
+}
+
+/// The API's sign-out: the token presented ends.
+pub async fn revoke_presented(pool: &PgPool, token: &str) -> Result<(), AppError> {
+    let mut conn = pool.acquire().await?;
+    db::tokens::revoke_presented(&mut conn, token).await?;
+    Ok(())
+}
