@@ -37,7 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/isolation", post(record_isolation))
         .route("/incidents/{id}/recovery", post(save_recovery))
         .route("/incidents/{id}/evidence/register", post(register))
-        .route("/incidents/{id}/evidence/{eid}/download", get(download))
+        .route("/incidents/{id}/evidence/{eid}/download", post(download))
         .route("/incidents/{id}/evidence/{eid}/transfer", post(transfer))
         .route("/incidents/{id}/evidence/{eid}/verify", post(verify))
         .route(
@@ -640,13 +640,19 @@ async fn register(
     }
 }
 
+/// A download writes a custody entry, so it is a POST with the session's CSRF token: a link on
+/// another site cannot plant one (issue #14).
 async fn download(
     State(state): State<AppState>,
     me: SignedIn,
     Path((id, eid)): Path<(String, String)>,
+    _form: CsrfForm<NoDownloadFields>,
 ) -> Result<Response, AppError> {
     download_response(&state, acting(&me), parse_id(&id)?, parse_id(&eid)?).await
 }
+
+#[derive(Deserialize)]
+struct NoDownloadFields {}
 
 #[derive(Deserialize)]
 struct TransferForm {

@@ -148,9 +148,10 @@ async fn an_upload_keeps_its_sha256_and_every_download_and_verification_is_on_th
     assert_eq!(r.status(), 404);
     let sibling = as_user(&app, "officer@agency-b.demo").await;
     let r = app
-        .get_as(
+        .post_as(
             &sibling,
             &format!("/incidents/{id}/evidence/{eid}/download"),
+            &[],
         )
         .await;
     assert_eq!(r.status(), 404);
@@ -248,12 +249,16 @@ async fn malware_samples_are_served_only_as_octet_stream_attachments_and_marked_
         .as_str()
         .unwrap()
         .to_string();
+    // A link (GET) or a forged form from elsewhere neither downloads nor plants a custody entry.
+    let before = custody_kinds(&app, id).await;
+    let download = format!("/incidents/{id}/evidence/{eid}/download");
+    assert_eq!(app.get_as(&officer, &download).await.status(), 405);
     let r = app
-        .get_as(
-            &officer,
-            &format!("/incidents/{id}/evidence/{eid}/download"),
-        )
+        .post_form_as(&officer, &download, &[("csrf", "forged")])
         .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(custody_kinds(&app, id).await, before);
+    let r = app.post_as(&officer, &download, &[]).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/octet-stream");
     let disposition = r.headers()["content-disposition"]

@@ -629,7 +629,10 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                             .replace("{id}", &t.id.to_string())
                             .replace("{eid}", &Uuid::new_v4().to_string());
                         let unknown_item = evidence_path.contains("{eid}");
-                        let action = if evidence_path.ends_with("/verify") || method == "GET" {
+                        let action = if evidence_path.ends_with("/verify")
+                            || evidence_path.ends_with("/download")
+                            || method == "GET"
+                        {
                             Action::ViewIncident
                         } else if evidence_path.contains("indicators") {
                             Action::RecordIndicators
