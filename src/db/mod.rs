@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod oversight;
 pub mod passwords;
 pub mod preparedness;
+pub mod role_changes;
 pub mod search;
 pub mod sign_in;
 pub mod timeline;

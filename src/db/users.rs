@@ -186,6 +186,47 @@ pub async fn set_roles(
     Ok(())
 }
 
+/// Adds `roles` to the user's (a confirmed grant).
+#[tracing::instrument(skip_all)]
+pub async fn grant_roles(
+    conn: &mut PgConnection,
+    agency: AgencyId,
+    user: Uuid,
+    roles: &[String],
+    granted_by: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO role_grants (agency_id, user_id, role, granted_by) \
+         SELECT $1, u.id, r, $4 FROM users u, unnest($3::text[]) AS r \
+         WHERE u.id = $2 AND u.agency_id = $1 ON CONFLICT (user_id, role) DO NOTHING",
+    )
+    .bind(agency.0)
+    .bind(user)
+    .bind(roles)
+    .bind(granted_by)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes `roles` away from the user.
+#[tracing::instrument(skip_all)]
+pub async fn remove_roles(
+    conn: &mut PgConnection,
+    agency: AgencyId,
+    user: Uuid,
+    roles: &[Role],
+) -> Result<(), sqlx::Error> {
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    sqlx::query("DELETE FROM role_grants WHERE user_id = $1 AND agency_id = $2 AND role = ANY($3)")
+        .bind(user)
+        .bind(agency.0)
+        .bind(&names)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn set_disabled(
     conn: &mut PgConnection,

@@ -20,6 +20,7 @@ pub mod level;
 pub mod log_duty;
 pub mod notifications;
 pub mod passwords;
+pub mod role_changes;
 pub mod roles;
 pub mod search;
 pub mod stages;

@@ -143,28 +143,148 @@ pub async fn create_user(
 ) -> Result<Uuid, AppError> {
     require_user_admin(actor)?;
     check_new_user(&input).check()?;
-    let mut tx = pool.begin().await?;
-    let id = insert_user(&mut tx, actor.agency_id, &input, Some(actor.id)).await?;
+    // The new account's roles are a grant like any other: they wait for a second person.
+    let without_roles = NewUserInput {
+        roles: Vec::new(),
+        ..input
+    };
+    let mut tx = db::begin_as(pool, actor.id).await?;
+    let id = insert_user(&mut tx, actor.agency_id, &without_roles, Some(actor.id)).await?;
+    if !input.roles.is_empty() {
+        db::role_changes::record(
+            &mut tx,
+            actor.agency_id,
+            id,
+            &input.roles,
+            &[],
+            actor.id,
+            true,
+        )
+        .await?;
+    }
     tx.commit().await?;
     tracing::info!(user = %id, agency = %actor.agency_id.0, "user created");
     Ok(id)
 }
 
+/// What became of a change of roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleChangeOutcome {
+    /// Nothing granted: any removals took effect.
+    Applied,
+    /// Removals took effect; the grants wait for a second person (`domain::role_changes`).
+    AwaitingConfirmation,
+}
+
+/// Sets the user's roles to `roles`: removals at once, grants once a second person confirms
+/// them; both recorded.
 #[tracing::instrument(skip_all)]
 pub async fn set_roles(
     pool: &PgPool,
     actor: &User,
     user: Uuid,
     roles: &[Role],
-) -> Result<(), AppError> {
+) -> Result<RoleChangeOutcome, AppError> {
     let target = user_of_own_agency(pool, actor, user).await?;
     // An administrator cannot lock their own agency out of administration by accident.
     if target.id == actor.id && !roles.contains(&Role::AgencyAdmin) {
         return Err(AppError::Conflict("error.cannot_remove_own_admin".into()));
     }
-    let mut tx = pool.begin().await?;
-    db::users::set_roles(&mut tx, actor.agency_id, user, roles, Some(actor.id)).await?;
+    let (granted, removed) = domain::role_changes::split(&target.roles, roles);
+    let mut tx = db::begin_as(pool, actor.id).await?;
+    if !removed.is_empty() {
+        db::users::remove_roles(&mut tx, actor.agency_id, user, &removed).await?;
+        db::role_changes::record(
+            &mut tx,
+            actor.agency_id,
+            user,
+            &[],
+            &removed,
+            actor.id,
+            false,
+        )
+        .await?;
+    }
+    if !granted.is_empty() {
+        db::role_changes::record(
+            &mut tx,
+            actor.agency_id,
+            user,
+            &granted,
+            &[],
+            actor.id,
+            true,
+        )
+        .await?;
+    }
     tx.commit().await?;
+    tracing::info!(user = %user, granted = granted.len(), removed = removed.len(), "roles changed");
+    Ok(if granted.is_empty() {
+        RoleChangeOutcome::Applied
+    } else {
+        RoleChangeOutcome::AwaitingConfirmation
+    })
+}
+
+/// The actor as the domain's rules see an administrator or CISO.
+fn as_actor(user: &User) -> domain::Actor {
+    domain::Actor {
+        agency: user.agency_id,
+        roles: user.roles.clone(),
+        name: user.display_name.clone(),
+        ..domain::Actor::default()
+    }
+}
+
+/// The agency's grants waiting for a second person, for its administrators and CISO.
+pub async fn pending_role_changes(
+    pool: &PgPool,
+    actor: &User,
+) -> Result<Vec<db::role_changes::Pending>, AppError> {
+    domain::role_changes::may_see_pending(&as_actor(actor), actor.agency_id)
+        .map_err(crate::services::denied)?;
+    let mut tx = db::begin_as(pool, actor.id).await?;
+    let out = db::role_changes::pending_of_agency(&mut tx, actor.agency_id).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Confirms (the roles take effect) or turns down (`confirm`; `None` when the form said
+/// neither) a waiting grant.
+#[tracing::instrument(skip_all, fields(change = id))]
+pub async fn decide_role_change(
+    pool: &PgPool,
+    actor: &User,
+    id: i64,
+    confirm: Option<bool>,
+) -> Result<(), AppError> {
+    domain::role_changes::may_see_pending(&as_actor(actor), actor.agency_id)
+        .map_err(crate::services::denied)?;
+    let confirm = confirm.ok_or_else(|| FieldErrors::one("decision", "error.required"))?;
+    let mut tx = db::begin_as(pool, actor.id).await?;
+    let change = db::role_changes::pending_for_update(&mut tx, actor.agency_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    domain::role_changes::may_decide_grant(
+        &as_actor(actor),
+        actor.agency_id,
+        change.requested_by == actor.id,
+        change.user_id == actor.id,
+    )
+    .map_err(crate::services::denied)?;
+    db::role_changes::decide(&mut tx, id, actor.id, confirm).await?;
+    if confirm {
+        db::users::grant_roles(
+            &mut tx,
+            actor.agency_id,
+            change.user_id,
+            &change.granted,
+            actor.id,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(change = id, confirm, "role grant decided");
     Ok(())
 }
 

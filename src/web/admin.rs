@@ -236,6 +236,7 @@ fn user_page(me: &SignedIn, u: &User, notice: Option<&str>) -> UserPage {
 struct Notice {
     created: Option<String>,
     saved: Option<String>,
+    pending: Option<String>,
 }
 
 async fn user(
@@ -245,7 +246,9 @@ async fn user(
     Query(notice): Query<Notice>,
 ) -> Result<Response, AppError> {
     let u = admin::user_of_own_agency(&state.pool, &me.user, parse_id(&id)?).await?;
-    let key = if notice.created.is_some() {
+    let key = if notice.pending.is_some() {
+        Some("roles.pending_notice")
+    } else if notice.created.is_some() {
         Some("users.created")
     } else if notice.saved.is_some() {
         Some("notice.saved")
@@ -266,8 +269,12 @@ async fn set_roles(
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
     let roles = roles_from_form(&form)?;
-    admin::set_roles(&state.pool, &me.user, id, &roles).await?;
-    Ok(Redirect::to(&format!("/admin/users/{id}?saved=1")).into_response())
+    let outcome = admin::set_roles(&state.pool, &me.user, id, &roles).await?;
+    let notice = match outcome {
+        admin::RoleChangeOutcome::Applied => "saved",
+        admin::RoleChangeOutcome::AwaitingConfirmation => "pending",
+    };
+    Ok(Redirect::to(&format!("/admin/users/{id}?{notice}=1")).into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -30,6 +30,8 @@ pub struct Nav {
     pub is_reviewer: bool,
     pub is_auditor: bool,
     pub is_commander: bool,
+    /// Confirms role grants (a second administrator, the CISO).
+    pub confirms_roles: bool,
     pub unread: i64,
     pub csrf: String,
 }
@@ -58,6 +60,7 @@ impl Ctx {
                 is_reviewer: may(PortalAction::SeeReviewQueue),
                 is_auditor: may(PortalAction::SeeAudit),
                 is_commander: may(PortalAction::SeeCommanderQueue),
+                confirms_roles: domain::role_changes::may_see_pending(&actor, actor.agency).is_ok(),
                 unread: self.unread,
                 csrf: self.csrf.clone(),
             }

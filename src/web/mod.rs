@@ -18,6 +18,7 @@ pub mod labels;
 pub mod notifications;
 pub mod oversight;
 pub mod preparedness;
+pub mod role_changes;
 pub mod search;
 pub mod tokens;
 pub mod tracking;
@@ -204,6 +205,7 @@ fn routes(settings: &Settings) -> Router<AppState> {
         .merge(auth::router())
         .merge(account::router())
         .merge(tokens::router())
+        .merge(role_changes::router())
         .merge(admin::router())
         .merge(incidents::router())
         .merge(preparedness::router())

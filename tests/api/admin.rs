@@ -1,4 +1,4 @@
-use crate::helpers::{client, spawn_app, DEMO_PASSWORD};
+use crate::helpers::{as_user, client, spawn_app, TestApp, DEMO_PASSWORD};
 
 async fn user_count(app: &crate::helpers::TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM users")
@@ -25,6 +25,17 @@ async fn an_agency_admin_creates_a_user_with_roles_who_can_then_sign_in() {
         .await;
     assert_eq!(r.status(), 303);
     let id = app.user_id("new.person@agency-a.demo").await;
+    let roles: Vec<String> =
+        sqlx::query_scalar("SELECT role FROM role_grants WHERE user_id = $1 ORDER BY role")
+            .bind(id)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert!(
+        roles.is_empty(),
+        "the roles wait for a second person: {roles:?}"
+    );
+    confirm_all_as(&app, "ciso@agency-a.demo").await;
     let roles: Vec<String> =
         sqlx::query_scalar("SELECT role FROM role_grants WHERE user_id = $1 ORDER BY role")
             .bind(id)
@@ -189,6 +200,130 @@ async fn an_agency_admin_who_is_not_at_the_competent_authority_cannot_register_a
     assert_eq!(app.get("/admin/agencies").await.status(), 403);
 }
 
+/// Confirms every role grant waiting in `email`'s agency, as `email` (a second person).
+pub async fn confirm_all_as(app: &TestApp, email: &str) {
+    let c = as_user(app, email).await;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM role_changes WHERE state = 'pending'")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    for id in ids {
+        let r = app
+            .post_as(
+                &c,
+                &format!("/role-changes/{id}/decision"),
+                &[("decision", "confirm")],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{email} confirms grant {id}");
+    }
+}
+
+#[tokio::test]
+async fn a_grant_takes_effect_only_when_a_second_person_confirms_it_and_removals_at_once() {
+    let app = spawn_app().await;
+    let admin = as_user(&app, "admin@agency-a.demo").await;
+    let me = app.user_id("admin@agency-a.demo").await;
+    let roles_of = |id| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT role FROM role_grants WHERE user_id = $1 ORDER BY role",
+            )
+            .bind(id)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    // The admin makes themselves commander: it waits, and they cannot confirm it.
+    let r = app
+        .post_as(
+            &admin,
+            &format!("/admin/users/{me}/roles"),
+            &[("role", "agency_admin"), ("role", "commander")],
+        )
+        .await;
+    assert_eq!(
+        r.headers()["location"],
+        format!("/admin/users/{me}?pending=1")
+    );
+    assert_eq!(roles_of(me).await, ["agency_admin"]);
+    let change: i64 = sqlx::query_scalar("SELECT id FROM role_changes WHERE state = 'pending'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let decision = format!("/role-changes/{change}/decision");
+    let r = app
+        .post_as(&admin, &decision, &[("decision", "confirm")])
+        .await;
+    assert_eq!(r.status(), 403, "nobody confirms their own");
+    // Somebody without standing may not either; another agency does not even see it.
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    assert_eq!(app.get_as(&officer, "/role-changes").await.status(), 403);
+    let r = app
+        .post_as(&officer, &decision, &[("decision", "confirm")])
+        .await;
+    assert_eq!(r.status(), 403);
+    let acs_admin = as_user(&app, "admin@acs.demo").await;
+    let r = app
+        .post_as(&acs_admin, &decision, &[("decision", "confirm")])
+        .await;
+    assert_eq!(r.status(), 404);
+    assert_eq!(roles_of(me).await, ["agency_admin"], "still not commander");
+
+    // The CISO sees it and confirms: now it holds.
+    let ciso = as_user(&app, "ciso@agency-a.demo").await;
+    let page = app
+        .get_as(&ciso, "/role-changes")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&decision), "the CISO may decide");
+    let r = app
+        .post_as(&ciso, &decision, &[("decision", "confirm")])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(roles_of(me).await, ["agency_admin", "commander"]);
+    let r = app
+        .post_as(&ciso, &decision, &[("decision", "reject")])
+        .await;
+    assert_eq!(r.status(), 404, "decided once");
+
+    // A removal takes effect at once and is on record.
+    let r = app
+        .post_as(
+            &admin,
+            &format!("/admin/users/{me}/roles"),
+            &[("role", "agency_admin")],
+        )
+        .await;
+    assert_eq!(
+        r.headers()["location"],
+        format!("/admin/users/{me}?saved=1")
+    );
+    assert_eq!(roles_of(me).await, ["agency_admin"]);
+    let recorded: Vec<(String, Vec<String>, Vec<String>)> = sqlx::query_as(
+        "SELECT state, granted, removed FROM role_changes WHERE user_id = $1 ORDER BY id",
+    )
+    .bind(me)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        recorded,
+        [
+            (
+                "confirmed".to_string(),
+                vec!["commander".to_string()],
+                vec![]
+            ),
+            ("applied".to_string(), vec![], vec!["commander".to_string()]),
+        ]
+    );
+}
+
 #[tokio::test]
 async fn roles_are_granted_and_revoked_and_an_unknown_role_is_refused() {
     let app = spawn_app().await;
@@ -201,6 +336,7 @@ async fn roles_are_granted_and_revoked_and_an_unknown_role_is_refused() {
         )
         .await;
     assert_eq!(r.status(), 303);
+    confirm_all_as(&app, "ciso@agency-a.demo").await;
     let roles = || async {
         sqlx::query_scalar::<_, String>(
             "SELECT role FROM role_grants WHERE user_id = $1 ORDER BY role",

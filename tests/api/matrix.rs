@@ -390,6 +390,22 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                         },
                     )]
                 }
+                // Role grants waiting for a second person (tests/api/admin.rs): the agency's
+                // administrators and CISO; a decision that names neither choice is 422.
+                ("GET" | "POST", "/role-changes" | "/role-changes/{id}/decision") => {
+                    let second = p.has(domain::Role::AgencyAdmin) || p.has(domain::Role::Ciso);
+                    let ok = if method == "GET" { 200 } else { 422 };
+                    vec![(
+                        path.replace("{id}", "987654321"),
+                        if !signed {
+                            anon
+                        } else if second {
+                            vec![ok]
+                        } else {
+                            vec![403]
+                        },
+                    )]
+                }
                 // A forgotten password: anyone; no address is 422, no usable link 410.
                 ("GET", "/password/forgot") => vec![(path.clone(), vec![200])],
                 ("POST", "/password/forgot") => vec![(path.clone(), vec![422])],

@@ -15,6 +15,7 @@ mod notifications;
 mod pages;
 mod procedure;
 mod reports;
+mod role_changes;
 mod search;
 mod team;
 mod timeline;
@@ -35,6 +36,7 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         search::ENTRIES,
         account::ENTRIES,
         tokens::ENTRIES,
+        role_changes::ENTRIES,
     ]
     .into_iter()
     .flatten()

@@ -149,7 +149,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
         "我確定要停用此帳號（其登入工作階段將立即失效）",
         "I am sure: disable this account (its sessions end at once)",
     ),
-    ("users.created", "已新增使用者。", "User added."),
+    ("users.created", "已新增使用者。所選角色（如有）待另一位管理者或資安長確認後生效。", "User added. The roles chosen, if any, take effect once another administrator or the CISO confirms them."),
     ("notice.saved", "已儲存。", "Saved."),
     ("agencies.title", "機關管理", "Agencies"),
     ("agencies.create", "新增機關", "Register agency"),
