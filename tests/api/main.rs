@@ -20,4 +20,5 @@ mod preparedness;
 mod register;
 mod reports;
 mod search;
+mod security;
 mod thread;
