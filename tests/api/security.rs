@@ -2,7 +2,7 @@
 //! client address behind a proxy, retention of sign-in attempts, the language switch's return
 //! path, sign-out clearing the browser, and TLS-only cookies and HSTS.
 
-use crate::helpers::{client, csrf_in, spawn_app};
+use crate::helpers::{client, csrf_in, spawn_app, TestApp, DEMO_PASSWORD};
 
 #[tokio::test]
 async fn the_language_switch_never_leaves_the_site_and_never_fails() {
@@ -78,4 +78,125 @@ async fn signing_out_asks_the_browser_to_clear_what_the_site_left() {
         r#""cache", "cookies", "storage""#
     );
     assert_eq!(app.get("/").await.status(), 303, "signed out");
+}
+
+/// One sign-in by a fresh browser, optionally through a proxy naming `forwarded` as the client;
+/// returns the status.
+async fn sign_in_from(app: &TestApp, forwarded: Option<&str>, email: &str, password: &str) -> u16 {
+    let c = client();
+    let token = app.csrf(&c).await;
+    let mut request = c.post(app.url("/login")).form(&[
+        ("csrf", token.as_str()),
+        ("email", email),
+        ("password", password),
+    ]);
+    if let Some(f) = forwarded {
+        request = request.header("x-forwarded-for", f);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+/// Sends all the sign-ins at once, each from its own browser whose form was fetched first;
+/// returns the statuses.
+async fn sign_in_burst(app: &TestApp, attempts: Vec<(String, &'static str)>) -> Vec<u16> {
+    let mut ready = Vec::new();
+    for (email, password) in attempts {
+        let c = client();
+        let token = app.csrf(&c).await;
+        ready.push((c, token, email, password));
+    }
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(ready.len()));
+    let tasks: Vec<_> = ready
+        .into_iter()
+        .map(|(c, token, email, password)| {
+            let url = app.url("/login");
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let form = [
+                    ("csrf", token.as_str()),
+                    ("email", &email),
+                    ("password", password),
+                ];
+                c.post(url)
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    statuses
+}
+
+fn count(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_wrong_guesses_at_one_account_get_no_more_than_five_checks() {
+    let app = spawn_app().await;
+    let guesses = (0..20)
+        .map(|_| ("officer@agency-a.demo".to_string(), "wrong-password"))
+        .collect();
+    let statuses = sign_in_burst(&app, guesses).await;
+    let (wrong, throttled) = (count(&statuses, 401), count(&statuses, 429));
+    assert!((1..=5).contains(&wrong), "{statuses:?}");
+    assert_eq!(wrong + throttled, 20, "{statuses:?}");
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sign_in_attempts WHERE email_lower = 'officer@agency-a.demo'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(recorded, wrong as i64, "only checked guesses are recorded");
+    // The right password is refused too while the account is throttled.
+    let r = sign_in_from(&app, None, "officer@agency-a.demo", DEMO_PASSWORD).await;
+    assert_eq!(r, 429);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_guesses_from_one_address_get_no_more_than_twenty_checks() {
+    let app = spawn_app().await;
+    let guesses = (0..30)
+        .map(|i| (format!("guess{i}@agency-a.demo"), "wrong-password"))
+        .collect();
+    let statuses = sign_in_burst(&app, guesses).await;
+    let (wrong, throttled) = (count(&statuses, 401), count(&statuses, 429));
+    assert!((1..=20).contains(&wrong), "{statuses:?}");
+    assert_eq!(wrong + throttled, 30, "{statuses:?}");
+    let r = sign_in_from(&app, None, "officer@agency-b.demo", DEMO_PASSWORD).await;
+    assert_eq!(r, 429, "every account from the address is throttled");
+}
+
+#[tokio::test]
+async fn sign_in_attempts_past_the_retention_period_are_deleted_by_the_jobs() {
+    let app = spawn_app().await;
+    for (email, days) in [("old@a.demo", 181), ("kept@a.demo", 179), ("new@a.demo", 0)] {
+        sqlx::query(
+            "INSERT INTO sign_in_attempts (email_lower, client_ip, succeeded, at) \
+             VALUES ($1, '192.0.2.1', false, now() - make_interval(days => $2))",
+        )
+        .bind(email)
+        .bind(days)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+    let deleted = portal::jobs::purge_sign_in_attempts(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 1);
+    let left: Vec<String> =
+        sqlx::query_scalar("SELECT email_lower FROM sign_in_attempts ORDER BY email_lower")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(left, ["kept@a.demo", "new@a.demo"]);
 }
