@@ -1,10 +1,11 @@
 //! Settings from flags and environment. Secrets never appear in `Debug` output.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::Args;
+use ipnet::IpNet;
 
 #[derive(Args, Clone)]
 pub struct Settings {
@@ -23,6 +24,11 @@ pub struct Settings {
     /// Mark the session cookie Secure (set when the portal is served over TLS).
     #[arg(long, env = "PORTAL_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
+
+    /// Proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the
+    /// client. Unset: the header is ignored and the connecting address is the client's.
+    #[arg(long, env = "PORTAL_TRUSTED_PROXIES", value_delimiter = ',', value_parser = trusted_proxy)]
+    pub trusted_proxies: Vec<IpNet>,
 
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "PORTAL_SESSION_IDLE_MINUTES", default_value_t = 30)]
@@ -71,6 +77,14 @@ fn drill_period(raw: &str) -> Result<u32, String> {
     crate::domain::team::check_drill_period(months).map_err(|e| e.to_string())
 }
 
+/// One `PORTAL_TRUSTED_PROXIES` entry: a CIDR range, or one address.
+fn trusted_proxy(raw: &str) -> Result<IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<IpNet>()
+        .or_else(|_| raw.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{raw:?} is neither an IP address nor a CIDR range"))
+}
+
 impl Settings {
     /// What flags and the environment cannot check alone, for settings built in code too
     /// (embedding, tests): refused at start-up with the reason.
@@ -87,6 +101,7 @@ impl Settings {
             database_url: None,
             data_dir: PathBuf::from("data"),
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
             session_idle_minutes: 30,
             body_limit: 1024 * 1024,
             smtp_host: None,
@@ -111,6 +126,7 @@ impl fmt::Debug for Settings {
             )
             .field("data_dir", &self.data_dir)
             .field("secure_cookies", &self.secure_cookies)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("body_limit", &self.body_limit)
             .field("smtp_host", &self.smtp_host)
@@ -165,5 +181,26 @@ mod tests {
         // The default is the Regulations' year.
         let cli = Cli::try_parse_from(["portal"]).unwrap();
         assert_eq!(cli.settings.drill_period_months, 12);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let cli = Cli::try_parse_from(["portal", "--trusted-proxies", "10.0.0.0/8, 192.0.2.1,::1"])
+            .unwrap();
+        let proxies: Vec<String> = cli
+            .settings
+            .trusted_proxies
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.1/32", "::1/128"]);
+        for bad in ["10.0.0.0/33", "proxy.example", "10.0.0.1,"] {
+            assert!(
+                Cli::try_parse_from(["portal", "--trusted-proxies", bad]).is_err(),
+                "{bad}"
+            );
+        }
+        let default = Cli::try_parse_from(["portal"]).unwrap();
+        assert!(default.settings.trusted_proxies.is_empty());
     }
 }

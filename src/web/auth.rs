@@ -1,9 +1,7 @@
 //! Sign-in, sign-out and the language switch.
 
-use std::net::SocketAddr;
-
 use askama::Template;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -14,6 +12,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::auth::{self, SignInOutcome};
+use crate::web::client_addr::ClientAddr;
 use crate::web::extract::{CsrfForm, Ctx, Nav, SESSION_CSRF, SESSION_LANG, SESSION_USER};
 use crate::web::{render, AppState};
 
@@ -67,7 +66,7 @@ fn session_error(e: impl std::fmt::Display) -> AppError {
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ctx: Ctx,
     form: CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
@@ -77,7 +76,7 @@ async fn login(
         let page = login_page(&ctx, email, Some(ctx.t.tr("login.missing").into()));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let outcome = auth::sign_in(&state.pool, &email, &password, &peer.ip().to_string()).await?;
+    let outcome = auth::sign_in(&state.pool, &email, &password, &client.to_string()).await?;
     let (status, message) = match outcome {
         SignInOutcome::SignedIn(user_id) => {
             // A new session id at sign-in, so that a planted id is worth nothing (fixation).

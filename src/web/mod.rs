@@ -4,6 +4,7 @@ pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod client_addr;
 pub mod error;
 pub mod evidence;
 pub mod extract;

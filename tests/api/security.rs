@@ -2,7 +2,7 @@
 //! client address behind a proxy, retention of sign-in attempts, the language switch's return
 //! path, sign-out clearing the browser, and TLS-only cookies and HSTS.
 
-use crate::helpers::{client, csrf_in, spawn_app, TestApp, DEMO_PASSWORD};
+use crate::helpers::{client, csrf_in, spawn_app, spawn_app_with, TestApp, DEMO_PASSWORD};
 
 #[tokio::test]
 async fn the_language_switch_never_leaves_the_site_and_never_fails() {
@@ -199,4 +199,80 @@ async fn sign_in_attempts_past_the_retention_period_are_deleted_by_the_jobs() {
             .await
             .unwrap();
     assert_eq!(left, ["kept@a.demo", "new@a.demo"]);
+}
+
+#[tokio::test]
+async fn a_forwarded_address_is_ignored_unless_the_proxy_is_trusted() {
+    let app = spawn_app().await;
+    for i in 0..20 {
+        let forged = format!("203.0.113.{i}");
+        let r = sign_in_from(&app, Some(&forged), &format!("g{i}@agency-a.demo"), "wrong").await;
+        assert_eq!(r, 401);
+    }
+    let r = sign_in_from(
+        &app,
+        Some("198.51.100.1"),
+        "officer@agency-b.demo",
+        DEMO_PASSWORD,
+    )
+    .await;
+    assert_eq!(
+        r, 429,
+        "a new X-Forwarded-For does not escape the address limit"
+    );
+    let addresses: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT client_ip FROM sign_in_attempts")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(addresses, ["127.0.0.1"]);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_is_counted_on_its_own() {
+    let app = spawn_app_with(|s| s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    for i in 0..20 {
+        let r = sign_in_from(
+            &app,
+            Some("203.0.113.1"),
+            &format!("g{i}@agency-a.demo"),
+            "wrong",
+        )
+        .await;
+        assert_eq!(r, 401);
+    }
+    let throttled = sign_in_from(
+        &app,
+        Some("203.0.113.1"),
+        "officer@agency-b.demo",
+        DEMO_PASSWORD,
+    );
+    assert_eq!(throttled.await, 429, "the guessing client is throttled");
+    // A client cannot pose as another by writing an address in front of the proxy's.
+    let posing = Some("198.51.100.1, 203.0.113.1");
+    assert_eq!(
+        sign_in_from(&app, posing, "officer@agency-b.demo", DEMO_PASSWORD).await,
+        429
+    );
+    let other = sign_in_from(
+        &app,
+        Some("198.51.100.1"),
+        "officer@agency-b.demo",
+        DEMO_PASSWORD,
+    );
+    assert_eq!(
+        other.await,
+        303,
+        "another client behind the same proxy is not"
+    );
+    let from_guesser: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sign_in_attempts WHERE client_ip = '203.0.113.1' AND NOT succeeded",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        from_guesser, 20,
+        "the audit trail names the client, not the proxy"
+    );
 }
