@@ -4,6 +4,7 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+use axum::http::Uri;
 use clap::Args;
 use ipnet::IpNet;
 
@@ -21,7 +22,13 @@ pub struct Settings {
     #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
-    /// Mark the session cookie Secure (set when the portal is served over TLS).
+    /// Where users reach the portal, e.g. https://portal.example.gov.tw. With https the session
+    /// cookie is Secure and responses carry Strict-Transport-Security.
+    #[arg(long, env = "PORTAL_PUBLIC_URL", value_parser = public_url)]
+    pub public_url: Option<Uri>,
+
+    /// Mark the session cookie Secure and send HSTS even without an https public URL (TLS ends
+    /// in front of the portal).
     #[arg(long, env = "PORTAL_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
@@ -77,6 +84,18 @@ fn drill_period(raw: &str) -> Result<u32, String> {
     crate::domain::team::check_drill_period(months).map_err(|e| e.to_string())
 }
 
+/// `PORTAL_PUBLIC_URL`: an absolute http or https URL.
+fn public_url(raw: &str) -> Result<Uri, String> {
+    let uri: Uri = raw
+        .trim()
+        .parse()
+        .map_err(|e| format!("{raw:?} is not a URL: {e}"))?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http" | "https"), Some(_)) => Ok(uri),
+        _ => Err(format!("{raw:?} is not an http:// or https:// address")),
+    }
+}
+
 /// One `PORTAL_TRUSTED_PROXIES` entry: a CIDR range, or one address.
 fn trusted_proxy(raw: &str) -> Result<IpNet, String> {
     let raw = raw.trim();
@@ -86,6 +105,16 @@ fn trusted_proxy(raw: &str) -> Result<IpNet, String> {
 }
 
 impl Settings {
+    /// Whether browsers reach the portal over TLS: the session cookie is then Secure and
+    /// responses ask for HTTPS from then on (HSTS).
+    pub fn served_over_tls(&self) -> bool {
+        self.secure_cookies
+            || self
+                .public_url
+                .as_ref()
+                .is_some_and(|u| u.scheme_str() == Some("https"))
+    }
+
     /// What flags and the environment cannot check alone, for settings built in code too
     /// (embedding, tests): refused at start-up with the reason.
     pub fn check(&self) -> anyhow::Result<()> {
@@ -100,6 +129,7 @@ impl Settings {
             listen: "127.0.0.1:0".parse().expect("valid address"),
             database_url: None,
             data_dir: PathBuf::from("data"),
+            public_url: None,
             secure_cookies: false,
             trusted_proxies: Vec::new(),
             session_idle_minutes: 30,
@@ -125,6 +155,7 @@ impl fmt::Debug for Settings {
                 &self.database_url.as_ref().map(|_| "[redacted]"),
             )
             .field("data_dir", &self.data_dir)
+            .field("public_url", &self.public_url)
             .field("secure_cookies", &self.secure_cookies)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("session_idle_minutes", &self.session_idle_minutes)
@@ -202,5 +233,24 @@ mod tests {
         }
         let default = Cli::try_parse_from(["portal"]).unwrap();
         assert!(default.settings.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn tls_follows_an_https_public_url() {
+        let public = |url: &str| {
+            Cli::try_parse_from(["portal", "--public-url", url])
+                .map(|c| c.settings.served_over_tls())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(public("https://portal.example.gov.tw"), Ok(true));
+        assert_eq!(public("http://localhost:8080"), Ok(false));
+        assert!(public("portal.example.gov.tw").is_err());
+        assert!(public("ftp://portal.example.gov.tw").is_err());
+        assert!(!Cli::try_parse_from(["portal"])
+            .unwrap()
+            .settings
+            .served_over_tls());
+        let forced = Cli::try_parse_from(["portal", "--secure-cookies"]).unwrap();
+        assert!(forced.settings.served_over_tls());
     }
 }

@@ -276,3 +276,26 @@ async fn behind_a_trusted_proxy_each_forwarded_client_is_counted_on_its_own() {
         "the audit trail names the client, not the proxy"
     );
 }
+
+#[tokio::test]
+async fn an_https_public_url_makes_the_cookie_secure_and_sends_hsts() {
+    let https =
+        spawn_app_with(|s| s.public_url = Some("https://portal.example.gov.tw".parse().unwrap()))
+            .await;
+    let r = https.get("/login").await;
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+    assert!(https
+        .get("/no/such/page")
+        .await
+        .headers()
+        .contains_key("strict-transport-security"));
+
+    let http =
+        spawn_app_with(|s| s.public_url = Some("http://localhost:8080".parse().unwrap())).await;
+    let r = http.get("/login").await;
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    assert!(!r.headers().contains_key("strict-transport-security"));
+}
