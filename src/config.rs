@@ -1,10 +1,12 @@
 //! Settings from flags and environment. Secrets never appear in `Debug` output.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
+use axum::http::Uri;
 use clap::Args;
+use ipnet::IpNet;
 
 #[derive(Args, Clone)]
 pub struct Settings {
@@ -20,14 +22,20 @@ pub struct Settings {
     #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
-    /// The portal's address as users reach it (links in e-mail, e.g. password resets). Unset:
-    /// http://<listen address>.
-    #[arg(long, env = "PORTAL_PUBLIC_URL")]
-    pub public_url: Option<String>,
+    /// Where users reach the portal, e.g. https://portal.example.gov.tw. With https the session
+    /// cookie is Secure and responses carry Strict-Transport-Security.
+    #[arg(long, env = "PORTAL_PUBLIC_URL", value_parser = public_url)]
+    pub public_url: Option<Uri>,
 
-    /// Mark the session cookie Secure (set when the portal is served over TLS).
+    /// Mark the session cookie Secure and send HSTS even without an https public URL (TLS ends
+    /// in front of the portal).
     #[arg(long, env = "PORTAL_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
+
+    /// Proxies (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the
+    /// client. Unset: the header is ignored and the connecting address is the client's.
+    #[arg(long, env = "PORTAL_TRUSTED_PROXIES", value_delimiter = ',', value_parser = trusted_proxy)]
+    pub trusted_proxies: Vec<IpNet>,
 
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "PORTAL_SESSION_IDLE_MINUTES", default_value_t = 30)]
@@ -100,12 +108,43 @@ fn drill_period(raw: &str) -> Result<u32, String> {
     crate::domain::team::check_drill_period(months).map_err(|e| e.to_string())
 }
 
+/// `PORTAL_PUBLIC_URL`: an absolute http or https URL.
+fn public_url(raw: &str) -> Result<Uri, String> {
+    let uri: Uri = raw
+        .trim()
+        .parse()
+        .map_err(|e| format!("{raw:?} is not a URL: {e}"))?;
+    match (uri.scheme_str(), uri.host()) {
+        (Some("http" | "https"), Some(_)) => Ok(uri),
+        _ => Err(format!("{raw:?} is not an http:// or https:// address")),
+    }
+}
+
+/// One `PORTAL_TRUSTED_PROXIES` entry: a CIDR range, or one address.
+fn trusted_proxy(raw: &str) -> Result<IpNet, String> {
+    let raw = raw.trim();
+    raw.parse::<IpNet>()
+        .or_else(|_| raw.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{raw:?} is neither an IP address nor a CIDR range"))
+}
+
 impl Settings {
-    /// Where users reach the portal, for links sent to them.
+    /// Where users reach the portal, for links sent to them (password resets).
     pub fn public_url(&self) -> String {
         self.public_url
-            .clone()
+            .as_ref()
+            .map(|u| u.to_string().trim_end_matches('/').to_string())
             .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+
+    /// Whether browsers reach the portal over TLS: the session cookie is then Secure and
+    /// responses ask for HTTPS from then on (HSTS).
+    pub fn served_over_tls(&self) -> bool {
+        self.secure_cookies
+            || self
+                .public_url
+                .as_ref()
+                .is_some_and(|u| u.scheme_str() == Some("https"))
     }
 
     /// What flags and the environment cannot check alone, for settings built in code too
@@ -124,6 +163,7 @@ impl Settings {
             data_dir: PathBuf::from("data"),
             public_url: None,
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
             session_idle_minutes: 30,
             body_limit: 1024 * 1024,
             smtp_host: None,
@@ -157,6 +197,7 @@ impl fmt::Debug for Settings {
             .field("data_dir", &self.data_dir)
             .field("public_url", &self.public_url)
             .field("secure_cookies", &self.secure_cookies)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("body_limit", &self.body_limit)
             .field("smtp_host", &self.smtp_host)
@@ -221,5 +262,45 @@ mod tests {
         // The default is the Regulations' year.
         let cli = Cli::try_parse_from(["portal"]).unwrap();
         assert_eq!(cli.settings.drill_period_months, 12);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_ranges() {
+        let cli = Cli::try_parse_from(["portal", "--trusted-proxies", "10.0.0.0/8, 192.0.2.1,::1"])
+            .unwrap();
+        let proxies: Vec<String> = cli
+            .settings
+            .trusted_proxies
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(proxies, ["10.0.0.0/8", "192.0.2.1/32", "::1/128"]);
+        for bad in ["10.0.0.0/33", "proxy.example", "10.0.0.1,"] {
+            assert!(
+                Cli::try_parse_from(["portal", "--trusted-proxies", bad]).is_err(),
+                "{bad}"
+            );
+        }
+        let default = Cli::try_parse_from(["portal"]).unwrap();
+        assert!(default.settings.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn tls_follows_an_https_public_url() {
+        let public = |url: &str| {
+            Cli::try_parse_from(["portal", "--public-url", url])
+                .map(|c| c.settings.served_over_tls())
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(public("https://portal.example.gov.tw"), Ok(true));
+        assert_eq!(public("http://localhost:8080"), Ok(false));
+        assert!(public("portal.example.gov.tw").is_err());
+        assert!(public("ftp://portal.example.gov.tw").is_err());
+        assert!(!Cli::try_parse_from(["portal"])
+            .unwrap()
+            .settings
+            .served_over_tls());
+        let forced = Cli::try_parse_from(["portal", "--secure-cookies"]).unwrap();
+        assert!(forced.settings.served_over_tls());
     }
 }

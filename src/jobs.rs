@@ -74,6 +74,9 @@ pub fn spawn(owner: PgPool, settings: &Settings, key: ChainKey, log: CheckpointL
             if let Err(e) = remind_drill_results(&owner).await {
                 tracing::warn!(error = %e, "drill results reminder run failed");
             }
+            if let Err(e) = purge_sign_in_attempts(&owner).await {
+                tracing::warn!(error = %e, "sign-in attempt purge failed");
+            }
             if let Some(smtp) = &smtp {
                 if let Err(e) = send_outbox(&owner, smtp).await {
                     tracing::warn!(error = %e, "outbox run failed");
@@ -130,6 +133,15 @@ pub async fn remind(pool: &PgPool, policy: &ReminderPolicy) -> Result<u64, sqlx:
     db::jobs::mark_reminders_sent(&mut tx, &sent).await?;
     tx.commit().await?;
     Ok(sent.len() as u64)
+}
+
+/// Deletes the sign-in attempts older than the retention period
+/// (`services::auth::SIGN_IN_RETENTION_DAYS`); returns how many. Idempotent, so every process
+/// may run it.
+pub async fn purge_sign_in_attempts(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let before = Utc::now() - chrono::Duration::days(crate::services::auth::SIGN_IN_RETENTION_DAYS);
+    let mut conn = pool.acquire().await?;
+    db::sign_in::delete_older_than(&mut conn, before).await
 }
 
 /// Reminds each agency whose drill (演練) is overdue or was never held, once per due date:

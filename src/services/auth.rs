@@ -21,6 +21,9 @@ pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 /// Failed attempts allowed per client address within the window (covers guessing many accounts).
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
+/// Days a sign-in attempt is kept for the audit trail before the jobs delete it: an address and
+/// an e-mail typed are personal data, kept no longer than an audit of the last half-year needs.
+pub const SIGN_IN_RETENTION_DAYS: i64 = 180;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum SignInOutcome {
@@ -63,6 +66,13 @@ pub(crate) async fn verify_password(password: String, hash: String) -> Result<bo
 /// address takes as long as a wrong password.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0XbJD3Vrx2qI2ryvyjrAtvbHCpT8kQhhoFnYbX3+JtQ";
 
+/// Checks a password unless the account or the address is throttled.
+///
+/// Counting the failures and recording this attempt happen under one lock per account and one
+/// per address (`db::sign_in::lock_counts`), and the attempt is recorded as failed before the
+/// password is checked, then marked succeeded if it was right. So concurrent guesses each see
+/// the ones before them: no more than the limit are ever checked, however many arrive at once,
+/// and the slow password check itself runs outside the lock.
 #[tracing::instrument(skip_all)]
 pub async fn sign_in(
     pool: &PgPool,
@@ -72,25 +82,19 @@ pub async fn sign_in(
 ) -> Result<SignInOutcome, AppError> {
     let email_lower = email.trim().to_lowercase();
     let mut conn = pool.acquire().await?;
-    let window = Duration::minutes(THROTTLE_WINDOW_MINUTES);
-    let failures =
-        db::sign_in::recent_failures(&mut conn, &email_lower, client_ip, Utc::now() - window)
-            .await?;
-    let oldest = if failures.for_account >= MAX_FAILURES_PER_ACCOUNT {
-        failures.oldest_for_account
-    } else if failures.from_address >= MAX_FAILURES_PER_ADDRESS {
-        failures.oldest_from_address
-    } else {
-        None
-    };
-    if let Some(oldest) = oldest {
-        let left = (oldest + window - Utc::now()).num_minutes() + 1;
-        return Ok(SignInOutcome::Throttled {
-            retry_after_minutes: left.clamp(1, THROTTLE_WINDOW_MINUTES),
-        });
-    }
-
     let creds = db::users::credentials_by_email(&mut conn, &email_lower).await?;
+    let attempt = Attempt {
+        email_lower: &email_lower,
+        client_ip,
+        user_id: creds.as_ref().map(|c| c.id),
+        agency_id: creds.as_ref().map(|c| c.agency_id),
+        succeeded: false,
+    };
+    let attempt_id = match record_unless_throttled(&mut conn, &attempt).await? {
+        Ok(id) => id,
+        Err(throttled) => return Ok(throttled),
+    };
+
     let hash = creds
         .as_ref()
         .map_or_else(|| DUMMY_HASH.to_string(), |c| c.password_hash.clone());
@@ -100,18 +104,46 @@ pub async fn sign_in(
         Some(c) if password_ok => SignInOutcome::SignedIn(c.id),
         _ => SignInOutcome::InvalidCredentials,
     };
-    db::sign_in::record(
-        &mut conn,
-        &Attempt {
-            email_lower: &email_lower,
-            client_ip,
-            user_id: creds.as_ref().map(|c| c.id),
-            agency_id: creds.as_ref().map(|c| c.agency_id),
-            succeeded: matches!(outcome, SignInOutcome::SignedIn(_)),
-        },
+    if matches!(outcome, SignInOutcome::SignedIn(_)) {
+        db::sign_in::mark_succeeded(&mut conn, attempt_id).await?;
+    }
+    Ok(outcome)
+}
+
+/// Under the account's and the address's locks: `Err(Throttled)` when either is past its limit,
+/// else the id of the attempt, recorded as a failure until its password proves right.
+async fn record_unless_throttled(
+    conn: &mut sqlx::PgConnection,
+    attempt: &Attempt<'_>,
+) -> Result<Result<i64, SignInOutcome>, AppError> {
+    let mut tx = sqlx::Connection::begin(conn).await?;
+    db::sign_in::lock_counts(&mut tx, attempt.email_lower, attempt.client_ip).await?;
+    let window = Duration::minutes(THROTTLE_WINDOW_MINUTES);
+    let failures = db::sign_in::recent_failures(
+        &mut tx,
+        attempt.email_lower,
+        attempt.client_ip,
+        Utc::now() - window,
     )
     .await?;
-    Ok(outcome)
+    let oldest = if failures.for_account >= MAX_FAILURES_PER_ACCOUNT {
+        failures.oldest_for_account
+    } else if failures.from_address >= MAX_FAILURES_PER_ADDRESS {
+        failures.oldest_from_address
+    } else {
+        None
+    };
+    if let Some(oldest) = oldest {
+        // Ends the transaction now, so the locks are not held until the connection's next use.
+        tx.rollback().await?;
+        let left = (oldest + window - Utc::now()).num_minutes() + 1;
+        return Ok(Err(SignInOutcome::Throttled {
+            retry_after_minutes: left.clamp(1, THROTTLE_WINDOW_MINUTES),
+        }));
+    }
+    let id = db::sign_in::record(&mut tx, attempt).await?;
+    tx.commit().await?;
+    Ok(Ok(id))
 }
 
 /// How long an API token lasts.

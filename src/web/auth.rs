@@ -1,10 +1,8 @@
 //! Sign-in, sign-out and the language switch.
 
-use std::net::SocketAddr;
-
 use askama::Template;
-use axum::extract::{ConnectInfo, State};
-use axum::http::StatusCode;
+use axum::extract::State;
+use axum::http::{HeaderName, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -14,6 +12,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::auth::{self, SignInOutcome};
+use crate::web::client_addr::ClientAddr;
 use crate::web::extract::{CsrfForm, Ctx, Nav, SESSION_CSRF, SESSION_LANG, SESSION_USER};
 use crate::web::{render, AppState};
 
@@ -67,7 +66,7 @@ fn session_error(e: impl std::fmt::Display) -> AppError {
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ctx: Ctx,
     form: CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
@@ -77,7 +76,7 @@ async fn login(
         let page = login_page(&ctx, email, Some(ctx.t.tr("login.missing").into()));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let outcome = auth::sign_in(&state.pool, &email, &password, &peer.ip().to_string()).await?;
+    let outcome = auth::sign_in(&state.pool, &email, &password, &client.to_string()).await?;
     let (status, message) = match outcome {
         SignInOutcome::SignedIn(user_id) => {
             // A new session id at sign-in, so that a planted id is worth nothing (fixation).
@@ -141,9 +140,17 @@ async fn logout_form(ctx: Ctx) -> Result<Response, AppError> {
 #[derive(Deserialize)]
 struct NoFields {}
 
+const CLEAR_SITE_DATA: HeaderName = HeaderName::from_static("clear-site-data");
+
 async fn logout(ctx: Ctx, _form: CsrfForm<NoFields>) -> Result<Response, AppError> {
     ctx.session.flush().await.map_err(session_error)?;
-    Ok(Redirect::to("/login").into_response())
+    // Pages of the signed-in user may sit in the browser's cache or storage on a shared
+    // computer; the browser is asked to drop them with the session cookie.
+    Ok((
+        [(CLEAR_SITE_DATA, r#""cache", "cookies", "storage""#)],
+        Redirect::to("/login"),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -154,9 +161,19 @@ struct LanguageForm {
     back: String,
 }
 
-/// Only a path on this site, so the switch cannot be used to send someone elsewhere.
+/// Only a path on this site, so the switch cannot be used to send someone elsewhere. Browsers
+/// drop tabs and line breaks from a URL and read a backslash as `/`, so `/<tab>/evil.example`
+/// or `/<backslash>evil.example` would leave the site; and a byte a header cannot carry would
+/// make the redirect fail. So: one leading `/`, then visible ASCII only, no backslash, and it
+/// must parse as a path with an optional query. Anything else goes home.
 fn local_path(back: &str) -> &str {
-    if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') {
+    let path_only = back.starts_with('/')
+        && !back.starts_with("//")
+        && back.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && back
+            .parse::<axum::http::uri::PathAndQuery>()
+            .is_ok_and(|p| p.as_str() == back);
+    if path_only {
         back
     } else {
         "/"
@@ -193,5 +210,14 @@ mod tests {
         assert_eq!(local_path("//evil.example/"), "/");
         assert_eq!(local_path("https://evil.example/"), "/");
         assert_eq!(local_path("/\\evil.example"), "/");
+        assert_eq!(local_path("/\t/evil.example"), "/");
+        assert_eq!(local_path("/\r\n/evil.example"), "/");
+        assert_eq!(local_path("/ /evil.example"), "/");
+        assert_eq!(local_path("/\u{7f}"), "/");
+        assert_eq!(local_path("/事件"), "/");
+        assert_eq!(local_path("/incidents#top"), "/");
+        assert_eq!(local_path(""), "/");
+        assert_eq!(local_path("/incidents?page=2"), "/incidents?page=2");
+        assert_eq!(local_path("/search?q=%E4%BA%8B"), "/search?q=%E4%BA%8B");
     }
 }

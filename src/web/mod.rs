@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod client_addr;
 pub mod error;
 pub mod evidence;
 pub mod extract;
@@ -235,10 +236,16 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         .with_name("portal_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(settings.secure_cookies)
+        .with_secure(settings.served_over_tls())
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
             settings.session_idle_minutes.max(1),
         )));
+    // Only when browsers reach the portal over https: an http-only installation must not tell
+    // them to insist on https. A year; not includeSubDomains, as the portal does not own its
+    // parent domain's other hosts.
+    let hsts = settings
+        .served_over_tls()
+        .then(|| HeaderValue::from_static("max-age=31536000"));
     let headers = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
     };
@@ -259,6 +266,10 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
                 .layer(headers(header::X_FRAME_OPTIONS, "DENY"))
                 .layer(headers(header::REFERRER_POLICY, "same-origin"))
                 .layer(headers(header::CACHE_CONTROL, "no-store"))
+                .layer(SetResponseHeaderLayer::if_not_present(
+                    header::STRICT_TRANSPORT_SECURITY,
+                    move |_: &Response| hsts.clone(),
+                ))
                 .layer(DefaultBodyLimit::disable())
                 .layer(sessions),
         )

@@ -21,6 +21,7 @@ mod preparedness;
 mod register;
 mod reports;
 mod search;
+mod security;
 mod sitting;
 mod thread;
 mod timeline;

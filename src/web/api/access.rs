@@ -1,9 +1,7 @@
 //! Who is calling: bearer tokens, the password grant that issues them, and the level
 //! classification anyone may ask for.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, State};
+use axum::extract::{FromRequestParts, MatchedPath, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -19,6 +17,7 @@ use crate::domain::{self, Impact};
 use crate::error::AppError;
 use crate::services::auth::{self, SignInOutcome};
 use crate::services::Acting;
+use crate::web::client_addr::ClientAddr;
 use crate::web::error::ApiError;
 use crate::web::extract::ApiJson;
 use crate::web::AppState;
@@ -79,19 +78,14 @@ pub struct TokenBody {
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn token(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<Json<TokenBody>, ApiError> {
     if req.email.len() > 254 || req.password.len() > 1024 {
         return Err(ApiError(AppError::Unauthenticated));
     }
-    let outcome = auth::sign_in(
-        &state.pool,
-        &req.email,
-        &req.password,
-        &peer.ip().to_string(),
-    )
-    .await?;
+    let outcome =
+        auth::sign_in(&state.pool, &req.email, &req.password, &client.to_string()).await?;
     let user = match outcome {
         SignInOutcome::SignedIn(user) => user,
         SignInOutcome::Throttled {
