@@ -104,10 +104,30 @@ pub async fn sign_in(
         Some(c) if password_ok => SignInOutcome::SignedIn(c.id),
         _ => SignInOutcome::InvalidCredentials,
     };
-    if matches!(outcome, SignInOutcome::SignedIn(_)) {
+    if let (SignInOutcome::SignedIn(user), Some(c)) = (&outcome, &creds) {
         db::sign_in::mark_succeeded(&mut conn, attempt_id).await?;
+        // The password is at hand only now: a hash made under older parameters is renewed.
+        if needs_rehash(&c.password_hash) {
+            let renewed = hash_password(password.to_string()).await?;
+            db::passwords::set_hash(&mut conn, *user, &renewed).await?;
+            tracing::info!(user = %user, "password hash renewed under the current parameters");
+        }
     }
     Ok(outcome)
+}
+
+/// Whether `hash` was made by another algorithm or with other parameters than the portal uses
+/// now (argon2id at its defaults), so that it is renewed at the next sign-in.
+pub fn needs_rehash(hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return true;
+    };
+    let current = Argon2::default();
+    parsed.algorithm != argon2::Algorithm::Argon2id.ident()
+        || argon2::Params::try_from(&parsed).map_or(true, |p| {
+            let now = current.params();
+            (p.m_cost(), p.t_cost(), p.p_cost()) != (now.m_cost(), now.t_cost(), now.p_cost())
+        })
 }
 
 /// Under the account's and the address's locks: `Err(Throttled)` when either is past its limit,
@@ -175,6 +195,39 @@ pub async fn issue_token(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hash_under_older_parameters_or_another_algorithm_is_renewed() {
+        let salt = SaltString::generate(&mut OsRng);
+        let now = Argon2::default()
+            .hash_password(b"x", &salt)
+            .unwrap()
+            .to_string();
+        assert!(!needs_rehash(&now));
+        let weak = Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(4096, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"x", &salt)
+        .unwrap()
+        .to_string();
+        assert!(needs_rehash(&weak));
+        let argon2i = Argon2::new(
+            argon2::Algorithm::Argon2i,
+            argon2::Version::V0x13,
+            argon2::Params::default(),
+        )
+        .hash_password(b"x", &salt)
+        .unwrap()
+        .to_string();
+        assert!(needs_rehash(&argon2i));
+        assert!(needs_rehash("not a hash"));
+        assert!(
+            !needs_rehash(DUMMY_HASH),
+            "the dummy is made like a real one"
+        );
+    }
 
     #[test]
     fn the_dummy_hash_parses_so_unknown_emails_cost_a_real_verification() {

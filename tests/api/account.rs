@@ -202,3 +202,35 @@ async fn a_forgotten_password_is_reset_once_by_the_link_and_nobody_learns_who_ha
         410
     );
 }
+
+#[tokio::test]
+async fn a_hash_made_under_older_parameters_is_renewed_at_the_next_sign_in() {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let app = spawn_app().await;
+    let email = "secretary@agency-a.demo";
+    let old = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(4096, 1, 1, None).unwrap(),
+    )
+    .hash_password(DEMO_PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+    .unwrap()
+    .to_string();
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE lower(email) = $1")
+        .bind(email)
+        .bind(&old)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert!(portal::services::auth::needs_rehash(
+        &hash_of(&app, email).await
+    ));
+    assert!(signs_in(&app, email, DEMO_PASSWORD).await);
+    let renewed = hash_of(&app, email).await;
+    assert_ne!(renewed, old);
+    assert!(!portal::services::auth::needs_rehash(&renewed));
+    assert!(
+        signs_in(&app, email, DEMO_PASSWORD).await,
+        "the same password still works"
+    );
+}
