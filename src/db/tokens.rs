@@ -127,17 +127,17 @@ pub async fn revoke(conn: &mut PgConnection, id: i64, by: Uuid) -> Result<(), sq
     Ok(())
 }
 
-/// Revokes the token presented (the API's sign-out).
+/// Revokes the token presented (the API's sign-out); whether it was live.
 #[tracing::instrument(skip_all)]
-pub async fn revoke_presented(conn: &mut PgConnection, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub async fn revoke_presented(conn: &mut PgConnection, token: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "UPDATE api_tokens SET revoked_at = now(), revoked_by = user_id \
-         WHERE token_hash = $1 AND revoked_at IS NULL",
+         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()",
     )
     .bind(hash(token))
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Revokes every token of the user (when they are disabled; enabling them again does not undo

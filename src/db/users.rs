@@ -172,18 +172,8 @@ pub async fn set_roles(
     .bind(&names)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO role_grants (agency_id, user_id, role, granted_by) \
-         SELECT $1, u.id, r, $4 FROM users u, unnest($3::text[]) AS r \
-         WHERE u.id = $2 AND u.agency_id = $1 ON CONFLICT (user_id, role) DO NOTHING",
-    )
-    .bind(agency.0)
-    .bind(user)
-    .bind(&names)
-    .bind(granted_by)
-    .execute(conn)
-    .await?;
-    Ok(())
+    let names: Vec<String> = names.into_iter().map(String::from).collect();
+    grant_roles(conn, agency, user, &names, granted_by).await
 }
 
 /// Adds `roles` to the user's (a confirmed grant).
@@ -193,7 +183,7 @@ pub async fn grant_roles(
     agency: AgencyId,
     user: Uuid,
     roles: &[String],
-    granted_by: Uuid,
+    granted_by: Option<Uuid>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO role_grants (agency_id, user_id, role, granted_by) \

@@ -40,6 +40,20 @@ impl TokenScope {
     }
 }
 
+impl TokenScope {
+    /// The scope a call needs: reading for what only reads, filing for a new incident, acting
+    /// for every other write.
+    pub fn needed(reads: bool, files_an_incident: bool) -> TokenScope {
+        if reads {
+            TokenScope::Read
+        } else if files_an_incident {
+            TokenScope::File
+        } else {
+            TokenScope::Act
+        }
+    }
+}
+
 /// The longest a personal access token may run: a year, so that forgotten tokens end.
 pub const MAX_TOKEN_DAYS: i64 = 365;
 
@@ -79,5 +93,8 @@ mod tests {
             assert_eq!(TokenScope::parse(s.name()), Some(s));
         }
         assert_eq!(TokenScope::parse("admin"), None);
+        assert_eq!(TokenScope::needed(true, true), TokenScope::Read);
+        assert_eq!(TokenScope::needed(false, true), TokenScope::File);
+        assert_eq!(TokenScope::needed(false, false), TokenScope::Act);
     }
 }

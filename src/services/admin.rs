@@ -279,7 +279,7 @@ pub async fn decide_role_change(
             actor.agency_id,
             change.user_id,
             &change.granted,
-            actor.id,
+            Some(actor.id),
         )
         .await?;
     }

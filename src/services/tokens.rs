@@ -80,9 +80,8 @@ pub async fn revoke(pool: &PgPool, me: Acting<'_>, id: i64) -> Result<(), AppErr
     Ok(())
 }
 
-/// The API's sign-out: the token presented ends.
-pub async fn revoke_presented(pool: &PgPool, token: &str) -> Result<(), AppError> {
+/// The API's sign-out: the token presented ends (`false`: it was not a live token).
+pub async fn revoke_presented(pool: &PgPool, token: &str) -> Result<bool, AppError> {
     let mut conn = pool.acquire().await?;
-    db::tokens::revoke_presented(&mut conn, token).await?;
-    Ok(())
+    Ok(db::tokens::revoke_presented(&mut conn, token).await?)
 }

@@ -341,6 +341,16 @@ mod tests {
     use crate::domain::{IncidentLevel, IncidentStatus, Stage};
     use crate::i18n::Lang;
 
+    /// Puts the stage-1 notice on record.
+    fn record_notice(i: &mut Incident) {
+        i.record.escalation_notice = Some(crate::domain::stages::EscalationNotice {
+            told: "Wang".into(),
+            means: crate::domain::stages::NoticeMeans::Phone,
+            at: i.reported_at,
+            by: "Lin".into(),
+        });
+    }
+
     fn person(i: &Incident, roles: &[Role]) -> Actor {
         Actor {
             agency: i.agency,
@@ -442,12 +452,7 @@ mod tests {
         let mut i = incident(IncidentLevel::L3);
         i.status = IncidentStatus::Open(Stage::ResponseTeam);
         i.record.team_activated = true;
-        i.record.escalation_notice = Some(crate::domain::stages::EscalationNotice {
-            told: "Wang".into(),
-            means: crate::domain::stages::NoticeMeans::Phone,
-            at: i.reported_at,
-            by: "Lin".into(),
-        });
+        record_notice(&mut i);
         let step = i.next_step().unwrap();
         assert_eq!(step.action, StageActionKind::Containment);
         assert_eq!(step.by, NextActor::Agency(&[Role::ResponseExecution]));
@@ -472,12 +477,7 @@ mod tests {
         // control: completing the stage there would only be refused.
         i.status = IncidentStatus::Open(Stage::ResponseTeam);
         i.record.team_activated = true;
-        i.record.escalation_notice = Some(crate::domain::stages::EscalationNotice {
-            told: "Wang".into(),
-            means: crate::domain::stages::NoticeMeans::Phone,
-            at: i.reported_at,
-            by: "Lin".into(),
-        });
+        record_notice(&mut i);
         let commander = person(&i, &[Role::Commander]);
         assert!(i.carried(K::ResponseMeeting, &commander, None).is_empty());
         i.record.initial_control_at = Some(i.reported_at);

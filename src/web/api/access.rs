@@ -105,16 +105,14 @@ pub async fn token(
     Ok(Json(TokenBody { token, expires_at }))
 }
 
-/// The scope a request needs of its token: reading for every GET, filing for a new incident,
-/// acting for every other write (`domain::tokens::TokenScope`).
+/// The scope a request needs of its token (`TokenScope::needed`): GET and HEAD only read;
+/// `POST /api/v1/incidents` files.
 pub fn scope_needed(method: &Method, route: &str) -> TokenScope {
-    if method == Method::GET || method == Method::HEAD {
-        TokenScope::Read
-    } else if method == Method::POST && route == "/api/v1/incidents" {
-        TokenScope::File
-    } else {
-        TokenScope::Act
-    }
+    let reads = method == Method::GET || method == Method::HEAD;
+    TokenScope::needed(
+        reads,
+        method == Method::POST && route == "/api/v1/incidents",
+    )
 }
 
 /// The token of `Authorization: Bearer <token>`, if the header holds one of a sane size.
@@ -137,12 +135,9 @@ pub async fn sign_out(
     headers: axum::http::HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let token = bearer(&headers).ok_or(ApiError(AppError::Unauthenticated))?;
-    let mut conn = state.pool.acquire().await?;
-    db::tokens::user_of(&mut conn, token)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    drop(conn);
-    crate::services::tokens::revoke_presented(&state.pool, token).await?;
+    if !crate::services::tokens::revoke_presented(&state.pool, token).await? {
+        return Err(ApiError(AppError::Unauthenticated));
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
