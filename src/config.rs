@@ -18,6 +18,17 @@ pub struct Settings {
     #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// PostgreSQL URL the portal's pool logs in with: a role that neither owns the tables nor
+    /// is a superuser nor bypasses row-level security, granted `portal_app`. Unset: the portal
+    /// creates or updates the LOGIN role `portal_pool` with a fresh random password at each
+    /// start. DATABASE_URL (the owner's) is then used only for migrations and background jobs.
+    #[arg(
+        long = "app-database-url",
+        env = "PORTAL_APP_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub app_database_url: Option<String>,
+
     /// Folder for the private PostgreSQL cluster (used only without DATABASE_URL).
     #[arg(long, env = "PORTAL_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
@@ -51,6 +62,23 @@ pub struct Settings {
 
     #[arg(long, env = "PORTAL_SMTP_PORT", default_value_t = 25)]
     pub smtp_port: u16,
+
+    /// TLS to the SMTP server: `starttls` (upgrade on the submission port, 587), `tls`
+    /// (implicit TLS, 465) or `none` (a relay on the same host only). Certificates are checked
+    /// against the system's roots.
+    #[arg(long, env = "PORTAL_SMTP_TLS", default_value = "starttls")]
+    pub smtp_tls: SmtpTls,
+
+    /// SMTP AUTH user name (unset: no AUTH).
+    #[arg(long, env = "PORTAL_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+
+    #[arg(long, env = "PORTAL_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+
+    /// Extra root certificates (PEM) for the SMTP server's certificate, e.g. an agency's own CA.
+    #[arg(long, env = "PORTAL_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
 
     /// Sender address of notification e-mail.
     #[arg(long, env = "PORTAL_SMTP_FROM", default_value = "portal@localhost")]
@@ -160,6 +188,7 @@ impl Settings {
         Settings {
             listen: "127.0.0.1:0".parse().expect("valid address"),
             database_url: None,
+            app_database_url: None,
             data_dir: PathBuf::from("data"),
             public_url: None,
             secure_cookies: false,
@@ -168,6 +197,10 @@ impl Settings {
             body_limit: 1024 * 1024,
             smtp_host: None,
             smtp_port: 25,
+            smtp_tls: SmtpTls::None,
+            smtp_username: None,
+            smtp_password: None,
+            smtp_ca_file: None,
             smtp_from: "portal@localhost".into(),
             // Tests run the jobs themselves, at the moment they choose.
             jobs_interval_seconds: 0,
@@ -202,6 +235,12 @@ impl fmt::Debug for Settings {
             .field("body_limit", &self.body_limit)
             .field("smtp_host", &self.smtp_host)
             .field("smtp_port", &self.smtp_port)
+            .field("smtp_tls", &self.smtp_tls)
+            .field("smtp_username", &self.smtp_username)
+            .field(
+                "app_database_url",
+                &self.app_database_url.as_ref().map(|_| "[redacted]"),
+            )
             .field("jobs_interval_seconds", &self.jobs_interval_seconds)
             .field("drill_period_months", &self.drill_period_months)
             .field("evidence_limit", &self.evidence_limit)
@@ -303,4 +342,15 @@ mod tests {
         let forced = Cli::try_parse_from(["portal", "--secure-cookies"]).unwrap();
         assert!(forced.settings.served_over_tls());
     }
+}
+
+/// How the outbox reaches the SMTP server (`PORTAL_SMTP_TLS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmtpTls {
+    /// Plain SMTP: only for a relay on the same host.
+    None,
+    /// STARTTLS, required: the message is not sent if the server does not offer it.
+    Starttls,
+    /// Implicit TLS from the first byte (port 465).
+    Tls,
 }

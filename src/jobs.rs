@@ -18,7 +18,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::config::Settings;
+use crate::config::{Settings, SmtpTls};
 use crate::db;
 use crate::domain::chain::ChainKey;
 use crate::domain::incident::ReminderKind;
@@ -57,6 +57,12 @@ pub fn spawn(owner: PgPool, settings: &Settings, key: ChainKey, log: CheckpointL
         host,
         port: settings.smtp_port,
         from: settings.smtp_from.clone(),
+        tls: settings.smtp_tls,
+        credentials: settings
+            .smtp_username
+            .clone()
+            .map(|u| (u, settings.smtp_password.clone().unwrap_or_default())),
+        ca_file: settings.smtp_ca_file.clone(),
     });
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
@@ -276,6 +282,53 @@ pub struct Smtp {
     pub host: String,
     pub port: u16,
     pub from: String,
+    pub tls: SmtpTls,
+    /// SMTP AUTH (user name, password).
+    pub credentials: Option<(String, String)>,
+    /// A PEM file of extra root certificates (an agency's own CA), besides the system's.
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+impl Smtp {
+    /// Plain SMTP without AUTH (a relay on the same host).
+    pub fn plain(host: &str, port: u16, from: &str) -> Self {
+        Smtp {
+            host: host.into(),
+            port,
+            from: from.into(),
+            tls: SmtpTls::None,
+            credentials: None,
+            ca_file: None,
+        }
+    }
+
+    /// The transport: TLS as configured (certificates checked against the system's roots and
+    /// the configured CA file), AUTH when credentials are given.
+    pub fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        use lettre::transport::smtp::authentication::Credentials;
+        use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+        let parameters = || -> Result<TlsParameters, String> {
+            let mut b = TlsParameters::builder(self.host.clone());
+            if let Some(path) = &self.ca_file {
+                let pem = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                b = b.add_root_certificate(Certificate::from_pem(&pem).map_err(|e| e.to_string())?);
+            }
+            b.build_rustls().map_err(|e| e.to_string())
+        };
+        let tls = match self.tls {
+            SmtpTls::None => Tls::None,
+            SmtpTls::Starttls => Tls::Required(parameters()?),
+            SmtpTls::Tls => Tls::Wrapper(parameters()?),
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
+            .port(self.port)
+            .tls(tls)
+            .timeout(Some(Duration::from_secs(10)));
+        if let Some((user, password)) = &self.credentials {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        Ok(builder.build())
+    }
 }
 
 /// The wait before retry `attempt` (1, 2, …): doubling from 30 seconds, at most an hour.
@@ -288,10 +341,13 @@ pub fn backoff(attempt: i32) -> chrono::Duration {
 /// failure stays in the outbox with its error and is retried later; it never undoes the action
 /// that queued it. Returns how many were sent.
 pub async fn send_outbox(pool: &PgPool, smtp: &Smtp) -> Result<u64, sqlx::Error> {
-    let mailer = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
-        .port(smtp.port)
-        .timeout(Some(Duration::from_secs(10)))
-        .build();
+    let mailer = match smtp.transport() {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(error = %e, "SMTP settings unusable; e-mail stays queued");
+            return Ok(0);
+        }
+    };
     let mut sent = 0;
     for _ in 0..MAIL_BATCH {
         let mut tx = pool.begin().await?;

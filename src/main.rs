@@ -62,7 +62,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let log = startup::checkpoint_log(&s);
             let db = startup::connect(&s).await?;
             let verified = portal::services::timeline::verify(&db.pool, &key, &log).await;
+            let audited = portal::services::audit::verify(&db.pool, &key).await;
             db.stop();
+            match audited? {
+                (checked, None) => println!("audit log intact: {checked} entries checked"),
+                (_, Some((agency, seq, reason))) => {
+                    println!("audit log BROKEN for agency {agency} at entry {seq}: {reason}");
+                    std::process::exit(1);
+                }
+            }
             return match verified? {
                 (checked, None) => {
                     println!("timeline intact: {checked} entries checked");

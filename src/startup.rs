@@ -9,12 +9,12 @@ use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, PgPool};
 use tokio::net::TcpListener;
-use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::config::Settings;
 use crate::domain::chain::ChainKey;
 use crate::pg_cluster::{Durability, PrivateCluster};
 use crate::timeline_log::{self, CheckpointLog};
+use crate::web::session_store::SessionTable;
 use crate::web::{self, AppState};
 
 /// The pool, and the private cluster behind it when no DATABASE_URL was given.
@@ -77,20 +77,41 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Database> {
     })
 }
 
-/// A pool over the same server whose connections act as `portal_app` (no RLS bypass).
-pub async fn app_pool(owner: &PgPool) -> Result<PgPool, sqlx::Error> {
-    let options = (*owner.connect_options()).clone();
-    PgPoolOptions::new()
-        .max_connections(16)
-        .acquire_timeout(std::time::Duration::from_secs(10))
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                sqlx::Executor::execute(&mut *conn, "SET ROLE portal_app").await?;
-                Ok(())
-            })
-        })
-        .connect_with(options)
+/// The pool the portal serves with. It logs in as PORTAL_APP_DATABASE_URL's role or, unset,
+/// as `portal_pool` with a password made now; never as the owner. Either way it must not be a
+/// superuser, exempt from row-level security or the tables' owner: the portal will not start
+/// otherwise.
+pub async fn app_pool(settings: &Settings, owner: &PgPool) -> anyhow::Result<PgPool> {
+    let options = match settings
+        .app_database_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    {
+        Some(url) => PgConnectOptions::from_str(url)
+            .context("PORTAL_APP_DATABASE_URL is not a valid PostgreSQL URL")?,
+        None => {
+            let password = hex::encode(rand::random::<[u8; 24]>());
+            crate::db::roles::ensure_pool_login(owner, &password)
+                .await
+                .context(
+                    "creating the pool's login role portal_pool (the owner needs CREATEROLE; \
+                     or create a role yourself and set PORTAL_APP_DATABASE_URL)",
+                )?;
+            (*owner.connect_options())
+                .clone()
+                .username(crate::db::roles::POOL_ROLE)
+                .password(&password)
+        }
+    };
+    let pool = pool(options)
         .await
+        .context("connecting the portal's pool")?;
+    if let Some(problem) = crate::db::roles::too_privileged(&pool).await? {
+        anyhow::bail!(
+            "the portal's pool must not run with more than portal_app's rights: {problem}"
+        );
+    }
+    Ok(pool)
 }
 
 /// The timeline key: `PORTAL_TIMELINE_KEY`, else the key file (`PORTAL_TIMELINE_KEY_FILE`, else
@@ -156,16 +177,17 @@ pub struct Application {
 }
 
 impl Application {
-    /// Migrates the database with the owner's pool, then serves through a pool acting as
-    /// `portal_app`, to which row-level security applies. Binds the listener (port 0: any).
+    /// Migrates the database with the owner's pool, then serves through the pool's own login
+    /// (`app_pool`), to which row-level security applies. Binds the listener (port 0: any).
     pub async fn build(settings: &Settings, owner: PgPool) -> anyhow::Result<Self> {
         settings.check()?;
         migrate(&owner).await.context("applying migrations")?;
         let (key, log) = prepare_timeline(settings, &owner).await?;
-        let pool = app_pool(&owner).await.context("connecting as portal_app")?;
-        // The session table is created by the migrations, owned by the migrating role.
-        let store = PostgresStore::new(pool.clone());
-        web::spawn_session_cleanup(store.clone());
+        let pool = app_pool(settings, &owner).await?;
+        // The session table is created by the migrations, owned by the migrating role; the
+        // pool reaches one session at a time through the owner's functions.
+        let store = SessionTable::new(pool.clone());
+        web::spawn_session_cleanup(owner.clone());
         if settings.jobs_interval_seconds > 0 {
             crate::jobs::spawn(owner.clone(), settings, key, log);
         }

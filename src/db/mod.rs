@@ -2,6 +2,7 @@
 //! Functions take `&mut PgConnection` so the caller (a service) owns the transaction.
 
 pub mod agencies;
+pub mod audit;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod evidence;
@@ -13,7 +14,9 @@ pub mod oversight;
 pub mod passwords;
 pub mod preparedness;
 pub mod role_changes;
+pub mod roles;
 pub mod search;
+pub mod sessions;
 pub mod sign_in;
 pub mod timeline;
 pub mod tokens;
@@ -30,11 +33,19 @@ pub async fn begin_as(
     user: Uuid,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
+    act_as(&mut tx, user).await?;
+    Ok(tx)
+}
+
+/// Makes the rest of the transaction act for `user`, once a presented secret (a reset link,
+/// a token) has said who that is.
+#[tracing::instrument(skip_all)]
+pub async fn act_as(conn: &mut sqlx::PgConnection, user: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT set_config('portal.user_id', $1, true)")
         .bind(user.to_string())
-        .execute(&mut *tx)
+        .execute(conn)
         .await?;
-    Ok(tx)
+    Ok(())
 }
 
 /// Holds the advisory lock named `name` until the transaction ends: work that must not run

@@ -26,12 +26,7 @@ pub async fn notify(
     let roles: Vec<&str> = recipients.iter().map(|r| r.role.as_str()).collect();
     let (subject, body) = crate::domain::notifications::email(kind, number, detail);
     let done = sqlx::query(
-        "WITH r AS ( \
-             SELECT DISTINCT ON (g.user_id) g.agency_id, g.user_id, u.email \
-             FROM role_grants g JOIN users u ON u.id = g.user_id \
-             JOIN unnest($1::uuid[], $2::text[]) AS x(agency_id, role) \
-                 ON x.agency_id = g.agency_id AND x.role = g.role \
-             WHERE NOT u.disabled AND g.user_id <> $6), \
+        "WITH r AS (SELECT * FROM portal_recipients($1::uuid[], $2::text[], $6)), \
          n AS (INSERT INTO notifications \
                  (agency_id, user_id, incident_id, kind, number, detail_zh, detail_en) \
              SELECT agency_id, user_id, $3, $4, $5, $9, $10 FROM r) \

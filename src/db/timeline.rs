@@ -84,7 +84,7 @@ pub fn install_key(key: &ChainKey) -> Result<(), AnotherKey> {
     }
 }
 
-fn installed_key() -> Result<&'static ChainKey, sqlx::Error> {
+pub(crate) fn installed_key() -> Result<&'static ChainKey, sqlx::Error> {
     KEY.get().ok_or_else(|| {
         sqlx::Error::Configuration("no timeline key installed (startup::timeline_key)".into())
     })

@@ -46,8 +46,8 @@ pub async fn user_of(
     token: &str,
 ) -> Result<Option<(Uuid, Vec<String>)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT user_id, scopes FROM api_tokens \
-         WHERE token_hash = $1 AND expires_at > now() AND revoked_at IS NULL",
+        // The token says who is acting; the owner's function answers for that one token.
+        "SELECT user_id, scopes FROM portal_token_user($1)",
     )
     .bind(hash(token))
     .fetch_optional(conn)

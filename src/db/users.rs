@@ -15,6 +15,8 @@ pub struct User {
     pub preferred_language: String,
     pub disabled: bool,
     pub roles: Vec<Role>,
+    /// Sessions begun before this are over (a password change ends the others).
+    pub sessions_valid_from: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(FromRow)]
@@ -26,6 +28,7 @@ struct UserRow {
     preferred_language: String,
     disabled: bool,
     roles: Vec<String>,
+    sessions_valid_from: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl From<UserRow> for User {
@@ -40,13 +43,14 @@ impl From<UserRow> for User {
             preferred_language: r.preferred_language,
             disabled: r.disabled,
             roles,
+            sessions_valid_from: r.sessions_valid_from,
         }
     }
 }
 
 const SELECT_USER: &str =
     "SELECT u.id, u.agency_id, u.email, u.display_name, u.preferred_language, \
-     u.disabled, COALESCE(array_agg(g.role) FILTER (WHERE g.role IS NOT NULL), '{}') AS roles \
+     u.disabled, u.sessions_valid_from, COALESCE(array_agg(g.role) FILTER (WHERE g.role IS NOT NULL), '{}') AS roles \
      FROM users u LEFT JOIN role_grants g ON g.user_id = u.id";
 
 /// What sign-in needs to check a password.
@@ -64,7 +68,8 @@ pub async fn credentials_by_email(
     email: &str,
 ) -> Result<Option<Credentials>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, agency_id, password_hash, disabled FROM users WHERE lower(email) = lower($1)",
+        // Before sign-in there is no acting user: the owner's function answers for one address.
+        "SELECT id, agency_id, password_hash, disabled FROM portal_sign_in_credentials($1)",
     )
     .bind(email)
     .fetch_optional(conn)
@@ -252,4 +257,14 @@ pub async fn count(conn: &mut PgConnection) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT count(*) FROM users")
         .fetch_one(conn)
         .await
+}
+
+/// Ends every session of the user begun before now (`User::sessions_valid_from`).
+#[tracing::instrument(skip_all)]
+pub async fn end_sessions(conn: &mut PgConnection, user: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET sessions_valid_from = now() WHERE id = $1")
+        .bind(user)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

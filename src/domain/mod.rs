@@ -7,6 +7,7 @@
 //! and the current 資通安全事件通報應變及演練辦法 (see `SPEC.md`).
 
 pub mod agency;
+pub mod audit;
 pub mod chain;
 pub mod deadlines;
 pub mod escalation;

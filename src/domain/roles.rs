@@ -182,7 +182,7 @@ impl Actor {
             || (role == Role::SecurityOfficer && self.roles.contains(&Role::Ciso))
     }
 
-    fn holds_any(&self, roles: &[Role]) -> bool {
+    pub fn holds_any(&self, roles: &[Role]) -> bool {
         roles.iter().any(|r| self.holds(*r))
     }
 }

@@ -5,10 +5,12 @@ use chrono::{Duration, Utc};
 use sqlx::PgPool;
 
 use crate::db;
+use crate::domain::audit::AuditKind;
 use crate::domain::passwords::{check_new_password, MAX_LENGTH};
 use crate::domain::FieldErrors;
 use crate::error::AppError;
 use crate::i18n::{Lang, Text};
+use crate::services::audit;
 use crate::services::auth::{hash_password, verify_password};
 use crate::services::Acting;
 
@@ -38,6 +40,11 @@ pub async fn change_password(
     check_new_password(new, current, &me.user.email)?;
     let hash = hash_password(new.to_string()).await?;
     db::passwords::set_hash(&mut tx, me.user.id, &hash).await?;
+    // The other sessions of the account end; the caller renews the one in use.
+    db::users::end_sessions(&mut tx, me.user.id).await?;
+    let who = Some(me.user.id);
+    let agency = me.user.agency_id.0;
+    audit::note(&mut tx, agency, who, who, AuditKind::PasswordChanged, "").await?;
     tx.commit().await?;
     tracing::info!(user = %me.user.id, "password changed");
     Ok(())
@@ -51,6 +58,8 @@ pub async fn request_reset(pool: &PgPool, email: &str, public_url: &str) -> Resu
     let Some(user) = db::users::credentials_by_email(&mut conn, email.trim()).await? else {
         return Ok(());
     };
+    drop(conn);
+    let mut conn = db::begin_as(pool, user.id).await?;
     let recent =
         db::passwords::resets_since(&mut conn, user.id, Utc::now() - Duration::hours(1)).await?;
     if user.disabled || recent >= RESETS_PER_HOUR {
@@ -72,6 +81,7 @@ pub async fn request_reset(pool: &PgPool, email: &str, public_url: &str) -> Resu
     );
     let expires = Utc::now() + Duration::minutes(RESET_LINK_MINUTES);
     db::passwords::insert_reset(&mut conn, user.id, &token, expires, &subject, &body).await?;
+    conn.commit().await?;
     tracing::info!(user = %user.id, "password reset link sent");
     Ok(())
 }
@@ -96,6 +106,7 @@ pub async fn reset_password(pool: &PgPool, token: &str, new: &str) -> Result<(),
     let user = db::passwords::use_reset(&mut tx, token)
         .await?
         .ok_or_else(invalid)?;
+    db::act_as(&mut tx, user).await?;
     let email = db::users::get(&mut tx, user)
         .await?
         .map(|u| u.email)
@@ -103,6 +114,19 @@ pub async fn reset_password(pool: &PgPool, token: &str, new: &str) -> Result<(),
     check_new_password(new, "", &email)?;
     let hash = hash_password(new.to_string()).await?;
     db::passwords::set_hash(&mut tx, user, &hash).await?;
+    db::users::end_sessions(&mut tx, user).await?;
+    if let Some(u) = db::users::get(&mut tx, user).await? {
+        let who = Some(user);
+        audit::note(
+            &mut tx,
+            u.agency_id.0,
+            who,
+            who,
+            AuditKind::PasswordReset,
+            "",
+        )
+        .await?;
+    }
     tx.commit().await?;
     tracing::info!(user = %user, "password reset by link");
     Ok(())

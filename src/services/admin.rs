@@ -7,8 +7,10 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::db::{self, agencies::Agency, users::User};
+use crate::domain::audit::AuditKind;
 use crate::domain::{self, Action, AgencyId, AgencyKind, ResponsibilityLevel, Role};
 use crate::error::{AppError, FieldErrors};
+use crate::services::audit;
 use crate::services::auth::hash_password;
 use crate::services::denied;
 
@@ -16,7 +18,7 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// The user as the domain's permission rules see them.
 async fn actor(pool: &PgPool, user: &User) -> Result<domain::Actor, AppError> {
-    let mut conn = pool.acquire().await?;
+    let mut conn = db::begin_as(pool, user.id).await?;
     let agency = db::agencies::get(&mut conn, user.agency_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -54,7 +56,7 @@ pub async fn list_users(
     page: db::PageRequest,
 ) -> Result<(Vec<User>, i64), AppError> {
     require_user_admin(actor)?;
-    let mut conn = pool.acquire().await?;
+    let mut conn = db::begin_as(pool, actor.id).await?;
     let total = db::users::count_in_agency(&mut conn, actor.agency_id).await?;
     let users =
         db::users::list_in_agency(&mut conn, actor.agency_id, page.offset(), page.limit()).await?;
@@ -64,7 +66,7 @@ pub async fn list_users(
 #[tracing::instrument(skip_all)]
 pub async fn user_of_own_agency(pool: &PgPool, actor: &User, id: Uuid) -> Result<User, AppError> {
     require_user_admin(actor)?;
-    let mut conn = pool.acquire().await?;
+    let mut conn = db::begin_as(pool, actor.id).await?;
     db::users::get_in_agency(&mut conn, actor.agency_id, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -150,7 +152,27 @@ pub async fn create_user(
     };
     let mut tx = db::begin_as(pool, actor.id).await?;
     let id = insert_user(&mut tx, actor.agency_id, &without_roles, Some(actor.id)).await?;
+    let agency = actor.agency_id.0;
+    audit::note(
+        &mut tx,
+        agency,
+        Some(actor.id),
+        Some(id),
+        AuditKind::UserCreated,
+        "",
+    )
+    .await?;
     if !input.roles.is_empty() {
+        let roles = role_names(&input.roles);
+        audit::note(
+            &mut tx,
+            agency,
+            Some(actor.id),
+            Some(id),
+            AuditKind::RoleGrantRequested,
+            &roles,
+        )
+        .await?;
         db::role_changes::record(
             &mut tx,
             actor.agency_id,
@@ -165,6 +187,15 @@ pub async fn create_user(
     tx.commit().await?;
     tracing::info!(user = %id, agency = %actor.agency_id.0, "user created");
     Ok(id)
+}
+
+/// Roles as the audit log names them.
+fn role_names(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What became of a change of roles.
@@ -192,8 +223,19 @@ pub async fn set_roles(
     }
     let (granted, removed) = domain::role_changes::split(&target.roles, roles);
     let mut tx = db::begin_as(pool, actor.id).await?;
+    let agency = actor.agency_id.0;
     if !removed.is_empty() {
         db::users::remove_roles(&mut tx, actor.agency_id, user, &removed).await?;
+        let roles = role_names(&removed);
+        audit::note(
+            &mut tx,
+            agency,
+            Some(actor.id),
+            Some(user),
+            AuditKind::RoleRemoved,
+            &roles,
+        )
+        .await?;
         db::role_changes::record(
             &mut tx,
             actor.agency_id,
@@ -206,6 +248,16 @@ pub async fn set_roles(
         .await?;
     }
     if !granted.is_empty() {
+        let roles = role_names(&granted);
+        audit::note(
+            &mut tx,
+            agency,
+            Some(actor.id),
+            Some(user),
+            AuditKind::RoleGrantRequested,
+            &roles,
+        )
+        .await?;
         db::role_changes::record(
             &mut tx,
             actor.agency_id,
@@ -273,6 +325,21 @@ pub async fn decide_role_change(
     )
     .map_err(crate::services::denied)?;
     db::role_changes::decide(&mut tx, id, actor.id, confirm).await?;
+    let kind = if confirm {
+        AuditKind::RoleGranted
+    } else {
+        AuditKind::RoleGrantRefused
+    };
+    let roles = change.granted.join(", ");
+    audit::note(
+        &mut tx,
+        actor.agency_id.0,
+        Some(actor.id),
+        Some(change.user_id),
+        kind,
+        &roles,
+    )
+    .await?;
     if confirm {
         db::users::grant_roles(
             &mut tx,
@@ -299,10 +366,24 @@ pub async fn set_disabled(
     if target.id == actor.id && disabled {
         return Err(AppError::Conflict("error.cannot_disable_self".into()));
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin_as(pool, actor.id).await?;
     if !db::users::set_disabled(&mut tx, actor.agency_id, user, disabled).await? {
         return Err(AppError::NotFound);
     }
+    let kind = if disabled {
+        AuditKind::UserDisabled
+    } else {
+        AuditKind::UserEnabled
+    };
+    audit::note(
+        &mut tx,
+        actor.agency_id.0,
+        Some(actor.id),
+        Some(user),
+        kind,
+        "",
+    )
+    .await?;
     // A disabled user's tokens end with them, for good: enabling them again brings none back.
     if disabled {
         db::tokens::revoke_all_of(&mut tx, user, actor.id).await?;
@@ -388,7 +469,7 @@ pub async fn list_agencies(
     page: db::PageRequest,
 ) -> Result<(Vec<Agency>, i64), AppError> {
     require_agency_registrar(pool, actor).await?;
-    let mut conn = pool.acquire().await?;
+    let mut conn = db::begin_as(pool, actor.id).await?;
     let total = db::agencies::count(&mut conn).await?;
     let list = db::agencies::list(&mut conn, page.offset(), page.limit()).await?;
     Ok((list, total))
@@ -401,7 +482,7 @@ pub async fn create_agency(
     input: AgencyInput,
 ) -> Result<AgencyId, AppError> {
     require_agency_registrar(pool, actor).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = db::begin_as(pool, actor.id).await?;
     let all = db::agencies::all_names(&mut tx).await?;
     let id = AgencyId(Uuid::new_v4());
     let mut errors = check_agency(id, &input, &all);
@@ -525,14 +606,14 @@ async fn retarget_open_incidents(
 #[tracing::instrument(skip_all)]
 pub async fn agency(pool: &PgPool, actor: &User, id: AgencyId) -> Result<Agency, AppError> {
     require_agency_registrar(pool, actor).await?;
-    let mut conn = pool.acquire().await?;
+    let mut conn = db::begin_as(pool, actor.id).await?;
     db::agencies::get(&mut conn, id)
         .await?
         .ok_or(AppError::NotFound)
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn all_agencies(pool: &PgPool) -> Result<Vec<Agency>, AppError> {
-    let mut conn = pool.acquire().await?;
+pub async fn all_agencies(pool: &PgPool, actor: &User) -> Result<Vec<Agency>, AppError> {
+    let mut conn = db::begin_as(pool, actor.id).await?;
     Ok(db::agencies::all_names(&mut conn).await?)
 }

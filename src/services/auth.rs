@@ -109,7 +109,9 @@ pub async fn sign_in(
         // The password is at hand only now: a hash made under older parameters is renewed.
         if needs_rehash(&c.password_hash) {
             let renewed = hash_password(password.to_string()).await?;
-            db::passwords::set_hash(&mut conn, *user, &renewed).await?;
+            let mut tx = db::begin_as(pool, *user).await?;
+            db::passwords::set_hash(&mut tx, *user, &renewed).await?;
+            tx.commit().await?;
             tracing::info!(user = %user, "password hash renewed under the current parameters");
         }
     }
@@ -178,7 +180,7 @@ pub async fn issue_token(
 ) -> Result<(String, chrono::DateTime<chrono::Utc>), AppError> {
     let token = hex::encode(rand::random::<[u8; 32]>());
     let expires_at = chrono::Utc::now() + chrono::Duration::hours(TOKEN_HOURS);
-    let mut conn = pool.acquire().await?;
+    let mut conn = db::begin_as(pool, user).await?;
     let all: Vec<&str> = TokenScope::ALL.iter().map(|s| s.name()).collect();
     let new = db::tokens::NewToken {
         token: &token,
@@ -189,6 +191,17 @@ pub async fn issue_token(
         scopes: &all,
     };
     db::tokens::insert(&mut conn, &new).await?;
+    let who = Some(user);
+    crate::services::audit::note(
+        &mut conn,
+        agency.0,
+        who,
+        who,
+        crate::domain::audit::AuditKind::TokenIssued,
+        "API sign-in",
+    )
+    .await?;
+    conn.commit().await?;
     Ok((token, expires_at))
 }
 

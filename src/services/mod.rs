@@ -3,6 +3,7 @@
 pub mod access;
 pub mod account;
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod demo;
 pub mod directory;

@@ -5,9 +5,11 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 
 use crate::db::{self, tokens::Listed};
+use crate::domain::audit::AuditKind;
 use crate::domain::tokens::{check_new_token, TokenScope};
 use crate::domain::{self, Action, AgencyId};
 use crate::error::AppError;
+use crate::services::audit;
 use crate::services::{denied, Acting};
 
 /// How many tokens a list shows (a person or an agency rarely has more).
@@ -36,6 +38,9 @@ pub async fn issue(
         scopes: &names,
     };
     db::tokens::insert(&mut tx, &new).await?;
+    let detail = format!("{} [{}]", name.trim(), names.join(", "));
+    let (agency, user) = (me.user.agency_id.0, Some(me.user.id));
+    audit::note(&mut tx, agency, user, user, AuditKind::TokenIssued, &detail).await?;
     tx.commit().await?;
     tracing::info!(user = %me.user.id, "personal access token issued");
     Ok((token, expires_at))
@@ -75,6 +80,16 @@ pub async fn revoke(pool: &PgPool, me: Acting<'_>, id: i64) -> Result<(), AppErr
         return Err(AppError::NotFound);
     }
     db::tokens::revoke(&mut tx, id, me.user.id).await?;
+    let (agency, owner) = (token.agency_id, Some(token.user_id));
+    audit::note(
+        &mut tx,
+        agency,
+        Some(me.user.id),
+        owner,
+        AuditKind::TokenRevoked,
+        &token.name,
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(user = %me.user.id, token = id, "token revoked");
     Ok(())
@@ -82,6 +97,27 @@ pub async fn revoke(pool: &PgPool, me: Acting<'_>, id: i64) -> Result<(), AppErr
 
 /// The API's sign-out: the token presented ends (`false`: it was not a live token).
 pub async fn revoke_presented(pool: &PgPool, token: &str) -> Result<bool, AppError> {
-    let mut conn = pool.acquire().await?;
-    Ok(db::tokens::revoke_presented(&mut conn, token).await?)
+    let mut tx = pool.begin().await?;
+    let Some((owner, _)) = db::tokens::user_of(&mut tx, token).await? else {
+        return Ok(false);
+    };
+    db::act_as(&mut tx, owner).await?;
+    let ended = db::tokens::revoke_presented(&mut tx, token).await?;
+    if ended {
+        let agency = db::users::get(&mut tx, owner).await?.map(|u| u.agency_id.0);
+        if let Some(agency) = agency {
+            let who = Some(owner);
+            audit::note(
+                &mut tx,
+                agency,
+                who,
+                who,
+                AuditKind::TokenRevoked,
+                "API sign-out",
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(ended)
 }

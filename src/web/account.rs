@@ -75,7 +75,11 @@ async fn change_password(
     )
     .await
     {
-        Ok(()) => Ok(render(&password_page(&me, true, FieldErrors::default()))?.into_response()),
+        Ok(()) => {
+            // The account's other sessions have ended; this one carries on.
+            crate::web::extract::mark_session_begun(&me.ctx.session).await?;
+            Ok(render(&password_page(&me, true, FieldErrors::default()))?.into_response())
+        }
         Err(AppError::Invalid(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             render(&password_page(&me, false, errors))?,

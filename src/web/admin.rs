@@ -489,7 +489,7 @@ async fn agencies_page(
 ) -> Result<AgenciesPage, AppError> {
     let t = me.ctx.t;
     let (list, total) = admin::list_agencies(&state.pool, &me.user, page_no).await?;
-    let all = admin::all_agencies(&state.pool).await?;
+    let all = admin::all_agencies(&state.pool, &me.user).await?;
     let ca = all
         .iter()
         .find(|a| a.kind == AgencyKind::CompetentAuthority)
@@ -616,7 +616,7 @@ async fn agency_page(
     notice: Option<&str>,
 ) -> Result<AgencyPage, AppError> {
     let t = me.ctx.t;
-    let all = admin::all_agencies(&state.pool).await?;
+    let all = admin::all_agencies(&state.pool, &me.user).await?;
     Ok(AgencyPage {
         t,
         nav: me.ctx.nav(),

@@ -85,6 +85,7 @@ async fn login(
                 .insert(SESSION_USER, user_id)
                 .await
                 .map_err(session_error)?;
+            crate::web::extract::mark_session_begun(&ctx.session).await?;
             let token = hex::encode(rand::random::<[u8; 32]>());
             ctx.session
                 .insert(SESSION_CSRF, token)
@@ -188,8 +189,9 @@ async fn switch_language(
     let lang = Lang::from_code(&form.data.lang);
     match &ctx.user {
         Some((user, _)) => {
-            let mut conn = state.pool.acquire().await?;
-            db::users::set_language(&mut conn, user.id, lang.code()).await?;
+            let mut tx = db::begin_as(&state.pool, user.id).await?;
+            db::users::set_language(&mut tx, user.id, lang.code()).await?;
+            tx.commit().await?;
         }
         None => ctx
             .session

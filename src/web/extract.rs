@@ -17,6 +17,29 @@ use crate::services::Acting;
 use crate::web::AppState;
 
 pub const SESSION_USER: &str = "user_id";
+/// When the session's sign-in happened (unix microseconds): a session older than the user's
+/// `sessions_valid_from` (a password change elsewhere) is over.
+pub const SESSION_BEGUN: &str = "begun_at";
+
+/// Stamps the session as begun now (at sign-in, and for the session that changed the password).
+pub async fn mark_session_begun(session: &Session) -> Result<(), AppError> {
+    session
+        .insert(SESSION_BEGUN, chrono::Utc::now().timestamp_micros())
+        .await
+        .map_err(session_error)
+}
+
+/// Whether a session begun at `begun` is still valid for a user whose sessions before
+/// `valid_from` were ended.
+fn session_still_valid(
+    begun: Option<i64>,
+    valid_from: Option<chrono::DateTime<chrono::Utc>>,
+) -> bool {
+    match valid_from {
+        None => true,
+        Some(from) => begun.is_some_and(|b| b >= from.timestamp_micros()),
+    }
+}
 pub const SESSION_CSRF: &str = "csrf";
 pub const SESSION_LANG: &str = "lang";
 
@@ -32,6 +55,8 @@ pub struct Nav {
     pub is_commander: bool,
     /// Confirms role grants (a second administrator, the CISO).
     pub confirms_roles: bool,
+    /// Reads the audit log of accounts, rights and 密件 reports (`domain::audit::scope_of`).
+    pub reads_account_log: bool,
     pub unread: i64,
     pub csrf: String,
 }
@@ -61,6 +86,7 @@ impl Ctx {
                 is_auditor: may(PortalAction::SeeAudit),
                 is_commander: may(PortalAction::SeeCommanderQueue),
                 confirms_roles: domain::role_changes::may_see_pending(&actor, actor.agency).is_ok(),
+                reads_account_log: domain::audit::scope_of(&actor).is_ok(),
                 unread: self.unread,
                 csrf: self.csrf.clone(),
             }
@@ -86,10 +112,16 @@ impl FromRequestParts<AppState> for Ctx {
         let user_id: Option<Uuid> = session.get(SESSION_USER).await.map_err(session_error)?;
         let mut user = None;
         if let Some(id) = user_id {
-            let mut conn = state.pool.acquire().await?;
+            let mut conn = db::begin_as(&state.pool, id).await?;
             match db::users::get(&mut conn, id).await? {
                 // A disabled user's session stops working at once, not at its expiry.
-                Some(u) if !u.disabled => {
+                Some(u)
+                    if !u.disabled
+                        && session_still_valid(
+                            session.get(SESSION_BEGUN).await.map_err(session_error)?,
+                            u.sessions_valid_from,
+                        ) =>
+                {
                     let agency = db::agencies::get(&mut conn, u.agency_id)
                         .await?
                         .ok_or(AppError::NotFound)?;

@@ -89,7 +89,7 @@ struct HomePage {
 async fn home(State(state): State<AppState>, me: SignedIn) -> Result<Html<String>, AppError> {
     let t = me.ctx.t;
     let work = work::my_work(&state.pool, me.acting()).await?;
-    let mut conn = state.pool.acquire().await?;
+    let mut conn = db::begin_as(&state.pool, me.user.id).await?;
     let standing = directory::standing(&mut conn, me.user.agency_id).await?;
     drop(conn);
     let name = |a: &db::agencies::Agency| t.pick(&a.name_zh, &a.name_en).to_string();

@@ -21,6 +21,7 @@ pub mod oversight;
 pub mod preparedness;
 pub mod role_changes;
 pub mod search;
+pub mod session_store;
 pub mod tokens;
 pub mod tracking;
 
@@ -41,7 +42,6 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 use tracing::Level;
 
 use crate::config::Settings;
@@ -230,7 +230,7 @@ fn routes(settings: &Settings) -> Router<AppState> {
     Router::new().merge(limited).merge(uploads)
 }
 
-pub fn router(state: AppState, store: PostgresStore) -> Router {
+pub fn router(state: AppState, store: session_store::SessionTable) -> Router {
     let settings = state.settings.clone();
     let sessions = SessionManagerLayer::new(store)
         .with_name("portal_session")
@@ -275,15 +275,16 @@ pub fn router(state: AppState, store: PostgresStore) -> Router {
         )
 }
 
-/// Sessions past their expiry are deleted hourly (idempotent, so every node may do it).
-pub fn spawn_session_cleanup(store: PostgresStore) {
-    use tower_sessions::ExpiredDeletion;
+/// Sessions past their expiry are deleted hourly (idempotent, so every node may do it), with
+/// the owner's pool: the application role cannot see the session table.
+pub fn spawn_session_cleanup(owner: sqlx::PgPool) {
     tokio::spawn(async move {
-        if let Err(e) = store
-            .continuously_delete_expired(Duration::from_secs(3600))
-            .await
-        {
-            tracing::warn!(error = %e, "session cleanup stopped");
+        let mut every = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            if let Err(e) = crate::db::sessions::delete_expired(&owner).await {
+                tracing::warn!(error = %e, "session cleanup failed");
+            }
         }
     });
 }

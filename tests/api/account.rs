@@ -234,3 +234,24 @@ async fn a_hash_made_under_older_parameters_is_renewed_at_the_next_sign_in() {
         "the same password still works"
     );
 }
+
+#[tokio::test]
+async fn a_password_change_ends_the_accounts_other_sessions_but_not_this_one() {
+    let app = spawn_app().await;
+    let email = "officer@agency-a.demo";
+    let here = as_user(&app, email).await;
+    let elsewhere = as_user(&app, email).await;
+    assert_eq!(app.get_as(&elsewhere, "/incidents").await.status(), 200);
+    let r = app
+        .post_as(
+            &here,
+            "/account/password",
+            &[("current_password", DEMO_PASSWORD), ("new_password", NEW)],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app.get_as(&elsewhere, "/incidents").await;
+    assert_eq!(r.status(), 303, "the other browser's session is over");
+    assert_eq!(r.headers()["location"], "/login");
+    assert_eq!(app.get_as(&here, "/incidents").await.status(), 200);
+}

@@ -98,11 +98,7 @@ async fn a_notification_e_mail_reaches_the_smtp_listener_and_is_marked_sent() {
     let app = spawn_app().await;
     file_level_3(&app, 10).await;
     let (port, got, _server) = smtp_listener().await;
-    let smtp = Smtp {
-        host: "127.0.0.1".into(),
-        port,
-        from: "portal@test.demo".into(),
-    };
+    let smtp = Smtp::plain("127.0.0.1", port, "portal@test.demo");
     let sent = jobs::send_outbox(&app.pool, &smtp).await.unwrap();
     assert_eq!(
         sent, 6,
@@ -141,11 +137,7 @@ async fn the_outbox_keeps_mail_while_smtp_is_down_and_sends_it_when_it_is_back()
     let dead = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = dead.local_addr().unwrap().port();
     drop(dead);
-    let down = Smtp {
-        host: "127.0.0.1".into(),
-        port,
-        from: "portal@test.demo".into(),
-    };
+    let down = Smtp::plain("127.0.0.1", port, "portal@test.demo");
     assert_eq!(jobs::send_outbox(&app.pool, &down).await.unwrap(), 0);
     let (attempts, error): (i32, Option<String>) =
         sqlx::query_as("SELECT max(attempts), max(last_error) FROM outbox")
@@ -177,11 +169,7 @@ async fn the_outbox_keeps_mail_while_smtp_is_down_and_sends_it_when_it_is_back()
     assert_eq!(n, 1);
     // Back up: once the backoff has passed, the mail goes out.
     let (port, got, _server) = smtp_listener().await;
-    let up = Smtp {
-        host: "127.0.0.1".into(),
-        port,
-        from: "portal@test.demo".into(),
-    };
+    let up = Smtp::plain("127.0.0.1", port, "portal@test.demo");
     assert_eq!(
         jobs::send_outbox(&app.pool, &up).await.unwrap(),
         0,

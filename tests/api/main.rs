@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 mod api_v1;
+mod audit_log;
 mod auth;
 mod below;
 mod classify;
@@ -13,6 +14,7 @@ mod hostile;
 mod incidents;
 mod jobs;
 mod law;
+mod least_privilege;
 mod matrix;
 mod notifications;
 mod operations;

@@ -468,6 +468,23 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                         },
                     )]
                 }
+                // The account log: the competent authority's auditors, each agency's admins
+                // and CISO (domain::audit::scope_of).
+                ("GET", "/audit/log" | "/audit/log.csv") => {
+                    let reader = (p.agency_code == "ACS" && p.has(domain::Role::Reviewer))
+                        || p.has(domain::Role::AgencyAdmin)
+                        || p.has(domain::Role::Ciso);
+                    vec![(
+                        path.clone(),
+                        if !signed {
+                            anon
+                        } else if reader {
+                            vec![200]
+                        } else {
+                            vec![403]
+                        },
+                    )]
+                }
                 ("GET", "/dashboard") => vec![(
                     path.clone(),
                     if !signed {

@@ -406,7 +406,9 @@ async fn each_of_the_two_fences_alone_keeps_another_agencys_incident_out() {
     let user_b = app.user_id("officer@agency-b.demo").await;
     let q = part(7, 2);
     // Row-level security alone: a query naming every agency, acting for B's officer.
-    let app_pool = portal::startup::app_pool(&app.pool).await.unwrap();
+    let app_pool = portal::startup::app_pool(&portal::config::Settings::for_tests(), &app.pool)
+        .await
+        .unwrap();
     let mut tx = portal::db::begin_as(&app_pool, user_b).await.unwrap();
     let (hits, total) = portal::db::search::incidents(&mut tx, &AgencyScope::Every, &q, 0, 10)
         .await

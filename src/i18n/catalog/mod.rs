@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 
 mod account;
 mod admin;
+mod audit;
 mod evidence;
 mod indicators;
 mod notifications;
@@ -37,6 +38,7 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         account::ENTRIES,
         tokens::ENTRIES,
         role_changes::ENTRIES,
+        audit::ENTRIES,
     ]
     .into_iter()
     .flatten()

@@ -95,7 +95,7 @@ pub async fn token(
             return Err(ApiError(AppError::Unauthenticated))
         }
     };
-    let mut conn = state.pool.acquire().await?;
+    let mut conn = db::begin_as(&state.pool, user).await?;
     let agency = db::users::get(&mut conn, user)
         .await?
         .ok_or(AppError::Unauthenticated)?
@@ -161,10 +161,11 @@ impl FromRequestParts<AppState> for ApiUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or(ApiError(AppError::Unauthenticated))?;
-        let mut conn = state.pool.acquire().await?;
+        let mut conn = state.pool.begin().await?;
         let (user_id, scopes) = db::tokens::user_of(&mut conn, token)
             .await?
             .ok_or(AppError::Unauthenticated)?;
+        db::act_as(&mut conn, user_id).await?;
         let route = parts
             .extensions
             .get::<MatchedPath>()

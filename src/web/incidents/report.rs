@@ -6,9 +6,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::domain::audit::AuditKind;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::report_pdf::ReportDoc;
+use crate::services::audit;
 use crate::services::incidents::{self as svc, IncidentView};
 use crate::services::reports::{self, ReportKind};
 use crate::web::extract::SignedIn;
@@ -52,6 +54,29 @@ async fn report_of(
     Ok((v, kind, doc))
 }
 
+/// Every view or download of a 密件 report is on the audit log (#14 item 7).
+async fn log_if_classified(
+    state: &AppState,
+    me: &SignedIn,
+    v: &IncidentView,
+    kind: ReportKind,
+    doc: &ReportDoc,
+    audit_kind: AuditKind,
+) -> Result<(), AppError> {
+    if !doc.classified {
+        return Ok(());
+    }
+    audit::note_classified_report(
+        &state.pool,
+        me.acting(),
+        v.incident.id,
+        v.incident.agency.0,
+        audit_kind,
+        kind.as_str(),
+    )
+    .await
+}
+
 /// The printable report (prints to a clean A4 PDF from the browser).
 pub(super) async fn report_page(
     State(state): State<AppState>,
@@ -60,6 +85,15 @@ pub(super) async fn report_page(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
     let (v, kind, doc) = report_of(&state, &me, &id, &q).await?;
+    log_if_classified(
+        &state,
+        &me,
+        &v,
+        kind,
+        &doc,
+        AuditKind::ClassifiedReportViewed,
+    )
+    .await?;
     Ok(render(&ReportPage {
         t: me.ctx.t,
         id: v.incident.id,
@@ -77,6 +111,15 @@ pub(super) async fn report_pdf(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
     let (v, kind, doc) = report_of(&state, &me, &id, &q).await?;
+    log_if_classified(
+        &state,
+        &me,
+        &v,
+        kind,
+        &doc,
+        AuditKind::ClassifiedReportDownloaded,
+    )
+    .await?;
     let file = format!("{}-{}.pdf", v.incident.number, kind.as_str());
     // The report's own name for browsers that read RFC 6266's `filename*` (all current ones).
     let named = format!(
