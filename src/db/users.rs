@@ -71,6 +71,30 @@ pub async fn credentials_by_email(
     .await
 }
 
+/// What an SSO sign-in needs to know of the user a verified e-mail names.
+#[derive(Debug, FromRow)]
+pub struct SsoUser {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub agency_code: String,
+    pub disabled: bool,
+}
+
+/// The user with this e-mail (case-insensitive), with their agency's code.
+#[tracing::instrument(skip_all)]
+pub async fn for_sso_by_email(
+    conn: &mut PgConnection,
+    email: &str,
+) -> Result<Option<SsoUser>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.id, u.agency_id, a.code AS agency_code, u.disabled \
+         FROM users u JOIN agencies a ON a.id = u.agency_id WHERE lower(u.email) = lower($1)",
+    )
+    .bind(email)
+    .fetch_optional(conn)
+    .await
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>, sqlx::Error> {
     let row: Option<UserRow> =
