@@ -381,3 +381,24 @@ async fn without_an_issuer_there_is_no_sso() {
     let login = app.text("/login").await;
     assert!(!login.contains("/login/sso"), "no SSO button");
 }
+
+#[tokio::test]
+async fn sso_sign_ins_share_the_password_throttle() {
+    let Some((_provider, app)) = sso_app(EmailClaims::AtUserinfo, |_| {}).await else {
+        return;
+    };
+    // This address has just failed as often as it may (by passwords, for many accounts).
+    sqlx::query(
+        "INSERT INTO sign_in_attempts (email_lower, client_ip, succeeded) \
+         SELECT 'guess' || g || '@agency-a.demo', '127.0.0.1', false \
+         FROM generate_series(1, $1) g",
+    )
+    .bind(portal::services::auth::MAX_FAILURES_PER_ADDRESS as i32)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let (status, text, signed) = outcome(&app, "officer", false).await;
+    assert_eq!(status, 429);
+    assert!(text.contains("登入失敗次數過多"), "{text}");
+    assert!(!signed);
+}
