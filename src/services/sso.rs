@@ -10,12 +10,13 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
+    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreTokenResponse, CoreUserInfoClaims,
 };
 use openidconnect::{
-    AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
-    EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken,
+    EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, SignatureVerificationError,
+    SubjectIdentifier, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -122,11 +123,13 @@ impl Sso {
         }))
     }
 
-    async fn client(&self) -> Result<Client, ProviderUnavailable> {
+    /// The client over the cached metadata, or over metadata discovered anew when it is old
+    /// or `rediscover` asks.
+    async fn client(&self, rediscover: bool) -> Result<Client, ProviderUnavailable> {
         let mut cached = self.metadata.lock().await;
         let fresh = cached
             .as_ref()
-            .filter(|(at, _)| at.elapsed() < METADATA_TTL)
+            .filter(|(at, _)| !rediscover && at.elapsed() < METADATA_TTL)
             .map(|(_, m)| m.clone());
         let metadata = match fresh {
             Some(m) => m,
@@ -149,7 +152,7 @@ impl Sso {
     /// Where to send the person (scopes openid, email, profile), and what to keep until the
     /// callback.
     pub async fn begin(&self) -> Result<(String, PendingSignIn), ProviderUnavailable> {
-        let client = self.client().await?;
+        let client = self.client(false).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = client
             .authorize_url(
@@ -219,7 +222,7 @@ impl Sso {
         let (None, Some(code)) = (&callback.error, &callback.code) else {
             return Ok(Err(SsoRefusal::ProviderRefused));
         };
-        let client = self.client().await?;
+        let client = self.client(false).await?;
         let exchange = match client.exchange_code(AuthorizationCode::new(code.clone())) {
             Ok(request) => request,
             Err(e) => return Err(ProviderUnavailable(e.to_string())),
@@ -235,37 +238,21 @@ impl Sso {
                 return Ok(Err(SsoRefusal::InvalidToken));
             }
         };
-        let Some(id_token) = tokens.id_token() else {
-            return Ok(Err(SsoRefusal::InvalidToken));
-        };
-        let verifier = client.id_token_verifier();
         let nonce = Nonce::new(pending.nonce);
-        let claims = match id_token.claims(&verifier, &nonce) {
-            Ok(claims) => claims,
-            Err(e) => {
-                tracing::warn!(error = %e, "SSO ID token refused");
-                return Ok(Err(SsoRefusal::InvalidToken));
-            }
-        };
-        if let Some(expected) = claims.access_token_hash() {
-            let actual = match (id_token.signing_alg(), id_token.signing_key(&verifier)) {
-                (Ok(alg), Ok(key)) => {
-                    AccessTokenHash::from_token(tokens.access_token(), alg, key).ok()
-                }
-                _ => None,
-            };
-            if actual.as_ref() != Some(expected) {
-                return Ok(Err(SsoRefusal::InvalidToken));
-            }
+        let mut checked = check_id_token(&client, &tokens, &nonce);
+        let mut client = client;
+        if matches!(checked, Err(IdTokenProblem::UnknownKey)) {
+            // A key not among those fetched: the provider may have rotated its keys since.
+            client = self.client(true).await?;
+            checked = check_id_token(&client, &tokens, &nonce);
         }
-        let mut identity = Identity {
-            email: claims.email().map(|e| e.as_str().to_string()),
-            email_verified: claims.email_verified(),
+        let Ok((mut identity, subject)) = checked else {
+            return Ok(Err(SsoRefusal::InvalidToken));
         };
         if identity.email.is_none() {
             // Providers may keep the ID token small and give the profile at userinfo.
             identity = self
-                .user_info(&client, tokens.access_token(), claims.subject())
+                .user_info(&client, tokens.access_token(), &subject)
                 .await?;
         }
         Ok(Ok(identity))
@@ -337,6 +324,50 @@ impl Sso {
             (Ok(()), None) => Ok(SsoOutcome::Refused(SsoRefusal::UnknownUser)),
         }
     }
+}
+
+/// Why an ID token was not accepted.
+#[derive(Debug)]
+enum IdTokenProblem {
+    /// Signed with a key the fetched key set does not have.
+    UnknownKey,
+    /// Anything else: no ID token, bad signature, issuer, audience, nonce, expiry, or an
+    /// access token that is not the one it was issued with.
+    Refused,
+}
+
+/// Verifies the ID token of a token response (signature, issuer, audience, nonce, expiry, and
+/// the access token hash when present): the identity it asserts and its subject.
+fn check_id_token(
+    client: &Client,
+    tokens: &CoreTokenResponse,
+    nonce: &Nonce,
+) -> Result<(Identity, SubjectIdentifier), IdTokenProblem> {
+    let id_token = tokens.id_token().ok_or(IdTokenProblem::Refused)?;
+    let verifier = client.id_token_verifier();
+    let claims = id_token.claims(&verifier, nonce).map_err(|e| {
+        tracing::warn!(error = %e, "SSO ID token refused");
+        match e {
+            ClaimsVerificationError::SignatureVerification(
+                SignatureVerificationError::NoMatchingKey,
+            ) => IdTokenProblem::UnknownKey,
+            _ => IdTokenProblem::Refused,
+        }
+    })?;
+    if let Some(expected) = claims.access_token_hash() {
+        let actual = match (id_token.signing_alg(), id_token.signing_key(&verifier)) {
+            (Ok(alg), Ok(key)) => AccessTokenHash::from_token(tokens.access_token(), alg, key).ok(),
+            _ => None,
+        };
+        if actual.as_ref() != Some(expected) {
+            return Err(IdTokenProblem::Refused);
+        }
+    }
+    let identity = Identity {
+        email: claims.email().map(|e| e.as_str().to_string()),
+        email_verified: claims.email_verified(),
+    };
+    Ok((identity, claims.subject().clone()))
 }
 
 /// Whether the callback answers this pending sign-in: the same state (compared in constant

@@ -52,8 +52,18 @@ async fn install_provider() {
 
 /// The provider, killed when dropped.
 struct Provider {
-    _child: Child,
+    child: Child,
     issuer: String,
+}
+
+impl Provider {
+    async fn stop(mut self) {
+        self.child.kill().await.unwrap();
+    }
+
+    fn port(&self) -> u16 {
+        self.issuer.rsplit(':').next().unwrap().parse().unwrap()
+    }
 }
 
 /// Where the provider gives the e-mail claims.
@@ -65,6 +75,10 @@ enum EmailClaims {
 
 /// Starts the provider for a portal on `portal_port`; `None` (and says so) without `node`.
 async fn start_provider(portal_port: u16, claims: EmailClaims) -> Option<Provider> {
+    start_provider_on(free_port(), portal_port, claims).await
+}
+
+async fn start_provider_on(port: u16, portal_port: u16, claims: EmailClaims) -> Option<Provider> {
     if std::process::Command::new("node")
         .arg("--version")
         .output()
@@ -74,7 +88,6 @@ async fn start_provider(portal_port: u16, claims: EmailClaims) -> Option<Provide
         return None;
     }
     install_provider().await;
-    let port = free_port();
     let mut child = Command::new("node")
         .arg("provider.mjs")
         .current_dir(oidc_folder())
@@ -112,7 +125,7 @@ async fn start_provider(portal_port: u16, claims: EmailClaims) -> Option<Provide
     // Its later output is read and dropped: a closed pipe would end it at its next line.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     Some(Provider {
-        _child: child,
+        child,
         issuer: ready,
     })
 }
@@ -124,17 +137,26 @@ async fn sso_app(
 ) -> Option<(Provider, TestApp)> {
     let portal_port = free_port();
     let provider = start_provider(portal_port, claims).await?;
-    let issuer = provider.issuer.clone();
-    let app = spawn_app_with(move |s| {
-        s.listen = format!("127.0.0.1:{portal_port}").parse().unwrap();
+    let app = sso_portal(portal_port, &provider.issuer, adjust).await;
+    Some((provider, app))
+}
+
+/// The portal on `port`, using the provider at `issuer`.
+async fn sso_portal(
+    port: u16,
+    issuer: &str,
+    adjust: impl FnOnce(&mut portal::config::Settings),
+) -> TestApp {
+    let issuer = issuer.to_string();
+    spawn_app_with(move |s| {
+        s.listen = format!("127.0.0.1:{port}").parse().unwrap();
         s.oidc_issuer = Some(issuer);
         s.oidc_client_id = Some(CLIENT_ID.into());
         s.oidc_client_secret = Some(CLIENT_SECRET.into());
         s.oidc_label = Some(LABEL.into());
         adjust(s);
     })
-    .await;
-    Some((provider, app))
+    .await
 }
 
 fn location(r: &reqwest::Response) -> Url {
@@ -401,4 +423,27 @@ async fn sso_sign_ins_share_the_password_throttle() {
     assert_eq!(status, 429);
     assert!(text.contains("登入失敗次數過多"), "{text}");
     assert!(!signed);
+}
+
+#[tokio::test]
+async fn keys_the_provider_rotated_are_fetched_anew() {
+    let portal_port = free_port();
+    let Some(first) = start_provider(portal_port, EmailClaims::InIdToken).await else {
+        return;
+    };
+    let app = sso_portal(portal_port, &first.issuer, |_| {}).await;
+    let (status, _, signed) = outcome(&app, "officer", false).await;
+    assert!(
+        status == 303 && signed,
+        "the first key set is fetched and cached"
+    );
+    // The same issuer, now signing with another key (and key id) than the cached set has.
+    let port = first.port();
+    first.stop().await;
+    let _second = start_provider_on(port, portal_port, EmailClaims::InIdToken)
+        .await
+        .unwrap();
+    let (status, text, signed) = outcome(&app, "officer", false).await;
+    assert_eq!(status, 303, "{text}");
+    assert!(signed);
 }

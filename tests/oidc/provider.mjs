@@ -34,9 +34,15 @@ const ACCOUNTS = {
   stranger: { email: 'nobody@elsewhere.example', email_verified: true, name: 'Stranger' },
 };
 
-// A signing key of its own each run, so the portal must fetch it from the JWKS.
+// A signing key (and key id) of its own each run, so the portal must fetch it from the JWKS,
+// and a provider restarted on the same port looks like one that rotated its keys.
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const signingKey = { ...privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256', kid: 'test-1' };
+const signingKey = {
+  ...privateKey.export({ format: 'jwk' }),
+  use: 'sig',
+  alg: 'RS256',
+  kid: randomBytes(8).toString('hex'),
+};
 
 const provider = new Provider(issuer, {
   clients: [
