@@ -194,8 +194,8 @@ impl Sso {
         let email = match sso::verified_email(identity.email.as_deref(), identity.email_verified) {
             Ok(email) => email,
             Err(refusal) => {
-                // Not counted against the address's account: anyone may claim any address
-                // at a provider that does not verify it.
+                // Not recorded as a failed attempt: it would count against the account with
+                // this address, and anyone may claim any address where it is not verified.
                 tracing::info!(?refusal, "SSO sign-in refused before a user was looked up");
                 return Ok(SsoOutcome::Refused(refusal));
             }
