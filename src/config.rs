@@ -120,6 +120,28 @@ pub struct Settings {
     /// checkpoint-timeline`). Runs with the other jobs (not when --jobs-interval-seconds is 0).
     #[arg(long, env = "PORTAL_TIMELINE_CHECKPOINT_MINUTES", default_value_t = 15)]
     pub timeline_checkpoint_minutes: u64,
+
+    /// SSO: the agency identity provider's OpenID Connect issuer, e.g.
+    /// https://login.agency.example.gov.tw (unset: no SSO). Its metadata is discovered from
+    /// `<issuer>/.well-known/openid-configuration` at the first SSO sign-in.
+    #[arg(long, env = "PORTAL_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+
+    /// SSO: the portal's client id at the identity provider.
+    #[arg(long, env = "PORTAL_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// SSO: the portal's client secret at the identity provider.
+    #[arg(long, env = "PORTAL_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+
+    /// SSO: the text of the sign-in page's SSO button, e.g. 機關單一登入 (unset: a generic one).
+    #[arg(long, env = "PORTAL_OIDC_LABEL")]
+    pub oidc_label: Option<String>,
+
+    /// SSO: the agency codes (comma-separated) whose users may sign in by SSO (unset: all).
+    #[arg(long, env = "PORTAL_OIDC_AGENCIES", value_delimiter = ',')]
+    pub oidc_agencies: Vec<String>,
 }
 
 /// The timeline key of [`Settings::for_tests`]: tests are not secrets.
@@ -165,6 +187,20 @@ impl Settings {
             .unwrap_or_else(|| format!("http://{}", self.listen))
     }
 
+    /// Where the identity provider sends people back after an SSO sign-in (to be registered
+    /// at the provider as the client's redirect URI).
+    pub fn oidc_redirect_uri(&self) -> String {
+        format!("{}/login/sso/callback", self.public_url())
+    }
+
+    /// The SSO issuer when SSO is on.
+    pub fn oidc_issuer(&self) -> Option<&str> {
+        self.oidc_issuer
+            .as_deref()
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+    }
+
     /// Whether browsers reach the portal over TLS: the session cookie is then Secure and
     /// responses ask for HTTPS from then on (HSTS).
     pub fn served_over_tls(&self) -> bool {
@@ -180,6 +216,41 @@ impl Settings {
     pub fn check(&self) -> anyhow::Result<()> {
         crate::domain::team::check_drill_period(self.drill_period_months)
             .map_err(|e| anyhow::anyhow!("PORTAL_DRILL_PERIOD_MONTHS: {e}"))?;
+        self.check_oidc()
+    }
+
+    /// SSO needs a client id and secret with its issuer, and an issuer that is an https URL
+    /// (http only on this machine's loopback, for testing): the ID token's keys come from it.
+    fn check_oidc(&self) -> anyhow::Result<()> {
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+        let Some(issuer) = self.oidc_issuer() else {
+            if set(&self.oidc_client_id) || set(&self.oidc_client_secret) {
+                anyhow::bail!(
+                    "PORTAL_OIDC_CLIENT_ID or _SECRET is set but PORTAL_OIDC_ISSUER is not"
+                );
+            }
+            return Ok(());
+        };
+        let uri: Uri = issuer
+            .parse()
+            .map_err(|e| anyhow::anyhow!("PORTAL_OIDC_ISSUER {issuer:?} is not a URL: {e}"))?;
+        let loopback = uri.host().is_some_and(|h| {
+            h == "localhost" || h.parse::<IpAddr>().is_ok_and(|a| a.is_loopback())
+        });
+        match uri.scheme_str() {
+            Some("https") if uri.host().is_some() => {}
+            Some("http") if loopback => {}
+            _ => anyhow::bail!(
+                "PORTAL_OIDC_ISSUER {issuer:?} must be an https:// address (http:// only on loopback)"
+            ),
+        }
+        if !set(&self.oidc_client_id) || !set(&self.oidc_client_secret) {
+            anyhow::bail!(
+                "PORTAL_OIDC_ISSUER needs PORTAL_OIDC_CLIENT_ID and PORTAL_OIDC_CLIENT_SECRET"
+            );
+        }
+        crate::domain::sso::SsoAgencies::parse(&self.oidc_agencies)
+            .map_err(|e| anyhow::anyhow!("PORTAL_OIDC_AGENCIES: {e}"))?;
         Ok(())
     }
 
@@ -215,6 +286,11 @@ impl Settings {
                 uuid::Uuid::new_v4().simple()
             ))),
             timeline_checkpoint_minutes: 15,
+            oidc_issuer: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            oidc_label: None,
+            oidc_agencies: Vec::new(),
         }
     }
 }
@@ -254,6 +330,14 @@ impl fmt::Debug for Settings {
                 "timeline_checkpoint_minutes",
                 &self.timeline_checkpoint_minutes,
             )
+            .field("oidc_issuer", &self.oidc_issuer)
+            .field("oidc_client_id", &self.oidc_client_id)
+            .field(
+                "oidc_client_secret",
+                &self.oidc_client_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("oidc_label", &self.oidc_label)
+            .field("oidc_agencies", &self.oidc_agencies)
             .finish()
     }
 }
@@ -322,6 +406,49 @@ mod tests {
         }
         let default = Cli::try_parse_from(["portal"]).unwrap();
         assert!(default.settings.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn sso_needs_an_https_issuer_a_client_and_well_formed_agencies() {
+        let with = |args: &[&str]| {
+            let mut all = vec!["portal"];
+            all.extend_from_slice(args);
+            Cli::try_parse_from(all).unwrap().settings.check()
+        };
+        let client = ["--oidc-client-id", "portal", "--oidc-client-secret", "s"];
+        let mut ok = vec!["--oidc-issuer", "https://login.agency.example.gov.tw"];
+        ok.extend_from_slice(&client);
+        assert!(with(&ok).is_ok());
+        assert!(with(&[]).is_ok(), "SSO is off without an issuer");
+        let mut local = vec!["--oidc-issuer", "http://127.0.0.1:4000"];
+        local.extend_from_slice(&client);
+        assert!(with(&local).is_ok(), "http on loopback, for tests");
+        let mut plain = vec!["--oidc-issuer", "http://login.agency.example.gov.tw"];
+        plain.extend_from_slice(&client);
+        let err = with(&plain).unwrap_err().to_string();
+        assert!(err.contains("https"), "{err}");
+        let err = with(&["--oidc-issuer", "https://login.example"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("PORTAL_OIDC_CLIENT_ID"), "{err}");
+        let err = with(&["--oidc-client-id", "portal"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("PORTAL_OIDC_ISSUER"), "{err}");
+        let mut agencies = ok.clone();
+        agencies.extend_from_slice(&["--oidc-agencies", "AGA,bad code"]);
+        let err = with(&agencies).unwrap_err().to_string();
+        assert!(err.contains("PORTAL_OIDC_AGENCIES"), "{err}");
+        let s = Cli::try_parse_from(["portal", "--public-url", "https://portal.example.gov.tw/"])
+            .unwrap()
+            .settings;
+        assert_eq!(
+            s.oidc_redirect_uri(),
+            "https://portal.example.gov.tw/login/sso/callback"
+        );
+        let mut secret = Settings::for_tests();
+        secret.oidc_client_secret = Some("hunter2".into());
+        assert!(!format!("{secret:?}").contains("hunter2"));
     }
 
     #[test]

@@ -191,9 +191,13 @@ impl Application {
         if settings.jobs_interval_seconds > 0 {
             crate::jobs::spawn(owner.clone(), settings, key, log);
         }
+        let sso = crate::services::sso::Sso::from_settings(settings)
+            .context("configuring SSO")?
+            .map(Arc::new);
         let state = AppState {
             pool,
             settings: Arc::new(settings.clone()),
+            sso,
         };
         let router = web::router(state, store);
         let listener = TcpListener::bind(settings.listen)

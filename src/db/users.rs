@@ -76,6 +76,32 @@ pub async fn credentials_by_email(
     .await
 }
 
+/// What an SSO sign-in needs to know of the user a verified e-mail names.
+#[derive(Debug, FromRow)]
+pub struct SsoUser {
+    pub id: Uuid,
+    pub agency_id: Uuid,
+    pub agency_code: String,
+    pub disabled: bool,
+}
+
+/// The user with this e-mail (case-insensitive), with their agency's code.
+#[tracing::instrument(skip_all)]
+pub async fn for_sso_by_email(
+    conn: &mut PgConnection,
+    email: &str,
+) -> Result<Option<SsoUser>, sqlx::Error> {
+    // Before sign-in there is no acting user: the owner's functions answer for one address
+    // (migrations 0019, 0021).
+    sqlx::query_as(
+        "SELECT c.id, c.agency_id, portal_agency_code(c.agency_id) AS agency_code, c.disabled \
+         FROM portal_sign_in_credentials($1) c",
+    )
+    .bind(email)
+    .fetch_optional(conn)
+    .await
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<User>, sqlx::Error> {
     let row: Option<UserRow> =

@@ -24,6 +24,7 @@ pub mod passwords;
 pub mod role_changes;
 pub mod roles;
 pub mod search;
+pub mod sso;
 pub mod stages;
 pub mod stix;
 pub mod team;

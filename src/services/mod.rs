@@ -14,6 +14,7 @@ pub mod oversight;
 pub mod preparedness;
 pub mod reports;
 pub mod search;
+pub mod sso;
 pub mod timeline;
 pub mod tokens;
 pub mod tracking;

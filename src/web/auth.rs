@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
+use tower_sessions::Session;
+use uuid::Uuid;
 
 use crate::db;
 use crate::error::AppError;
@@ -32,9 +34,16 @@ struct LoginPage {
     back: String,
     email: String,
     error: Option<String>,
+    /// The SSO button's text, when SSO is configured.
+    sso: Option<String>,
 }
 
-fn login_page(ctx: &Ctx, email: String, error: Option<String>) -> LoginPage {
+fn login_page(state: &AppState, ctx: &Ctx, email: String, error: Option<String>) -> LoginPage {
+    let sso = state.sso.as_ref().map(|sso| {
+        sso.label
+            .clone()
+            .unwrap_or_else(|| ctx.t.tr("login.sso").to_string())
+    });
     LoginPage {
         t: ctx.t,
         nav: None,
@@ -42,14 +51,15 @@ fn login_page(ctx: &Ctx, email: String, error: Option<String>) -> LoginPage {
         back: "/login".into(),
         email,
         error,
+        sso,
     }
 }
 
-async fn login_form(ctx: Ctx) -> Result<Response, AppError> {
+async fn login_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     if ctx.user.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    Ok(render(&login_page(&ctx, String::new(), None))?.into_response())
+    Ok(render(&login_page(&state, &ctx, String::new(), None))?.into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -60,7 +70,7 @@ struct LoginForm {
     password: String,
 }
 
-fn session_error(e: impl std::fmt::Display) -> AppError {
+pub(crate) fn session_error(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("session store: {e}"))
 }
 
@@ -73,26 +83,13 @@ async fn login(
     let LoginForm { email, password } = form.data;
     let email = email.trim().to_string();
     if email.is_empty() || password.is_empty() || email.len() > 254 || password.len() > 1024 {
-        let page = login_page(&ctx, email, Some(ctx.t.tr("login.missing").into()));
+        let page = login_page(&state, &ctx, email, Some(ctx.t.tr("login.missing").into()));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let outcome = auth::sign_in(&state.pool, &email, &password, &client.to_string()).await?;
     let (status, message) = match outcome {
         SignInOutcome::SignedIn(user_id) => {
-            // A new session id at sign-in, so that a planted id is worth nothing (fixation).
-            ctx.session.cycle_id().await.map_err(session_error)?;
-            ctx.session
-                .insert(SESSION_USER, user_id)
-                .await
-                .map_err(session_error)?;
-            crate::web::extract::mark_session_begun(&ctx.session).await?;
-            let token = hex::encode(rand::random::<[u8; 32]>());
-            ctx.session
-                .insert(SESSION_CSRF, token)
-                .await
-                .map_err(session_error)?;
-            tracing::info!(user = %user_id, "signed in");
-            return Ok(Redirect::to("/").into_response());
+            return establish_session(&ctx.session, user_id, SignInMethod::Password).await
         }
         SignInOutcome::InvalidCredentials => (
             StatusCode::UNAUTHORIZED,
@@ -111,8 +108,39 @@ async fn login(
                 .replace("{minutes}", &retry_after_minutes.to_string()),
         ),
     };
-    let page = login_page(&ctx, email, Some(message));
+    let page = login_page(&state, &ctx, email, Some(message));
     Ok((status, render(&page)?).into_response())
+}
+
+/// How someone proved who they are, for the log.
+#[derive(Debug, Clone, Copy)]
+pub enum SignInMethod {
+    Password,
+    Sso,
+}
+
+/// Signs this session in as `user_id` and sends them home: the ONE place where a session
+/// becomes signed in, for every sign-in path (password, SSO). A second step (MFA) goes in
+/// front of this call: the paths call it only once the person is fully proven.
+pub async fn establish_session(
+    session: &Session,
+    user_id: Uuid,
+    method: SignInMethod,
+) -> Result<Response, AppError> {
+    // A new session id at sign-in, so that a planted id is worth nothing (fixation).
+    session.cycle_id().await.map_err(session_error)?;
+    session
+        .insert(SESSION_USER, user_id)
+        .await
+        .map_err(session_error)?;
+    crate::web::extract::mark_session_begun(session).await?;
+    let token = hex::encode(rand::random::<[u8; 32]>());
+    session
+        .insert(SESSION_CSRF, token)
+        .await
+        .map_err(session_error)?;
+    tracing::info!(user = %user_id, ?method, "signed in");
+    Ok(Redirect::to("/").into_response())
 }
 
 #[derive(Template)]

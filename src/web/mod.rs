@@ -22,6 +22,7 @@ pub mod preparedness;
 pub mod role_changes;
 pub mod search;
 pub mod session_store;
+pub mod sso;
 pub mod tokens;
 pub mod tracking;
 
@@ -54,6 +55,8 @@ use extract::{Ctx, Nav};
 pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<Settings>,
+    /// SSO through the agency identity provider, when configured.
+    pub sso: Option<Arc<crate::services::sso::Sso>>,
 }
 
 impl AppState {
@@ -204,6 +207,7 @@ fn routes(settings: &Settings) -> Router<AppState> {
     let limited = Router::new()
         .merge(home::router())
         .merge(auth::router())
+        .merge(sso::router())
         .merge(account::router())
         .merge(tokens::router())
         .merge(role_changes::router())

@@ -25,6 +25,7 @@ mod reports;
 mod search;
 mod security;
 mod sitting;
+mod sso;
 mod thread;
 mod timeline;
 mod tokens;

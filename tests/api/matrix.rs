@@ -347,6 +347,10 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                     vec![(path.clone(), if signed { vec![303] } else { vec![200] })]
                 }
                 ("POST", "/login") => vec![(path.clone(), vec![422])],
+                // SSO (tests/api/sso.rs): not configured in this app, so absent for everyone.
+                ("GET", "/login/sso" | "/login/sso/callback") => {
+                    vec![(path.clone(), vec![404])]
+                }
                 ("POST", "/language") => vec![(path.clone(), vec![303])],
                 ("GET", "/logout") => vec![(path.clone(), vec![if signed { 200 } else { 303 }])],
                 ("POST", "/logout") => vec![(path.clone(), vec![303])],

@@ -50,6 +50,66 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
         "登入失敗次數過多，請於 {minutes} 分鐘後再試。",
         "Too many failed sign-ins; try again in {minutes} minutes.",
     ),
+    (
+        "login.sso",
+        "以機關帳號單一登入",
+        "Sign in with your agency account",
+    ),
+    (
+        "sso.refused.title",
+        "單一登入未完成",
+        "Single sign-on did not complete",
+    ),
+    (
+        "sso.back_to_login",
+        "回到登入頁",
+        "Back to the sign-in page",
+    ),
+    (
+        "sso.refused.not_started",
+        "這次登入已逾時或不是由本頁開始，請回到登入頁重新操作。",
+        "This sign-in has expired or was not started here; start again from the sign-in page.",
+    ),
+    (
+        "sso.refused.provider",
+        "身分提供者未完成登入（可能已取消或遭拒絕）。",
+        "The identity provider did not complete the sign-in (it was cancelled or refused).",
+    ),
+    (
+        "sso.refused.invalid_token",
+        "無法驗證身分提供者的回應，請重新登入。",
+        "The identity provider's answer could not be verified; sign in again.",
+    ),
+    (
+        "sso.refused.no_email",
+        "身分提供者未提供電子郵件，無法對應入口網帳號。",
+        "The identity provider gave no e-mail address to match a portal account.",
+    ),
+    (
+        "sso.refused.unverified",
+        "身分提供者尚未驗證您的電子郵件，無法以單一登入進入入口網。",
+        "The identity provider has not verified your e-mail address, so single sign-on cannot be used.",
+    ),
+    (
+        "sso.refused.unknown",
+        "入口網沒有使用此電子郵件的帳號，請洽貴機關的管理者。",
+        "No portal account has this e-mail address; contact your agency's administrator.",
+    ),
+    (
+        "sso.refused.disabled",
+        "此帳號已停用，請洽貴機關的管理者。",
+        "This account is disabled; contact your agency's administrator.",
+    ),
+    (
+        "sso.refused.agency",
+        "貴機關未開放以單一登入進入入口網，請以電子郵件與密碼登入。",
+        "Your agency does not use single sign-on for the portal; sign in with your e-mail and password.",
+    ),
+    (
+        "sso.unavailable",
+        "目前無法連線到身分提供者，請稍後再試或以密碼登入。",
+        "The identity provider cannot be reached; try again later or sign in with your password.",
+    ),
     ("field.email", "電子郵件", "E-mail"),
     ("field.password", "密碼", "Password"),
     ("field.display_name", "姓名", "Name"),
