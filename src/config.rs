@@ -92,6 +92,13 @@ pub struct Settings {
     /// checkpoint-timeline`). Runs with the other jobs (not when --jobs-interval-seconds is 0).
     #[arg(long, env = "PORTAL_TIMELINE_CHECKPOINT_MINUTES", default_value_t = 15)]
     pub timeline_checkpoint_minutes: u64,
+
+    /// Enforce the MFA policy: users whose role or agency requires MFA must enrol before using
+    /// the portal, and the API refuses them a token until they have. False only shows the
+    /// policy (for trying the portal without an authenticator app); users who have enrolled
+    /// always need their code either way. `portal demo` defaults it to false.
+    #[arg(long, env = "PORTAL_MFA_ENFORCED", default_value_t = true, action = clap::ArgAction::Set)]
+    pub mfa_enforced: bool,
 }
 
 /// The timeline key of [`Settings::for_tests`]: tests are not secrets.
@@ -182,6 +189,7 @@ impl Settings {
                 uuid::Uuid::new_v4().simple()
             ))),
             timeline_checkpoint_minutes: 15,
+            mfa_enforced: true,
         }
     }
 }
@@ -215,6 +223,7 @@ impl fmt::Debug for Settings {
                 "timeline_checkpoint_minutes",
                 &self.timeline_checkpoint_minutes,
             )
+            .field("mfa_enforced", &self.mfa_enforced)
             .finish()
     }
 }

@@ -132,7 +132,7 @@ pub fn needs_rehash(hash: &str) -> bool {
 
 /// Under the account's and the address's locks: `Err(Throttled)` when either is past its limit,
 /// else the id of the attempt, recorded as a failure until its password proves right.
-async fn record_unless_throttled(
+pub(crate) async fn record_unless_throttled(
     conn: &mut sqlx::PgConnection,
     attempt: &Attempt<'_>,
 ) -> Result<Result<i64, SignInOutcome>, AppError> {

@@ -9,9 +9,11 @@ use axum::Router;
 use serde::Deserialize;
 
 use crate::db;
+use crate::domain::mfa::AfterPassword;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::auth::{self, SignInOutcome};
+use crate::services::mfa;
 use crate::web::client_addr::ClientAddr;
 use crate::web::extract::{CsrfForm, Ctx, Nav, SESSION_CSRF, SESSION_LANG, SESSION_USER};
 use crate::web::{render, AppState};
@@ -79,19 +81,31 @@ async fn login(
     let outcome = auth::sign_in(&state.pool, &email, &password, &client.to_string()).await?;
     let (status, message) = match outcome {
         SignInOutcome::SignedIn(user_id) => {
+            let enforced = state.settings.mfa_enforced;
+            let next = mfa::after_password(&state.pool, user_id, enforced).await?;
             // A new session id at sign-in, so that a planted id is worth nothing (fixation).
             ctx.session.cycle_id().await.map_err(session_error)?;
-            ctx.session
-                .insert(SESSION_USER, user_id)
-                .await
-                .map_err(session_error)?;
             let token = hex::encode(rand::random::<[u8; 32]>());
             ctx.session
                 .insert(SESSION_CSRF, token)
                 .await
                 .map_err(session_error)?;
+            if next == AfterPassword::CodeNeeded {
+                // Not signed in yet: the session only holds the password's success, briefly.
+                crate::web::mfa::hold_for_code(&ctx.session, user_id).await?;
+                return Ok(Redirect::to("/login/otp").into_response());
+            }
+            ctx.session
+                .insert(SESSION_USER, user_id)
+                .await
+                .map_err(session_error)?;
             tracing::info!(user = %user_id, "signed in");
-            return Ok(Redirect::to("/").into_response());
+            let home = if next == AfterPassword::EnrolmentNeeded {
+                "/account/mfa"
+            } else {
+                "/"
+            };
+            return Ok(Redirect::to(home).into_response());
         }
         SignInOutcome::InvalidCredentials => (
             StatusCode::UNAUTHORIZED,

@@ -14,6 +14,7 @@ mod incidents;
 mod jobs;
 mod law;
 mod matrix;
+mod mfa;
 mod notifications;
 mod operations;
 mod oversight;

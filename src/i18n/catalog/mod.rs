@@ -11,6 +11,7 @@ mod account;
 mod admin;
 mod evidence;
 mod indicators;
+mod mfa;
 mod notifications;
 mod pages;
 mod procedure;
@@ -35,6 +36,7 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         timeline::ENTRIES,
         search::ENTRIES,
         account::ENTRIES,
+        mfa::ENTRIES,
         tokens::ENTRIES,
         role_changes::ENTRIES,
     ]
