@@ -274,6 +274,23 @@ mod tests {
     }
 
     #[test]
+    fn mfa_is_enforced_unless_switched_off() {
+        assert!(
+            Cli::try_parse_from(["portal"])
+                .unwrap()
+                .settings
+                .mfa_enforced
+        );
+        let off = Cli::try_parse_from(["portal", "--mfa-enforced", "false"]).unwrap();
+        assert!(!off.settings.mfa_enforced);
+        assert!(Cli::try_parse_from(["portal", "--mfa-enforced", "maybe"]).is_err());
+        assert!(
+            Settings::for_tests().mfa_enforced,
+            "embedding is safe by default"
+        );
+    }
+
+    #[test]
     fn trusted_proxies_are_addresses_or_ranges() {
         let cli = Cli::try_parse_from(["portal", "--trusted-proxies", "10.0.0.0/8, 192.0.2.1,::1"])
             .unwrap();

@@ -91,10 +91,17 @@ async fn login(
                 .await
                 .map_err(session_error)?;
             if next == AfterPassword::CodeNeeded {
-                // Not signed in yet: the session only holds the password's success, briefly.
+                // Not signed in yet: the session only holds the password's success, briefly
+                // (and no longer whoever was signed in on it before).
+                let _: Option<uuid::Uuid> = ctx
+                    .session
+                    .remove(SESSION_USER)
+                    .await
+                    .map_err(session_error)?;
                 crate::web::mfa::hold_for_code(&ctx.session, user_id).await?;
                 return Ok(Redirect::to("/login/otp").into_response());
             }
+            crate::web::mfa::drop_hold(&ctx.session).await?;
             ctx.session
                 .insert(SESSION_USER, user_id)
                 .await

@@ -61,6 +61,15 @@ pub async fn hold_for_code(session: &Session, user: Uuid) -> Result<(), AppError
         .map_err(session_error)
 }
 
+/// Drops a password waiting for its code (the user signed in otherwise, or the code was right).
+pub async fn drop_hold(session: &Session) -> Result<(), AppError> {
+    session
+        .remove::<PendingSignIn>(SESSION_PENDING)
+        .await
+        .map(|_| ())
+        .map_err(session_error)
+}
+
 /// The user waiting for their code, if the hold has not expired (an expired one is dropped).
 async fn pending_user(session: &Session) -> Result<Option<Uuid>, AppError> {
     let pending: Option<PendingSignIn> =
@@ -68,10 +77,7 @@ async fn pending_user(session: &Session) -> Result<Option<Uuid>, AppError> {
     match pending {
         Some(p) if p.until > Utc::now().timestamp() => Ok(Some(p.user)),
         Some(_) => {
-            session
-                .remove::<PendingSignIn>(SESSION_PENDING)
-                .await
-                .map_err(session_error)?;
+            drop_hold(session).await?;
             Ok(None)
         }
         None => Ok(None),
@@ -129,10 +135,7 @@ async fn give_code(
     let (status, message) = match factor {
         Factor::Accepted => {
             let session = &ctx.session;
-            session
-                .remove::<PendingSignIn>(SESSION_PENDING)
-                .await
-                .map_err(session_error)?;
+            drop_hold(session).await?;
             // A new session id now that the user is signed in (fixation), and a new CSRF token.
             session.cycle_id().await.map_err(session_error)?;
             session
