@@ -229,6 +229,8 @@ struct UserPage {
     disabled: bool,
     role_choices: Vec<Choice>,
     notice: Option<String>,
+    /// The catalog key of the user's MFA state (on, being set up, off).
+    mfa_state: &'static str,
 }
 
 fn user_page(me: &SignedIn, u: &User, notice: Option<&str>) -> UserPage {
@@ -244,6 +246,7 @@ fn user_page(me: &SignedIn, u: &User, notice: Option<&str>) -> UserPage {
         disabled: u.disabled,
         role_choices: role_choices(t, &u.roles),
         notice: notice.map(|k| t.tr(k).to_string()),
+        mfa_state: "mfa.off",
     }
 }
 
@@ -273,7 +276,16 @@ async fn user(
     } else {
         None
     };
-    Ok(render(&user_page(&me, &u, key))?.into_response())
+    let mfa = crate::services::mfa::status(&state.pool, &u, state.settings.mfa_enforced).await?;
+    let mut page = user_page(&me, &u, key);
+    page.mfa_state = if mfa.enrolled {
+        "mfa.on"
+    } else if mfa.pending.is_some() {
+        "mfa.pending"
+    } else {
+        "mfa.off"
+    };
+    Ok(render(&page)?.into_response())
 }
 
 #[derive(Deserialize)]

@@ -510,6 +510,11 @@ async fn turning_off_and_an_administrators_reset() {
     assert_eq!(password(&app, &admin, ADMIN).await, "/");
     let officer = app.user_id(OFFICER).await;
     let user_page = format!("/admin/users/{officer}");
+    let page = app.get_as(&admin, &user_page).await.text().await.unwrap();
+    assert!(
+        page.contains("id=\"mfa-state\">已啟用<"),
+        "the administrator sees it is on"
+    );
     let r = post_from(
         &app,
         &admin,
@@ -519,6 +524,8 @@ async fn turning_off_and_an_administrators_reset() {
     )
     .await;
     assert_eq!(location(&r), format!("{user_page}?mfa_reset=1"));
+    let page = app.get_as(&admin, &user_page).await.text().await.unwrap();
+    assert!(page.contains("id=\"mfa-state\">未啟用<"));
     let c = client();
     assert_eq!(password(&app, &c, OFFICER).await, "/");
     // Another agency's administrator finds no such user.
