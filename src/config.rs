@@ -142,6 +142,13 @@ pub struct Settings {
     /// SSO: the agency codes (comma-separated) whose users may sign in by SSO (unset: all).
     #[arg(long, env = "PORTAL_OIDC_AGENCIES", value_delimiter = ',')]
     pub oidc_agencies: Vec<String>,
+
+    /// Enforce the MFA policy: users whose role or agency requires MFA must enrol before using
+    /// the portal, and the API refuses them a token until they have. False only shows the
+    /// policy (for trying the portal without an authenticator app); users who have enrolled
+    /// always need their code either way. `portal demo` defaults it to false.
+    #[arg(long, env = "PORTAL_MFA_ENFORCED", default_value_t = true, action = clap::ArgAction::Set)]
+    pub mfa_enforced: bool,
 }
 
 /// The timeline key of [`Settings::for_tests`]: tests are not secrets.
@@ -291,6 +298,7 @@ impl Settings {
             oidc_client_secret: None,
             oidc_label: None,
             oidc_agencies: Vec::new(),
+            mfa_enforced: true,
         }
     }
 }
@@ -338,6 +346,7 @@ impl fmt::Debug for Settings {
             )
             .field("oidc_label", &self.oidc_label)
             .field("oidc_agencies", &self.oidc_agencies)
+            .field("mfa_enforced", &self.mfa_enforced)
             .finish()
     }
 }
@@ -385,6 +394,23 @@ mod tests {
         // The default is the Regulations' year.
         let cli = Cli::try_parse_from(["portal"]).unwrap();
         assert_eq!(cli.settings.drill_period_months, 12);
+    }
+
+    #[test]
+    fn mfa_is_enforced_unless_switched_off() {
+        assert!(
+            Cli::try_parse_from(["portal"])
+                .unwrap()
+                .settings
+                .mfa_enforced
+        );
+        let off = Cli::try_parse_from(["portal", "--mfa-enforced", "false"]).unwrap();
+        assert!(!off.settings.mfa_enforced);
+        assert!(Cli::try_parse_from(["portal", "--mfa-enforced", "maybe"]).is_err());
+        assert!(
+            Settings::for_tests().mfa_enforced,
+            "embedding is safe by default"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod incidents;
 pub mod indicators;
 pub mod jobs;
+pub mod mfa;
 pub mod notifications;
 pub mod oversight;
 pub mod passwords;

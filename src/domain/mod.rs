@@ -19,6 +19,7 @@ pub mod indicators;
 pub mod input;
 pub mod level;
 pub mod log_duty;
+pub mod mfa;
 pub mod notifications;
 pub mod passwords;
 pub mod role_changes;

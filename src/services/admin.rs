@@ -32,7 +32,7 @@ async fn actor(pool: &PgPool, user: &User) -> Result<domain::Actor, AppError> {
 }
 
 /// The pages manage the users of the administrator's own agency only.
-fn require_user_admin(actor: &User) -> Result<(), AppError> {
+pub(crate) fn require_user_admin(actor: &User) -> Result<(), AppError> {
     let as_domain = domain::Actor {
         agency: actor.agency_id,
         roles: actor.roles.clone(),

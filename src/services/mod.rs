@@ -10,6 +10,7 @@ pub mod directory;
 pub mod evidence;
 pub mod incidents;
 pub mod indicators;
+pub mod mfa;
 pub mod oversight;
 pub mod preparedness;
 pub mod reports;

@@ -100,6 +100,9 @@ struct UsersPage {
     form: NewUserForm,
     role_choices: Vec<Choice>,
     errors: FieldErrors,
+    /// The agency's option "MFA for everyone in this agency".
+    mfa_for_everyone: bool,
+    mfa_saved: bool,
 }
 
 async fn users_page(
@@ -112,6 +115,7 @@ async fn users_page(
 ) -> Result<UsersPage, AppError> {
     let t = me.ctx.t;
     let (list, total) = admin::list_users(&state.pool, &me.user, page_no).await?;
+    let mfa_for_everyone = crate::services::mfa::agency_policy(&state.pool, &me.user).await?;
     Ok(UsersPage {
         t,
         nav: me.ctx.nav(),
@@ -140,15 +144,25 @@ async fn users_page(
         },
         role_choices: role_choices(t, chosen),
         errors,
+        mfa_for_everyone,
+        mfa_saved: false,
     })
+}
+
+#[derive(Deserialize, Default)]
+struct UsersQuery {
+    page: Option<String>,
+    mfa_saved: Option<String>,
 }
 
 async fn users(
     State(state): State<AppState>,
     me: SignedIn,
-    Query(q): Query<PageQuery>,
+    Query(q): Query<UsersQuery>,
 ) -> Result<Response, AppError> {
-    let page = users_page(
+    let saved = q.mfa_saved.is_some();
+    let q = PageQuery { page: q.page };
+    let mut page = users_page(
         &state,
         &me,
         q.page(PER_PAGE),
@@ -157,6 +171,7 @@ async fn users(
         FieldErrors::default(),
     )
     .await?;
+    page.mfa_saved = saved;
     Ok(render(&page)?.into_response())
 }
 
@@ -214,6 +229,8 @@ struct UserPage {
     disabled: bool,
     role_choices: Vec<Choice>,
     notice: Option<String>,
+    /// The catalog key of the user's MFA state (on, being set up, off).
+    mfa_state: &'static str,
 }
 
 fn user_page(me: &SignedIn, u: &User, notice: Option<&str>) -> UserPage {
@@ -229,6 +246,7 @@ fn user_page(me: &SignedIn, u: &User, notice: Option<&str>) -> UserPage {
         disabled: u.disabled,
         role_choices: role_choices(t, &u.roles),
         notice: notice.map(|k| t.tr(k).to_string()),
+        mfa_state: "mfa.off",
     }
 }
 
@@ -237,6 +255,7 @@ struct Notice {
     created: Option<String>,
     saved: Option<String>,
     pending: Option<String>,
+    mfa_reset: Option<String>,
 }
 
 async fn user(
@@ -252,10 +271,21 @@ async fn user(
         Some("users.created")
     } else if notice.saved.is_some() {
         Some("notice.saved")
+    } else if notice.mfa_reset.is_some() {
+        Some("mfa.reset_done")
     } else {
         None
     };
-    Ok(render(&user_page(&me, &u, key))?.into_response())
+    let mfa = crate::services::mfa::status(&state.pool, &u, state.settings.mfa_enforced).await?;
+    let mut page = user_page(&me, &u, key);
+    page.mfa_state = if mfa.enrolled {
+        "mfa.on"
+    } else if mfa.pending.is_some() {
+        "mfa.pending"
+    } else {
+        "mfa.off"
+    };
+    Ok(render(&page)?.into_response())
 }
 
 #[derive(Deserialize)]

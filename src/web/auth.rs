@@ -11,9 +11,11 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::db;
+use crate::domain::mfa::AfterPassword;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::auth::{self, SignInOutcome};
+use crate::services::mfa;
 use crate::web::client_addr::ClientAddr;
 use crate::web::extract::{CsrfForm, Ctx, Nav, SESSION_CSRF, SESSION_LANG, SESSION_USER};
 use crate::web::{render, AppState};
@@ -89,7 +91,7 @@ async fn login(
     let outcome = auth::sign_in(&state.pool, &email, &password, &client.to_string()).await?;
     let (status, message) = match outcome {
         SignInOutcome::SignedIn(user_id) => {
-            return establish_session(&ctx.session, user_id, SignInMethod::Password).await
+            return after_first_factor(&state, &ctx.session, user_id, SignInMethod::Password).await;
         }
         SignInOutcome::InvalidCredentials => (
             StatusCode::UNAUTHORIZED,
@@ -117,15 +119,49 @@ async fn login(
 pub enum SignInMethod {
     Password,
     Sso,
+    /// A TOTP or recovery code after the password or SSO.
+    SecondFactor,
 }
 
-/// Signs this session in as `user_id` and sends them home: the ONE place where a session
-/// becomes signed in, for every sign-in path (password, SSO). A second step (MFA) goes in
-/// front of this call: the paths call it only once the person is fully proven.
+/// After the first factor (password or SSO): a user with MFA gives their code next (the
+/// session only holds the first factor's success, briefly); anyone else is signed in, and sent
+/// to enrol first when the policy requires MFA they have not set up (`domain::mfa`).
+pub async fn after_first_factor(
+    state: &AppState,
+    session: &Session,
+    user_id: Uuid,
+    method: SignInMethod,
+) -> Result<Response, AppError> {
+    let next = mfa::after_password(&state.pool, user_id, state.settings.mfa_enforced).await?;
+    if next == AfterPassword::CodeNeeded {
+        // A new session id and CSRF token (fixation), and no longer whoever was signed in on it.
+        session.cycle_id().await.map_err(session_error)?;
+        let token = hex::encode(rand::random::<[u8; 32]>());
+        session
+            .insert(SESSION_CSRF, token)
+            .await
+            .map_err(session_error)?;
+        let _: Option<Uuid> = session.remove(SESSION_USER).await.map_err(session_error)?;
+        crate::web::mfa::hold_for_code(session, user_id).await?;
+        return Ok(Redirect::to("/login/otp").into_response());
+    }
+    crate::web::mfa::drop_hold(session).await?;
+    let home = if next == AfterPassword::EnrolmentNeeded {
+        "/account/mfa"
+    } else {
+        "/"
+    };
+    establish_session(session, user_id, method, home).await
+}
+
+/// Signs this session in as `user_id` and sends them `home`: the ONE place where a session
+/// becomes signed in, for every sign-in path (password, SSO, second factor); the first two
+/// reach it through `after_first_factor`.
 pub async fn establish_session(
     session: &Session,
     user_id: Uuid,
     method: SignInMethod,
+    home: &str,
 ) -> Result<Response, AppError> {
     // A new session id at sign-in, so that a planted id is worth nothing (fixation).
     session.cycle_id().await.map_err(session_error)?;
@@ -140,7 +176,7 @@ pub async fn establish_session(
         .await
         .map_err(session_error)?;
     tracing::info!(user = %user_id, ?method, "signed in");
-    Ok(Redirect::to("/").into_response())
+    Ok(Redirect::to(home).into_response())
 }
 
 #[derive(Template)]

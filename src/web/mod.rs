@@ -16,6 +16,7 @@ pub mod incident_team;
 pub mod incidents;
 pub mod indicators;
 pub mod labels;
+pub mod mfa;
 pub mod notifications;
 pub mod oversight;
 pub mod preparedness;
@@ -209,6 +210,7 @@ fn routes(settings: &Settings) -> Router<AppState> {
         .merge(auth::router())
         .merge(sso::router())
         .merge(account::router())
+        .merge(mfa::router())
         .merge(tokens::router())
         .merge(role_changes::router())
         .merge(admin::router())
@@ -255,6 +257,10 @@ pub fn router(state: AppState, store: session_store::SessionTable) -> Router {
     };
     routes(&settings)
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            mfa::require_enrolment,
+        ))
         .with_state(state)
         .layer(
             ServiceBuilder::new()

@@ -15,7 +15,7 @@ use crate::domain::sso::SsoRefusal;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::sso::{Callback, PendingSignIn, Sso, SsoOutcome};
-use crate::web::auth::{establish_session, session_error, SignInMethod};
+use crate::web::auth::{after_first_factor, session_error, SignInMethod};
 use crate::web::client_addr::ClientAddr;
 use crate::web::extract::{Ctx, Nav};
 use crate::web::{render, AppState};
@@ -101,7 +101,7 @@ async fn callback(
         .await?;
     match outcome {
         SsoOutcome::SignedIn(user) => {
-            establish_session(&ctx.session, user, SignInMethod::Sso).await
+            after_first_factor(&state, &ctx.session, user, SignInMethod::Sso).await
         }
         SsoOutcome::Refused(refusal) => refuse(&ctx, refusal),
         SsoOutcome::Throttled {

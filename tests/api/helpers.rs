@@ -161,6 +161,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         .join("timeline-checkpoints")
         .join(&db_name);
     settings.timeline_checkpoint_dir = Some(checkpoint_dir.clone());
+    // Most tests sign in demo reviewers, commanders and administrators by password alone; the
+    // MFA tests (tests/api/mfa.rs) turn enforcement on through `adjust`.
+    settings.mfa_enforced = false;
     adjust(&mut settings);
     let app = Application::build(&settings, pool.clone()).await.unwrap();
     portal::services::demo::load_if_empty(&pool).await.unwrap();

@@ -16,6 +16,7 @@ mod jobs;
 mod law;
 mod least_privilege;
 mod matrix;
+mod mfa;
 mod notifications;
 mod operations;
 mod oversight;

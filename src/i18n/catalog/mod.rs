@@ -12,6 +12,7 @@ mod admin;
 mod audit;
 mod evidence;
 mod indicators;
+mod mfa;
 mod notifications;
 mod pages;
 mod procedure;
@@ -36,6 +37,7 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         timeline::ENTRIES,
         search::ENTRIES,
         account::ENTRIES,
+        mfa::ENTRIES,
         tokens::ENTRIES,
         role_changes::ENTRIES,
         audit::ENTRIES,

@@ -5,17 +5,21 @@ use axum::extract::{FromRequestParts, MatchedPath, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
 use super::bodies::{ErrorBody, TextBody};
 use crate::db::{self, agencies::Agency, users::User};
+use crate::domain::mfa::AfterPassword;
 use crate::domain::tokens::TokenScope;
 use crate::domain::{self, Impact};
 use crate::error::AppError;
 use crate::services::auth::{self, SignInOutcome};
+use crate::services::mfa::{self, Factor};
 use crate::services::Acting;
 use crate::web::client_addr::ClientAddr;
 use crate::web::error::ApiError;
@@ -63,6 +67,9 @@ pub async fn classify(
 pub struct TokenRequest {
     email: String,
     password: String,
+    /// The current TOTP code, for a user who has enrolled in MFA (`otp_required` without it).
+    #[serde(default)]
+    otp: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -71,21 +78,25 @@ pub struct TokenBody {
     expires_at: DateTime<Utc>,
 }
 
-/// A bearer token for a user signing in with e-mail and password.
+/// A bearer token for a user signing in with e-mail and password, and with `otp` when they have
+/// enrolled in MFA: 401 `otp_required` without it, 401 `otp_invalid` for a wrong or used code;
+/// 403 `mfa_enrolment_required` for one whom the policy requires to enrol first (at
+/// /account/mfa). Tokens issued before stay valid.
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "access",
     request_body = TokenRequest,
     responses((status = 200, body = TokenBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn token(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<TokenRequest>,
-) -> Result<Json<TokenBody>, ApiError> {
+) -> Result<Response, ApiError> {
     if req.email.len() > 254 || req.password.len() > 1024 {
         return Err(ApiError(AppError::Unauthenticated));
     }
-    let outcome =
-        auth::sign_in(&state.pool, &req.email, &req.password, &client.to_string()).await?;
+    let client = client.to_string();
+    let outcome = auth::sign_in(&state.pool, &req.email, &req.password, &client).await?;
     let user = match outcome {
         SignInOutcome::SignedIn(user) => user,
         SignInOutcome::Throttled {
@@ -95,6 +106,9 @@ pub async fn token(
             return Err(ApiError(AppError::Unauthenticated))
         }
     };
+    if let Some(refusal) = second_factor(&state, user, req.otp.as_deref(), &client).await? {
+        return Ok(refusal);
+    }
     let mut conn = db::begin_as(&state.pool, user).await?;
     let agency = db::users::get(&mut conn, user)
         .await?
@@ -102,7 +116,50 @@ pub async fn token(
         .agency_id;
     drop(conn);
     let (token, expires_at) = auth::issue_token(&state.pool, user, agency).await?;
-    Ok(Json(TokenBody { token, expires_at }))
+    Ok(Json(TokenBody { token, expires_at }).into_response())
+}
+
+/// The MFA step of the password grant: `None` when the token may be issued, else the refusal.
+/// Recovery codes are not taken here: they are for the browser, to reach /account/mfa.
+async fn second_factor(
+    state: &AppState,
+    user: uuid::Uuid,
+    otp: Option<&str>,
+    client: &str,
+) -> Result<Option<Response>, ApiError> {
+    let refuse = |status: StatusCode, code: &str, message: &str| {
+        Some((status, Json(json!({ "error": code, "message": message }))).into_response())
+    };
+    let enforced = state.settings.mfa_enforced;
+    match mfa::after_password(&state.pool, user, enforced).await? {
+        AfterPassword::SignedIn => Ok(None),
+        AfterPassword::EnrolmentNeeded => Ok(refuse(
+            StatusCode::FORBIDDEN,
+            "mfa_enrolment_required",
+            "two-factor sign-in is required for this account: enrol at /account/mfa first",
+        )),
+        AfterPassword::CodeNeeded => {
+            let Some(otp) = otp.filter(|o| !o.trim().is_empty()) else {
+                return Ok(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "otp_required",
+                    "this account uses two-factor sign-in: send the current code as `otp`",
+                ));
+            };
+            let otp: String = otp.chars().take(64).collect();
+            match mfa::second_factor_of(&state.pool, user, &otp, client, false).await? {
+                Factor::Accepted => Ok(None),
+                Factor::Refused => Ok(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "otp_invalid",
+                    "the code is wrong or was already used",
+                )),
+                Factor::Throttled {
+                    retry_after_minutes,
+                } => Err(ApiError(AppError::Throttled(retry_after_minutes))),
+            }
+        }
+    }
 }
 
 /// The scope a request needs of its token (`TokenScope::needed`): GET and HEAD only read;
