@@ -101,6 +101,14 @@ pub struct Settings {
     #[arg(long, env = "PORTAL_EVIDENCE_LIMIT", default_value_t = 2 * 1024 * 1024 * 1024)]
     pub evidence_limit: u64,
 
+    /// Seconds an evidence upload may send nothing before it is dropped (408).
+    #[arg(long, env = "PORTAL_UPLOAD_IDLE_SECONDS", default_value_t = 30)]
+    pub upload_idle_seconds: u64,
+
+    /// Evidence uploads one user may run at once on a node (429 past it).
+    #[arg(long, env = "PORTAL_UPLOADS_PER_USER", default_value_t = 2)]
+    pub uploads_per_user: usize,
+
     /// The timeline key, 64 hex digits (wins over --timeline-key-file). Never stored in the
     /// database: without it, the timeline's links cannot be recomputed.
     #[arg(long, env = "PORTAL_TIMELINE_KEY", hide_env_values = true)]
@@ -285,6 +293,8 @@ impl Settings {
             control_report_hours: 24,
             drill_period_months: 12,
             evidence_limit: 256 * 1024 * 1024,
+            upload_idle_seconds: 30,
+            uploads_per_user: 2,
             timeline_key: Some(TEST_TIMELINE_KEY.into()),
             timeline_key_file: None,
             // A folder of its own, so that one test's checkpoints never meet another's database.
@@ -328,6 +338,8 @@ impl fmt::Debug for Settings {
             .field("jobs_interval_seconds", &self.jobs_interval_seconds)
             .field("drill_period_months", &self.drill_period_months)
             .field("evidence_limit", &self.evidence_limit)
+            .field("upload_idle_seconds", &self.upload_idle_seconds)
+            .field("uploads_per_user", &self.uploads_per_user)
             .field(
                 "timeline_key",
                 &self.timeline_key.as_ref().map(|_| "[redacted]"),

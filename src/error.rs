@@ -58,6 +58,12 @@ pub enum AppError {
     Rejected(Vec<(String, Text)>),
     #[error("request body too large")]
     TooLarge,
+    /// An upload that stopped sending for longer than the idle limit (408).
+    #[error("the upload stalled")]
+    UploadStalled,
+    /// More uploads at once than one user may run (429).
+    #[error("too many uploads at once")]
+    TooManyUploads,
     #[error("conflict: {0}")]
     Conflict(String),
     #[error(transparent)]

@@ -17,7 +17,7 @@ use crate::domain::Incident;
 use crate::domain::{self, Action};
 use crate::error::{reject_if_any as rejected, rejected_field as one, AppError};
 use crate::i18n::Text;
-use crate::services::access::{load, load_permitted};
+use crate::services::access::load_permitted;
 use crate::services::Acting;
 
 /// Bytes per stored chunk: large enough for few rows, small enough to keep memory flat.
@@ -228,20 +228,29 @@ pub struct Stored {
     pub size: i64,
 }
 
-/// An upload in progress: its bytes go to PostgreSQL chunk by chunk inside one transaction, so
-/// an upload that fails or is refused leaves nothing behind.
+/// An upload in progress. Its bytes are spooled to a file of this node while they arrive, and
+/// reach PostgreSQL only once the whole file is in: a slow sender holds a file, never a pooled
+/// connection (#14: 16 slow uploads took the pool). A refused or broken upload leaves nothing.
 pub struct Upload {
-    tx: Transaction<'static, Postgres>,
     incident: Uuid,
-    agency: Uuid,
-    id: Uuid,
+    spool: Spool,
     hasher: Sha256,
-    buffer: Vec<u8>,
-    seq: i32,
     size: u64,
     limit: u64,
     pub file_name: String,
     pub content_type: String,
+}
+
+/// The spool file; removed when the upload ends, however it ends.
+struct Spool {
+    path: std::path::PathBuf,
+    file: tokio::io::BufWriter<tokio::fs::File>,
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 impl Upload {
@@ -252,15 +261,22 @@ impl Upload {
         incident: Uuid,
         limit: u64,
     ) -> Result<Upload, AppError> {
-        let (tx, i) = authorised(pool, me, incident, Action::RecordEvidence, false).await?;
+        let (tx, _) = authorised(pool, me, incident, Action::RecordEvidence, false).await?;
+        tx.commit().await?;
+        let path = std::env::temp_dir().join(format!("portal-upload-{}", Uuid::new_v4()));
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .await
+            .map_err(anyhow::Error::from)?;
         Ok(Upload {
-            tx,
             incident,
-            agency: i.agency.0,
-            id: Uuid::new_v4(),
+            spool: Spool {
+                path,
+                file: tokio::io::BufWriter::new(file),
+            },
             hasher: Sha256::new(),
-            buffer: Vec::with_capacity(CHUNK_BYTES),
-            seq: 0,
             size: 0,
             limit,
             file_name: String::new(),
@@ -269,52 +285,77 @@ impl Upload {
     }
 
     /// Takes the next bytes of the file; past the limit, the upload is refused (413).
-    pub async fn write(&mut self, mut bytes: &[u8]) -> Result<(), AppError> {
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<(), AppError> {
+        use tokio::io::AsyncWriteExt;
         self.size += bytes.len() as u64;
         if self.size > self.limit {
             return Err(AppError::TooLarge);
         }
         self.hasher.update(bytes);
-        while !bytes.is_empty() {
-            let room = CHUNK_BYTES - self.buffer.len();
-            let (now, rest) = bytes.split_at(room.min(bytes.len()));
-            self.buffer.extend_from_slice(now);
-            bytes = rest;
-            if self.buffer.len() == CHUNK_BYTES {
-                self.flush().await?;
-            }
-        }
+        self.spool
+            .file
+            .write_all(bytes)
+            .await
+            .map_err(anyhow::Error::from)?;
         Ok(())
     }
 
-    async fn flush(&mut self) -> Result<(), AppError> {
-        if self.buffer.is_empty() {
-            return Ok(());
+    /// Copies the spooled file into PostgreSQL in chunks, inside `tx`.
+    async fn store_chunks(
+        &mut self,
+        tx: &mut Transaction<'static, Postgres>,
+        id: Uuid,
+        agency: Uuid,
+    ) -> Result<(), AppError> {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        self.spool.file.flush().await.map_err(anyhow::Error::from)?;
+        let mut file = tokio::fs::File::open(&self.spool.path)
+            .await
+            .map_err(anyhow::Error::from)?;
+        let mut buffer = vec![0u8; CHUNK_BYTES];
+        let mut seq = 0;
+        loop {
+            let mut filled = 0;
+            while filled < CHUNK_BYTES {
+                let n = file
+                    .read(&mut buffer[filled..])
+                    .await
+                    .map_err(anyhow::Error::from)?;
+                if n == 0 {
+                    break;
+                }
+                filled += n;
+            }
+            if filled == 0 {
+                return Ok(());
+            }
+            store::insert_chunk(tx, id, seq, agency, &buffer[..filled]).await?;
+            seq += 1;
         }
-        store::insert_chunk(&mut self.tx, self.id, self.seq, self.agency, &self.buffer).await?;
-        self.seq += 1;
-        self.buffer.clear();
-        Ok(())
     }
 
     pub fn has_file(&self) -> bool {
         self.size > 0 || !self.file_name.is_empty()
     }
 
-    /// Validates the description, files the bytes under their hash, records the item and its
-    /// first custody entry, and commits.
-    pub async fn finish(mut self, me: Acting<'_>, fields: &ItemFields) -> Result<Stored, AppError> {
+    /// Validates the description, then in one transaction (the permission checked again):
+    /// stores the bytes under their hash, records the item and its first custody entry.
+    pub async fn finish(
+        mut self,
+        pool: &PgPool,
+        me: Acting<'_>,
+        fields: &ItemFields,
+    ) -> Result<Stored, AppError> {
         let (kind, input) = check_fields(fields, me)?;
         if self.size == 0 {
             return Err(one("file", Text::key("evidence.error.file_empty")));
         }
-        self.flush().await?;
         let sha256 = hex::encode(self.hasher.clone().finalize());
         let size = i64::try_from(self.size).map_err(anyhow::Error::from)?;
-        let mut tx = self.tx;
-        // Lock the incident only now: a long upload must not hold up the incident's other work.
-        let i = load(&mut tx, self.incident, true).await?;
-        store::settle_blob(&mut tx, self.agency, &sha256, size, self.id).await?;
+        let (mut tx, i) = authorised(pool, me, self.incident, Action::RecordEvidence, true).await?;
+        let id = Uuid::new_v4();
+        self.store_chunks(&mut tx, id, i.agency.0).await?;
+        store::settle_blob(&mut tx, i.agency.0, &sha256, size, id).await?;
         let item = store::Item {
             id: Uuid::new_v4(),
             incident_id: i.id,

@@ -21,6 +21,8 @@ impl AppError {
                 StatusCode::CONFLICT
             }
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UploadStalled => StatusCode::REQUEST_TIMEOUT,
+            AppError::TooManyUploads => StatusCode::TOO_MANY_REQUESTS,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -44,6 +46,8 @@ impl AppError {
             }
             AppError::Conflict(_) => "error.page.conflict",
             AppError::TooLarge => "error.page.too_large",
+            AppError::UploadStalled => "error.page.upload_stalled",
+            AppError::TooManyUploads => "error.page.too_many_uploads",
             AppError::Throttled(_) => "error.page.throttled",
             AppError::StageIncomplete(_) => "error.page.stage_incomplete",
             AppError::OutOfOrder(_) => "error.page.out_of_order",

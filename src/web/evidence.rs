@@ -3,6 +3,10 @@
 //! (`/api/v1/incidents/{id}/evidence`) share `receive_upload` and `download_response` with the
 //! pages.
 
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::Duration;
+
 use askama::Template;
 use axum::body::Body;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
@@ -72,9 +76,14 @@ pub async fn receive_upload(
     typed: &mut ItemFields,
 ) -> Result<Stored, AppError> {
     incidents::may_act(&state.pool, me, incident, Action::RecordEvidence).await?;
+    let _slot = UploadSlot::take(me.user.id, state.settings.uploads_per_user)?;
+    let idle = Duration::from_secs(state.settings.upload_idle_seconds.max(1));
     let mut upload: Option<Upload> = None;
     let mut bad_time = false;
-    while let Some(mut field) = mp.next_field().await.map_err(multipart_error)? {
+    while let Some(mut field) = within(idle, mp.next_field())
+        .await?
+        .map_err(multipart_error)?
+    {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
             if upload.is_some() {
@@ -84,13 +93,16 @@ pub async fn receive_upload(
                 Upload::begin(&state.pool, me, incident, state.settings.evidence_limit).await?;
             up.file_name = field.file_name().unwrap_or_default().to_string();
             up.content_type = field.content_type().unwrap_or_default().to_string();
-            while let Some(bytes) = field.chunk().await.map_err(multipart_error)? {
+            while let Some(bytes) = within(idle, field.chunk())
+                .await?
+                .map_err(multipart_error)?
+            {
                 up.write(&bytes).await?;
             }
             upload = Some(up);
             continue;
         }
-        let text = field.text().await.map_err(multipart_error)?;
+        let text = within(idle, field.text()).await?.map_err(multipart_error)?;
         if text.contains('\0') || text.chars().count() > 10_000 {
             return Err(rejected(&name, Text::key("evidence.error.field_invalid")));
         }
@@ -114,7 +126,48 @@ pub async fn receive_upload(
         ));
     }
     let up = upload.ok_or_else(|| rejected("file", Text::key("evidence.error.file_missing")))?;
-    up.finish(me, typed).await
+    up.finish(&state.pool, me, typed).await
+}
+
+/// The next part of an upload, unless the sender has been silent for `idle` (408): a stalled
+/// sender must not keep the request, and its spool file, open for ever.
+async fn within<T>(
+    idle: Duration,
+    next: impl std::future::Future<Output = T>,
+) -> Result<T, AppError> {
+    tokio::time::timeout(idle, next)
+        .await
+        .map_err(|_| AppError::UploadStalled)
+}
+
+/// Uploads running on this node, per user: one person (or one stolen token) cannot occupy the
+/// node with uploads; a slot is given back when its upload ends, however it ends.
+static UPLOADS: LazyLock<Mutex<HashMap<Uuid, usize>>> = LazyLock::new(Default::default);
+
+struct UploadSlot(Uuid);
+
+impl UploadSlot {
+    fn take(user: Uuid, limit: usize) -> Result<UploadSlot, AppError> {
+        let mut running = UPLOADS.lock().unwrap_or_else(|e| e.into_inner());
+        let n = running.entry(user).or_insert(0);
+        if *n >= limit.max(1) {
+            return Err(AppError::TooManyUploads);
+        }
+        *n += 1;
+        Ok(UploadSlot(user))
+    }
+}
+
+impl Drop for UploadSlot {
+    fn drop(&mut self) {
+        let mut running = UPLOADS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = running.get_mut(&self.0) {
+            *n -= 1;
+            if *n == 0 {
+                running.remove(&self.0);
+            }
+        }
+    }
 }
 
 /// Serves stored evidence as an attachment, chunk by chunk; malware samples only as

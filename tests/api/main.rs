@@ -30,3 +30,4 @@ mod sso;
 mod thread;
 mod timeline;
 mod tokens;
+mod uploads;

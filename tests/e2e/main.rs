@@ -978,6 +978,7 @@ async fn tour(b: &mut Browser, app: &TestApp, id: Uuid) {
         .unwrap();
     let incident = format!("/incidents/{id}");
     b.audit("login", "/login").await;
+    b.audit("forgot password", "/password/forgot").await;
     b.audit("not found", "/no-such-page").await;
     let visits: [(&str, Vec<(&str, String)>); 7] = [
         (
@@ -1003,6 +1004,9 @@ async fn tour(b: &mut Browser, app: &TestApp, id: Uuid) {
                 ("notifications", "/notifications".into()),
                 ("search", "/search?q=%E5%AE%98%E7%B6%B2".into()),
                 ("correlation", "/indicators/correlation".into()),
+                ("password change", "/account/password".into()),
+                ("access tokens", "/account/tokens".into()),
+                ("two-factor sign-in", "/account/mfa".into()),
                 ("sign-out page", "/logout".into()),
             ],
         ),
@@ -1031,6 +1035,9 @@ async fn tour(b: &mut Browser, app: &TestApp, id: Uuid) {
                 ("user", format!("/admin/users/{user}")),
                 ("outbox", "/admin/outbox".into()),
                 ("roster (admin)", "/team".into()),
+                ("agency tokens", "/admin/tokens".into()),
+                ("role changes", "/role-changes".into()),
+                ("accounts log", "/audit/log".into()),
             ],
         ),
         (

@@ -549,6 +549,8 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("error.page.conflict", "這項操作目前無法執行。", "This cannot be done right now."),
     ("error.page.out_of_order", "須先完成下列事項：", "This must come first:"),
     ("error.page.too_large", "送出的資料太大。", "The request is too large."),
+    ("error.page.upload_stalled", "上傳中斷過久，已停止接收；請重新上傳。", "The upload stopped sending for too long and was dropped; please upload again."),
+    ("error.page.too_many_uploads", "您同時進行的上傳已達上限，請待其他上傳完成後再試。", "You have as many uploads running as allowed; try again when one has finished."),
     ("error.page.throttled", "登入失敗次數過多，請稍後再試。", "Too many failed sign-ins; try again later."),
     ("error.page.stage_incomplete", "本階段尚缺下列項目，請先完成：", "This stage still needs the following first:"),
     ("error.page.internal", "系統發生錯誤，已記錄下來，請稍後再試。", "Something went wrong on our side; it has been logged. Please try again later."),

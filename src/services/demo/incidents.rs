@@ -599,7 +599,7 @@ impl Walk<'_> {
         upload.content_type = "text/plain".into();
         let log_text = firewall_log(self.at(self.s.occurred_ago));
         upload.write(log_text.as_bytes()).await?;
-        upload.finish(me, &log).await?;
+        upload.finish(self.pool, me, &log).await?;
         let image = evidence::ItemFields {
             kind: "disk_image".into(),
             description: "檔案伺服器系統磁碟映像".into(),

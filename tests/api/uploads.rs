@@ -1,0 +1,126 @@
+//! Slow uploads (#14): an upload spools to a file while it arrives and reaches PostgreSQL only
+//! when complete, so slow senders cannot take the pool; a stalled one is dropped; one user runs
+//! at most a few at once.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use uuid::Uuid;
+
+use crate::helpers::{as_user, spawn_app_with, token, TestApp};
+use crate::incidents::file;
+
+/// Opens an evidence upload over a raw connection and sends its start (headers, a field and
+/// the first bytes of the file), then nothing more: a slow sender.
+async fn start_slow_upload(app: &TestApp, incident: Uuid, bearer: &str) -> TcpStream {
+    let host = app.base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(host).await.unwrap();
+    let head = format!(
+        "POST /api/v1/incidents/{incident}/evidence HTTP/1.1\r\nHost: {host}\r\n\
+         Authorization: Bearer {bearer}\r\n\
+         Content-Type: multipart/form-data; boundary=SLOW\r\nContent-Length: 10000000\r\n\r\n\
+         --SLOW\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nlog_export\r\n\
+         --SLOW\r\nContent-Disposition: form-data; name=\"file\"; filename=\"slow.log\"\r\n\
+         Content-Type: text/plain\r\n\r\nthe first bytes of a long log\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.flush().await.unwrap();
+    stream
+}
+
+/// The status line the server answered on `stream` within `wait`, if any.
+async fn answer(stream: &mut TcpStream, wait: Duration) -> Option<String> {
+    let mut buf = vec![0u8; 256];
+    match tokio::time::timeout(wait, stream.read(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => Some(
+            String::from_utf8_lossy(&buf[..n])
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        ),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn sixteen_slow_uploads_leave_the_portal_answering() {
+    let app = spawn_app_with(|s| {
+        s.uploads_per_user = 64;
+        s.upload_idle_seconds = 60;
+    })
+    .await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let incident = file(&app, &officer, &[("impact_leak_non_core", "minor")], false).await;
+    let bearer = token(&app, "responder@agency-a.demo").await;
+    let mut slow = Vec::new();
+    for _ in 0..16 {
+        slow.push(start_slow_upload(&app, incident, &bearer).await);
+    }
+    // Past the pool's acquire timeout's reach if they held connections: pages still answer.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let quick = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let ready = quick.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200, "readiness with 16 uploads hanging");
+    let other = as_user(&app, "officer@agency-b.demo").await;
+    let r = app.get_as(&other, "/incidents").await;
+    assert_eq!(
+        r.status(),
+        200,
+        "another agency's page with 16 uploads hanging"
+    );
+    for s in &mut slow {
+        assert_eq!(
+            answer(s, Duration::from_millis(10)).await,
+            None,
+            "still receiving"
+        );
+    }
+    // Nothing of the hanging uploads is stored.
+    drop(slow);
+    let items: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM evidence_items WHERE incident_id = $1")
+            .bind(incident)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(items, 0);
+}
+
+#[tokio::test]
+async fn a_stalled_upload_is_dropped_and_one_user_runs_at_most_two() {
+    let app = spawn_app_with(|s| s.upload_idle_seconds = 1).await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let incident = file(&app, &officer, &[("impact_leak_non_core", "minor")], false).await;
+    let bearer = token(&app, "responder@agency-a.demo").await;
+    let mut stalled = start_slow_upload(&app, incident, &bearer).await;
+    let status = answer(&mut stalled, Duration::from_secs(5)).await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 408 Request Timeout"));
+
+    let app = spawn_app_with(|s| s.upload_idle_seconds = 30).await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let incident = file(&app, &officer, &[("impact_leak_non_core", "minor")], false).await;
+    let bearer = token(&app, "responder@agency-a.demo").await;
+    let mut two = Vec::new();
+    for _ in 0..2 {
+        two.push(start_slow_upload(&app, incident, &bearer).await);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut third = start_slow_upload(&app, incident, &bearer).await;
+    let status = answer(&mut third, Duration::from_secs(5)).await;
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 429 Too Many Requests"));
+    // A slot is given back when its upload ends: the two hung up, the next one is taken.
+    drop(two);
+    drop(third);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut next = start_slow_upload(&app, incident, &bearer).await;
+    assert_eq!(
+        answer(&mut next, Duration::from_millis(500)).await,
+        None,
+        "receiving"
+    );
+}
