@@ -26,6 +26,7 @@ mod reports;
 mod search;
 mod security;
 mod sitting;
+mod smtp_tls;
 mod sso;
 mod thread;
 mod timeline;
