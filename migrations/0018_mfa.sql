@@ -1,6 +1,5 @@
--- Multi-factor sign-in (TOTP, RFC 6238). Read before the user is signed in (the code form), so
--- like sign_in_attempts these tables have no acting agency to scope a policy to: they are reached
--- only by the user id the right password named (db::mfa). Every row carries the agency key.
+-- Multi-factor sign-in (TOTP, RFC 6238). Every row carries the agency key; row-level security
+-- (0022) keeps each row to its user and their agency's administrators.
 
 -- An agency may require MFA of everyone in it (its administrator's choice); some roles always do.
 ALTER TABLE agencies ADD COLUMN mfa_for_everyone boolean NOT NULL DEFAULT false;

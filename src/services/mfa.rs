@@ -36,11 +36,28 @@ fn now_unix() -> u64 {
     u64::try_from(Utc::now().timestamp()).unwrap_or(0)
 }
 
+/// `user`'s MFA state, read acting for `user` (row-level security: their own rows only).
 async fn state(pool: &PgPool, user: Uuid) -> Result<db::mfa::MfaState, AppError> {
-    let mut conn = db::begin_as(pool, user).await?;
+    state_as(pool, user, user).await
+}
+
+async fn state_as(pool: &PgPool, acting: Uuid, user: Uuid) -> Result<db::mfa::MfaState, AppError> {
+    let mut conn = db::begin_as(pool, acting).await?;
     db::mfa::state_of(&mut conn, user)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// Whether a user of the administrator's agency has enrolled, and whether an enrolment is
+/// pending (the user's page under /admin), read acting for the administrator.
+pub async fn standing_for_admin(
+    pool: &PgPool,
+    admin: &User,
+    user: &User,
+) -> Result<(bool, bool), AppError> {
+    require_user_admin(admin)?;
+    let s = state_as(pool, admin.id, user.id).await?;
+    Ok((s.enrolled(), s.secret.is_some() && !s.enrolled()))
 }
 
 pub async fn status(pool: &PgPool, user: &User, enforced: bool) -> Result<Status, AppError> {

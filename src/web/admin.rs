@@ -276,15 +276,13 @@ async fn user(
     } else {
         None
     };
-    let mfa = crate::services::mfa::status(&state.pool, &u, state.settings.mfa_enforced).await?;
     let mut page = user_page(&me, &u, key);
-    page.mfa_state = if mfa.enrolled {
-        "mfa.on"
-    } else if mfa.pending.is_some() {
-        "mfa.pending"
-    } else {
-        "mfa.off"
-    };
+    page.mfa_state =
+        match crate::services::mfa::standing_for_admin(&state.pool, &me.user, &u).await? {
+            (true, _) => "mfa.on",
+            (false, true) => "mfa.pending",
+            (false, false) => "mfa.off",
+        };
     Ok(render(&page)?.into_response())
 }
 

@@ -7,17 +7,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
-use tower_sessions::Session;
-use uuid::Uuid;
 
 use crate::db;
-use crate::domain::mfa::AfterPassword;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::auth::{self, SignInOutcome};
-use crate::services::mfa;
 use crate::web::client_addr::ClientAddr;
-use crate::web::extract::{CsrfForm, Ctx, Nav, SESSION_CSRF, SESSION_LANG, SESSION_USER};
+use crate::web::extract::{CsrfForm, Ctx, Nav, SESSION_LANG};
+use crate::web::sign_in::{after_first_factor, SignInMethod};
 use crate::web::{render, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -112,71 +109,6 @@ async fn login(
     };
     let page = login_page(&state, &ctx, email, Some(message));
     Ok((status, render(&page)?).into_response())
-}
-
-/// How someone proved who they are, for the log.
-#[derive(Debug, Clone, Copy)]
-pub enum SignInMethod {
-    Password,
-    Sso,
-    /// A TOTP or recovery code after the password or SSO.
-    SecondFactor,
-}
-
-/// After the first factor (password or SSO): a user with MFA gives their code next (the
-/// session only holds the first factor's success, briefly); anyone else is signed in, and sent
-/// to enrol first when the policy requires MFA they have not set up (`domain::mfa`).
-pub async fn after_first_factor(
-    state: &AppState,
-    session: &Session,
-    user_id: Uuid,
-    method: SignInMethod,
-) -> Result<Response, AppError> {
-    let next = mfa::after_password(&state.pool, user_id, state.settings.mfa_enforced).await?;
-    if next == AfterPassword::CodeNeeded {
-        // A new session id and CSRF token (fixation), and no longer whoever was signed in on it.
-        session.cycle_id().await.map_err(session_error)?;
-        let token = hex::encode(rand::random::<[u8; 32]>());
-        session
-            .insert(SESSION_CSRF, token)
-            .await
-            .map_err(session_error)?;
-        let _: Option<Uuid> = session.remove(SESSION_USER).await.map_err(session_error)?;
-        crate::web::mfa::hold_for_code(session, user_id).await?;
-        return Ok(Redirect::to("/login/otp").into_response());
-    }
-    crate::web::mfa::drop_hold(session).await?;
-    let home = if next == AfterPassword::EnrolmentNeeded {
-        "/account/mfa"
-    } else {
-        "/"
-    };
-    establish_session(session, user_id, method, home).await
-}
-
-/// Signs this session in as `user_id` and sends them `home`: the ONE place where a session
-/// becomes signed in, for every sign-in path (password, SSO, second factor); the first two
-/// reach it through `after_first_factor`.
-pub async fn establish_session(
-    session: &Session,
-    user_id: Uuid,
-    method: SignInMethod,
-    home: &str,
-) -> Result<Response, AppError> {
-    // A new session id at sign-in, so that a planted id is worth nothing (fixation).
-    session.cycle_id().await.map_err(session_error)?;
-    session
-        .insert(SESSION_USER, user_id)
-        .await
-        .map_err(session_error)?;
-    crate::web::extract::mark_session_begun(session).await?;
-    let token = hex::encode(rand::random::<[u8; 32]>());
-    session
-        .insert(SESSION_CSRF, token)
-        .await
-        .map_err(session_error)?;
-    tracing::info!(user = %user_id, ?method, "signed in");
-    Ok(Redirect::to(home).into_response())
 }
 
 #[derive(Template)]

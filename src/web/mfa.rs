@@ -9,8 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use chrono::Utc;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tower_sessions::Session;
 use uuid::Uuid;
 
@@ -18,14 +17,10 @@ use crate::domain::mfa::{self as rules, Requirement};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::Lang;
 use crate::services::mfa::{self as svc, Factor};
-use crate::web::auth::{establish_session, SignInMethod};
 use crate::web::client_addr::ClientAddr;
 use crate::web::extract::{CsrfForm, Ctx, Nav, SignedIn, SESSION_USER};
+use crate::web::sign_in::{drop_hold, establish_session, pending_user, SignInMethod};
 use crate::web::{render, AppState};
-
-/// The session key of a sign-in waiting for its second factor (never `SESSION_USER`: nothing
-/// is reachable with it but the code form).
-pub const SESSION_PENDING: &str = "mfa_pending";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,50 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/mfa-reset", post(reset_user))
 }
 
-/// A right password waiting for its code, until `until` (Unix seconds).
-#[derive(Serialize, Deserialize)]
-pub struct PendingSignIn {
-    pub user: Uuid,
-    pub until: i64,
-}
-
 fn session_error(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(anyhow::anyhow!("session store: {e}"))
-}
-
-/// Puts a right password of `user` on hold for its second factor.
-pub async fn hold_for_code(session: &Session, user: Uuid) -> Result<(), AppError> {
-    let pending = PendingSignIn {
-        user,
-        until: Utc::now().timestamp() + rules::PENDING_SIGN_IN_MINUTES * 60,
-    };
-    session
-        .insert(SESSION_PENDING, pending)
-        .await
-        .map_err(session_error)
-}
-
-/// Drops a password waiting for its code (the user signed in otherwise, or the code was right).
-pub async fn drop_hold(session: &Session) -> Result<(), AppError> {
-    session
-        .remove::<PendingSignIn>(SESSION_PENDING)
-        .await
-        .map(|_| ())
-        .map_err(session_error)
-}
-
-/// The user waiting for their code, if the hold has not expired (an expired one is dropped).
-async fn pending_user(session: &Session) -> Result<Option<Uuid>, AppError> {
-    let pending: Option<PendingSignIn> =
-        session.get(SESSION_PENDING).await.map_err(session_error)?;
-    match pending {
-        Some(p) if p.until > Utc::now().timestamp() => Ok(Some(p.user)),
-        Some(_) => {
-            drop_hold(session).await?;
-            Ok(None)
-        }
-        None => Ok(None),
-    }
 }
 
 #[derive(Template)]

@@ -23,6 +23,7 @@ pub mod preparedness;
 pub mod role_changes;
 pub mod search;
 pub mod session_store;
+pub mod sign_in;
 pub mod sso;
 pub mod tokens;
 pub mod tracking;

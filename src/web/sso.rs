@@ -15,9 +15,10 @@ use crate::domain::sso::SsoRefusal;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::sso::{Callback, PendingSignIn, Sso, SsoOutcome};
-use crate::web::auth::{after_first_factor, session_error, SignInMethod};
+use crate::web::auth::session_error;
 use crate::web::client_addr::ClientAddr;
 use crate::web::extract::{Ctx, Nav};
+use crate::web::sign_in::{after_first_factor, SignInMethod};
 use crate::web::{render, AppState};
 
 /// The session key of the sign-in sent to the provider, until its callback.

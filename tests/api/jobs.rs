@@ -66,7 +66,7 @@ async fn smtp_listener() -> (
     (port, got, task)
 }
 
-async fn file_level_3(app: &TestApp, minutes_ago: i64) -> String {
+pub(crate) async fn file_level_3(app: &TestApp, minutes_ago: i64) -> String {
     let officer = client();
     app.sign_in_as(&officer, "officer@agency-a.demo", DEMO_PASSWORD)
         .await;

@@ -180,3 +180,33 @@ async fn count_in(tx: &mut sqlx::PgConnection, agency: uuid::Uuid) -> i64 {
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn an_mfa_secret_is_reachable_by_its_user_and_their_agencys_admin_only() {
+    let app = spawn_app().await;
+    let commander = app.user_id("commander@agency-a.demo").await;
+    let agency_a = agency_id(&app, "AGA").await;
+    sqlx::query("INSERT INTO user_mfa (user_id, agency_id, secret) VALUES ($1, $2, '\\x00')")
+        .bind(commander)
+        .bind(agency_a)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let pool = the_pool(&app).await;
+    let seen_by = |email: &'static str| {
+        let (app, pool) = (&app, &pool);
+        async move {
+            let user = app.user_id(email).await;
+            let mut tx = portal::db::begin_as(pool, user).await.unwrap();
+            let n: i64 = sqlx::query_scalar("SELECT count(*) FROM user_mfa")
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+            n
+        }
+    };
+    assert_eq!(seen_by("commander@agency-a.demo").await, 1);
+    assert_eq!(seen_by("admin@agency-a.demo").await, 1);
+    assert_eq!(seen_by("officer@agency-a.demo").await, 0, "a colleague");
+    assert_eq!(seen_by("admin@acs.demo").await, 0, "another agency's admin");
+}

@@ -8,7 +8,8 @@ use portal::config::SmtpTls;
 use portal::jobs::{self, Smtp};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::helpers::{client, spawn_app, TestApp, DEMO_PASSWORD};
+use crate::helpers::{spawn_app, TestApp};
+use crate::jobs::file_level_3;
 
 struct Sink {
     _child: tokio::process::Child,
@@ -109,28 +110,6 @@ async fn sink(dir: &Path, mode: &str, cert: &Path, key: &Path) -> Sink {
     }
 }
 
-async fn file_level_3(app: &TestApp) {
-    let officer = client();
-    app.sign_in_as(&officer, "officer@agency-a.demo", DEMO_PASSWORD)
-        .await;
-    let aware = portal::domain::to_taipei(chrono::Utc::now() - chrono::Duration::minutes(5))
-        .format("%Y-%m-%dT%H:%M")
-        .to_string();
-    let r = app
-        .post_as(
-            &officer,
-            "/incidents",
-            &[
-                ("title", "t"),
-                ("aware_at", &aware),
-                ("category", "dos"),
-                ("impact_disruption_core", "severe"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-}
-
 async fn retry_now(app: &TestApp) {
     sqlx::query("UPDATE outbox SET next_attempt_at = now() WHERE sent_at IS NULL")
         .execute(&app.pool)
@@ -155,7 +134,7 @@ async fn mail_goes_over_starttls_or_implicit_tls_with_auth_and_only_to_a_trusted
     std::fs::create_dir_all(&dir).unwrap();
     let (ca, cert, key) = certificates(&dir);
     let app = spawn_app().await;
-    file_level_3(&app).await;
+    file_level_3(&app, 5).await;
     let starttls = sink(&dir, "starttls", &cert, &key).await;
     // A server whose certificate nothing trusts gets nothing.
     let untrusted = smtp(starttls.port, SmtpTls::Starttls, "mail-secret", None);
@@ -179,7 +158,7 @@ async fn mail_goes_over_starttls_or_implicit_tls_with_auth_and_only_to_a_trusted
     let got = std::fs::read_to_string(&starttls.out).unwrap();
     assert_eq!(got.matches("AUTH True").count() as u64, sent);
     // Implicit TLS (port 465 style) for the next message.
-    file_level_3(&app).await;
+    file_level_3(&app, 5).await;
     let tls = sink(&dir, "tls", &cert, &key).await;
     let implicit = smtp(tls.port, SmtpTls::Tls, "mail-secret", Some(&ca));
     assert!(jobs::send_outbox(&app.pool, &implicit).await.unwrap() >= 1);
