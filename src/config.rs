@@ -101,6 +101,15 @@ pub struct Settings {
     #[arg(long, env = "PORTAL_EVIDENCE_LIMIT", default_value_t = 2 * 1024 * 1024 * 1024)]
     pub evidence_limit: u64,
 
+    /// Seconds a request may take before the portal answers 503 itself (evidence uploads are
+    /// bounded by the idle limit instead).
+    #[arg(long, env = "PORTAL_REQUEST_TIMEOUT_SECONDS", default_value_t = 60)]
+    pub request_timeout_seconds: u64,
+
+    /// Seconds one SQL statement of the serving pool may run (PostgreSQL `statement_timeout`).
+    #[arg(long, env = "PORTAL_STATEMENT_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub statement_timeout_seconds: u64,
+
     /// Seconds an evidence upload may send nothing before it is dropped (408).
     #[arg(long, env = "PORTAL_UPLOAD_IDLE_SECONDS", default_value_t = 30)]
     pub upload_idle_seconds: u64,
@@ -294,6 +303,8 @@ impl Settings {
             drill_period_months: 12,
             evidence_limit: 256 * 1024 * 1024,
             upload_idle_seconds: 30,
+            request_timeout_seconds: 60,
+            statement_timeout_seconds: 30,
             uploads_per_user: 2,
             timeline_key: Some(TEST_TIMELINE_KEY.into()),
             timeline_key_file: None,
@@ -339,6 +350,8 @@ impl fmt::Debug for Settings {
             .field("drill_period_months", &self.drill_period_months)
             .field("evidence_limit", &self.evidence_limit)
             .field("upload_idle_seconds", &self.upload_idle_seconds)
+            .field("request_timeout_seconds", &self.request_timeout_seconds)
+            .field("statement_timeout_seconds", &self.statement_timeout_seconds)
             .field("uploads_per_user", &self.uploads_per_user)
             .field(
                 "timeline_key",

@@ -61,6 +61,9 @@ pub enum AppError {
     /// An upload that stopped sending for longer than the idle limit (408).
     #[error("the upload stalled")]
     UploadStalled,
+    /// Something the answer needs is not available now: the catalog key says what (503).
+    #[error("unavailable: {0}")]
+    Unavailable(&'static str),
     /// More uploads at once than one user may run (429).
     #[error("too many uploads at once")]
     TooManyUploads,

@@ -10,6 +10,7 @@
 //! The timeline's chain heads are checkpointed to the signed file outside the database on their
 //! own, slower interval (`services::timeline::checkpoint`).
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -64,10 +65,13 @@ pub fn spawn(owner: PgPool, settings: &Settings, key: ChainKey, log: CheckpointL
             .map(|u| (u, settings.smtp_password.clone().unwrap_or_default())),
         ca_file: settings.smtp_ca_file.clone(),
     });
+    let every_seconds = every.as_secs() as i64;
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
+            LAST_RUN.store(Utc::now().timestamp(), Ordering::Relaxed);
+            EVERY.store(every_seconds, Ordering::Relaxed);
             if let Err(e) = remind(&owner, &policy).await {
                 tracing::warn!(error = %e, "reminder run failed");
             }
@@ -274,6 +278,34 @@ pub async fn remind_drill_results(pool: &PgPool) -> Result<u64, sqlx::Error> {
     }
     tx.commit().await?;
     Ok(reminded)
+}
+
+/// When this process's job runner last started a round (Unix seconds; 0: never), and its
+/// interval: `/readyz` reports a runner that has stopped.
+static LAST_RUN: AtomicI64 = AtomicI64::new(0);
+static EVERY: AtomicI64 = AtomicI64::new(0);
+
+/// The job runner of this process: not started, running, or late (no round for three
+/// intervals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunnerState {
+    Off,
+    Running,
+    Late,
+}
+
+pub fn runner_state() -> RunnerState {
+    let (last, every) = (
+        LAST_RUN.load(Ordering::Relaxed),
+        EVERY.load(Ordering::Relaxed),
+    );
+    if every == 0 {
+        RunnerState::Off
+    } else if Utc::now().timestamp() - last > 3 * every + 60 {
+        RunnerState::Late
+    } else {
+        RunnerState::Running
+    }
 }
 
 /// Where e-mail goes out.

@@ -103,6 +103,10 @@ pub async fn app_pool(settings: &Settings, owner: &PgPool) -> anyhow::Result<PgP
                 .password(&password)
         }
     };
+    // A runaway statement ends instead of holding its connection (#15); the owner's pool
+    // (migrations, jobs) has none.
+    let timeout = format!("{}s", settings.statement_timeout_seconds.max(1));
+    let options = options.options([("statement_timeout", timeout.as_str())]);
     let pool = pool(options)
         .await
         .context("connecting the portal's pool")?;

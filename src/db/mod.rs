@@ -70,6 +70,15 @@ pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// The newest migration applied successfully (readiness: the schema is the one this build
+/// expects).
+#[tracing::instrument(skip_all)]
+pub async fn applied_migration(pool: &PgPool) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+        .fetch_one(pool)
+        .await
+}
+
 /// Creates database `name` on the server `admin` points at, unless it exists (the tests' and
 /// the embedded cluster's databases).
 #[tracing::instrument(skip_all)]

@@ -24,6 +24,10 @@ impl AppError {
             AppError::UploadStalled => StatusCode::REQUEST_TIMEOUT,
             AppError::TooManyUploads => StatusCode::TOO_MANY_REQUESTS,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            // No connection free in time, or none to be had: the database is busy or down, not
+            // the request wrong (#15) — 503, and the client may retry.
+            AppError::Database(e) if database_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Database(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -51,6 +55,8 @@ impl AppError {
             AppError::Throttled(_) => "error.page.throttled",
             AppError::StageIncomplete(_) => "error.page.stage_incomplete",
             AppError::OutOfOrder(_) => "error.page.out_of_order",
+            AppError::Unavailable(key) => key,
+            AppError::Database(e) if database_unavailable(e) => "error.page.database_unavailable",
             AppError::Database(_) | AppError::Internal(_) => "error.page.internal",
         }
     }
@@ -60,6 +66,31 @@ impl AppError {
         let key = self.message_key();
         (Lang::ZhTw.get(key), Lang::En.get(key))
     }
+}
+
+/// The pool had no connection for the request in time, or could not open one, or the
+/// statement ran past the pool's statement timeout (SQLSTATE 57014).
+fn database_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c == "57014" || c.starts_with("08")),
+        _ => false,
+    }
+}
+
+/// Seconds a client should wait before trying a 503 again.
+const RETRY_AFTER_SECONDS: &str = "5";
+
+fn with_retry_after(status: StatusCode, mut response: Response) -> Response {
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+    }
+    response
 }
 
 #[derive(Template)]
@@ -116,10 +147,11 @@ impl IntoResponse for AppError {
                 Lang::En.get("error.page.back_home"),
             ),
         };
-        match page.render() {
+        let response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, en).into_response(),
-        }
+        };
+        with_retry_after(status, response)
     }
 }
 
@@ -168,6 +200,28 @@ impl IntoResponse for ApiError {
             }),
             other => json!({ "error": other.message().1 }),
         };
-        (status, axum::Json(body)).into_response()
+        with_retry_after(status, (status, axum::Json(body)).into_response())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_or_absent_database_is_a_503_with_retry_after_not_a_500() {
+        for e in [sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed] {
+            let r = AppError::Database(e).into_response();
+            assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(r.headers()["retry-after"], RETRY_AFTER_SECONDS);
+            let r = ApiError(AppError::Database(sqlx::Error::PoolTimedOut)).into_response();
+            assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(r.headers()["retry-after"], RETRY_AFTER_SECONDS);
+        }
+        let r = AppError::Database(sqlx::Error::RowNotFound).into_response();
+        assert_eq!(r.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(r.headers().get("retry-after").is_none());
+        let r = AppError::Unavailable("error.page.pdf_font_missing").into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 }

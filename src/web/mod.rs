@@ -227,7 +227,12 @@ fn routes(settings: &Settings) -> Router<AppState> {
         .merge(search::router())
         .merge(api::router())
         .route("/static/{file}", axum::routing::get(static_file))
-        .layer(RequestBodyLimitLayer::new(settings.body_limit));
+        .layer(RequestBodyLimitLayer::new(settings.body_limit))
+        // Nothing waits for ever: past the limit the portal answers 503 itself (#15).
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(settings.request_timeout_seconds.max(1)),
+        ));
     let upload_limit =
         usize::try_from(settings.evidence_limit.saturating_add(1024 * 1024)).unwrap_or(usize::MAX);
     let uploads = Router::new()

@@ -18,10 +18,48 @@ async fn migrations_apply_to_an_empty_database() {
 }
 
 #[tokio::test]
-async fn health_and_readiness_answer() {
+async fn health_and_readiness_answer_and_say_each_part() {
     let app = spawn_app().await;
     assert_eq!(app.get("/healthz").await.status(), 200);
-    assert_eq!(app.get("/readyz").await.status(), 200);
+    let r = app.get("/readyz").await;
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({"status": "ready", "database": "ok", "migrations": "ok", "jobs": "off"})
+    );
+    // A schema behind this build (its newest migration not applied) is not ready.
+    sqlx::query(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT max(version) FROM _sqlx_migrations)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let r = app.get("/readyz").await;
+    assert_eq!(r.status(), 503);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["migrations"], "behind");
+}
+
+#[tokio::test]
+async fn a_runaway_statement_of_the_serving_pool_is_ended_by_its_timeout() {
+    let app = spawn_app().await;
+    let mut settings = portal::config::Settings::for_tests();
+    settings.statement_timeout_seconds = 1;
+    let pool = portal::startup::app_pool(&settings, &app.pool)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let e = sqlx::query("SELECT pg_sleep(5)")
+        .execute(&pool)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.as_database_error().and_then(|d| d.code()).as_deref(),
+        Some("57014"),
+        "{e}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
 }
 
 #[tokio::test]

@@ -100,15 +100,38 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The database answers.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match db::ping(&state.pool).await {
-        Ok(_) => (StatusCode::OK, "ready"),
+/// Ready to serve: the database answers and holds the schema this build expects. The body says
+/// each part, with the job runner's state (a stopped runner does not stop serving).
+async fn readyz(State(state): State<AppState>) -> (StatusCode, axum::Json<serde_json::Value>) {
+    let expected = sqlx::migrate!("./migrations")
+        .migrations
+        .iter()
+        .map(|m| m.version)
+        .max();
+    let (database, migrations) = match db::applied_migration(&state.pool).await {
+        Ok(applied) if applied >= expected => ("ok", "ok"),
+        Ok(_) => ("ok", "behind"),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+            ("unreachable", "unknown")
         }
-    }
+    };
+    let jobs = match crate::jobs::runner_state() {
+        crate::jobs::RunnerState::Off => "off",
+        crate::jobs::RunnerState::Running => "running",
+        crate::jobs::RunnerState::Late => "late",
+    };
+    let ready = database == "ok" && migrations == "ok";
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "status": if ready { "ready" } else { "unavailable" },
+        "database": database, "migrations": migrations, "jobs": jobs,
+    });
+    (status, axum::Json(body))
 }
 
 /// English text of a field error key, for API answers.

@@ -130,7 +130,14 @@ pub(super) async fn report_pdf(
     let bytes = tokio::task::spawn_blocking(move || crate::report_pdf::render_pdf(&doc))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("rendering the report PDF: {e}")))?;
+        .map_err(|e| match e {
+            // An installation without the font says so, and the printable page still works.
+            crate::report_pdf::ReportError::NoFont => {
+                tracing::warn!("PDF report asked for, but no CJK font is installed");
+                AppError::Unavailable("error.page.pdf_font_missing")
+            }
+            e => AppError::Internal(anyhow::anyhow!("rendering the report PDF: {e}")),
+        })?;
     Ok((
         [
             (
