@@ -80,6 +80,11 @@ pub struct Settings {
     #[arg(long, env = "PORTAL_SMTP_CA_FILE")]
     pub smtp_ca_file: Option<PathBuf>,
 
+    /// Attempts at sending one e-mail (backing off from 1 minute to an hour) before it is
+    /// marked failed on the outbox page.
+    #[arg(long, env = "PORTAL_MAIL_MAX_ATTEMPTS", default_value_t = 10)]
+    pub mail_max_attempts: i32,
+
     /// Sender address of notification e-mail.
     #[arg(long, env = "PORTAL_SMTP_FROM", default_value = "portal@localhost")]
     pub smtp_from: String,
@@ -296,6 +301,7 @@ impl Settings {
             smtp_username: None,
             smtp_password: None,
             smtp_ca_file: None,
+            mail_max_attempts: 10,
             smtp_from: "portal@localhost".into(),
             // Tests run the jobs themselves, at the moment they choose.
             jobs_interval_seconds: 0,

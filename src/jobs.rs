@@ -64,6 +64,7 @@ pub fn spawn(owner: PgPool, settings: &Settings, key: ChainKey, log: CheckpointL
             .clone()
             .map(|u| (u, settings.smtp_password.clone().unwrap_or_default())),
         ca_file: settings.smtp_ca_file.clone(),
+        max_attempts: settings.mail_max_attempts.max(1),
     });
     let every_seconds = every.as_secs() as i64;
     tokio::spawn(async move {
@@ -319,6 +320,8 @@ pub struct Smtp {
     pub credentials: Option<(String, String)>,
     /// A PEM file of extra root certificates (an agency's own CA), besides the system's.
     pub ca_file: Option<std::path::PathBuf>,
+    /// Attempts before a message is given up on and shown as failed.
+    pub max_attempts: i32,
 }
 
 impl Smtp {
@@ -331,6 +334,7 @@ impl Smtp {
             tls: SmtpTls::None,
             credentials: None,
             ca_file: None,
+            max_attempts: 10,
         }
     }
 
@@ -382,25 +386,41 @@ pub async fn send_outbox(pool: &PgPool, smtp: &Smtp) -> Result<u64, sqlx::Error>
     };
     let mut sent = 0;
     for _ in 0..MAIL_BATCH {
-        let mut tx = pool.begin().await?;
-        let Some(mail) = db::jobs::claim_due_mail(&mut tx, 1).await?.pop() else {
+        let Some(mail) = db::jobs::claim_due_mail(pool, MAIL_LEASE_SECONDS).await? else {
             break;
         };
-        let attempts = mail.attempts + 1;
         match deliver(&mailer, smtp, &mail).await {
             Ok(()) => {
-                db::jobs::mark_mail_sent(&mut tx, mail.id, attempts).await?;
+                db::jobs::mark_mail_sent(pool, mail.id).await?;
                 sent += 1;
             }
             Err(error) => {
-                let retry_at = Utc::now() + backoff(attempts);
-                db::jobs::mark_mail_failed(&mut tx, mail.id, attempts, retry_at, &error).await?;
-                tracing::warn!(outbox = mail.id, attempts, error = %error, "e-mail not sent; will retry");
+                let attempts = mail.attempts;
+                let retry_at =
+                    (attempts < smtp.max_attempts).then(|| Utc::now() + backoff(attempts));
+                db::jobs::mark_mail_failed(pool, mail.id, retry_at, &error).await?;
+                match retry_at {
+                    Some(_) => {
+                        tracing::warn!(outbox = mail.id, attempts, error = %error, "e-mail not sent; will retry")
+                    }
+                    None => {
+                        tracing::error!(outbox = mail.id, attempts, error = %error, "e-mail given up on after its last attempt")
+                    }
+                }
             }
         }
-        tx.commit().await?;
     }
     Ok(sent)
+}
+
+/// How long a claimed message is this node's to send: longer than one SMTP conversation can
+/// take (the transport's timeout is 10 s per command).
+const MAIL_LEASE_SECONDS: i64 = 120;
+
+/// The message's Message-ID, the same at every attempt: a receiver that got it once (a node
+/// died between sending and marking) can drop the second copy.
+pub fn message_id(mail: &db::jobs::QueuedMail, host: &str) -> String {
+    format!("<outbox-{}-{}@{host}>", mail.id, mail.agency_id.simple())
 }
 
 async fn deliver(
@@ -418,6 +438,10 @@ async fn deliver(
             .to_address
             .parse::<Mailbox>()
             .map_err(|e| format!("recipient: {e}"))?)
+        .message_id(Some(message_id(
+            mail,
+            smtp.from.rsplit('@').next().unwrap_or("incident-portal"),
+        )))
         .subject(mail.subject.clone())
         .header(ContentType::TEXT_PLAIN)
         .body(mail.body.clone())

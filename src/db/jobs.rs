@@ -72,59 +72,61 @@ pub async fn mark_reminders_sent(conn: &mut PgConnection, ids: &[i64]) -> Result
 #[derive(Debug, FromRow)]
 pub struct QueuedMail {
     pub id: i64,
+    pub agency_id: uuid::Uuid,
     pub to_address: String,
     pub subject: String,
     pub body: String,
+    /// Counting this one.
     pub attempts: i32,
 }
 
-/// Up to `limit` e-mails due to be (re)tried, locked for this process.
+/// Claims the next due e-mail for this node, in one statement that commits at once: its
+/// attempt is counted and it is leased for `lease_seconds`, so another node takes it only if
+/// this one dies before marking it (then the stable Message-ID lets the receiver drop the
+/// second copy).
 #[tracing::instrument(skip_all)]
 pub async fn claim_due_mail(
-    conn: &mut PgConnection,
-    limit: i64,
-) -> Result<Vec<QueuedMail>, sqlx::Error> {
+    pool: &sqlx::PgPool,
+    lease_seconds: i64,
+) -> Result<Option<QueuedMail>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, to_address, subject, body, attempts FROM outbox \
-         WHERE sent_at IS NULL AND next_attempt_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        "UPDATE outbox SET attempts = attempts + 1, \
+             next_attempt_at = now() + make_interval(secs => $1) \
+         WHERE id = (SELECT id FROM outbox \
+             WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now() \
+             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, agency_id, to_address, subject, body, attempts",
     )
-    .bind(limit)
-    .fetch_all(conn)
+    .bind(lease_seconds as f64)
+    .fetch_optional(pool)
     .await
 }
 
 #[tracing::instrument(skip_all, fields(mail = id))]
-pub async fn mark_mail_sent(
-    conn: &mut PgConnection,
-    id: i64,
-    attempts: i32,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE outbox SET sent_at = now(), attempts = $2, last_error = NULL WHERE id = $1",
-    )
-    .bind(id)
-    .bind(attempts)
-    .execute(conn)
-    .await?;
+pub async fn mark_mail_sent(pool: &sqlx::PgPool, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE outbox SET sent_at = now(), last_error = NULL WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
+/// A failed attempt: retried at `retry_at`, or, with `None`, given up on (failed for good).
 #[tracing::instrument(skip_all, fields(mail = id))]
 pub async fn mark_mail_failed(
-    conn: &mut PgConnection,
+    pool: &sqlx::PgPool,
     id: i64,
-    attempts: i32,
-    retry_at: DateTime<Utc>,
+    retry_at: Option<DateTime<Utc>>,
     error: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE outbox SET attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $1",
+        "UPDATE outbox SET next_attempt_at = coalesce($2, next_attempt_at), last_error = $3, \
+         failed_at = CASE WHEN $2 IS NULL THEN now() END WHERE id = $1",
     )
     .bind(id)
-    .bind(attempts)
     .bind(retry_at)
     .bind(error)
-    .execute(conn)
+    .execute(pool)
     .await?;
     Ok(())
 }

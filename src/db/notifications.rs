@@ -111,6 +111,8 @@ pub struct OutboxMail {
     pub attempts: i32,
     pub sent_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// Given up on after its last attempt.
+    pub failed_at: Option<DateTime<Utc>>,
 }
 
 /// The acting agency's e-mail, unsent first (row-level security keeps it to that agency).
@@ -124,7 +126,7 @@ pub async fn outbox(
         .fetch_one(&mut *conn)
         .await?;
     let items = sqlx::query_as(
-        "SELECT to_address, subject, created_at, attempts, sent_at, last_error FROM outbox \
+        "SELECT to_address, subject, created_at, attempts, sent_at, last_error, failed_at FROM outbox \
          ORDER BY (sent_at IS NOT NULL), created_at DESC, id DESC LIMIT $1 OFFSET $2",
     )
     .bind(limit)

@@ -756,6 +756,11 @@ async fn outbox(
         .map(|m| MailRow {
             failed: m.sent_at.is_none() && m.last_error.is_some(),
             state: match (&m.sent_at, &m.last_error) {
+                (None, Some(e)) if m.failed_at.is_some() => t.text(
+                    &Text::key("outbox.given_up_line")
+                        .with("attempts", m.attempts)
+                        .with("error", e.as_str()),
+                ),
                 (Some(at), _) => format!(
                     "{} {}",
                     t.tr("outbox.sent"),

@@ -246,3 +246,70 @@ async fn a_reminder_is_sent_once_even_with_two_portal_processes_claiming_at_once
     .unwrap();
     assert_eq!(outsiders, 0);
 }
+
+#[tokio::test]
+async fn mail_is_given_up_on_after_its_last_attempt_and_keeps_one_message_id() {
+    let app = spawn_app().await;
+    file_level_3(&app, 10).await;
+    let dead = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let mut down = Smtp::plain("127.0.0.1", port, "portal@test.demo");
+    down.max_attempts = 2;
+    let retry_now = || async {
+        sqlx::query("UPDATE outbox SET next_attempt_at = now()")
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    };
+    for _ in 0..3 {
+        assert_eq!(jobs::send_outbox(&app.pool, &down).await.unwrap(), 0);
+        retry_now().await;
+    }
+    let (attempts, failed): (i32, i64) =
+        sqlx::query_as("SELECT max(attempts), count(failed_at) FROM outbox")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(attempts, 2, "no attempt past the last one");
+    assert_eq!(failed, 6, "every message marked failed");
+    let admin = client();
+    app.sign_in_as(&admin, "admin@acs.demo", DEMO_PASSWORD)
+        .await;
+    let page = app
+        .get_as(&admin, "/admin/outbox")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("已停止重試"),
+        "the page says it was given up on"
+    );
+    // A message sent again (a node died before marking it) carries the same Message-ID.
+    let (port, got, _server) = smtp_listener().await;
+    let up = Smtp::plain("127.0.0.1", port, "portal@test.demo");
+    sqlx::query("UPDATE outbox SET failed_at = NULL, next_attempt_at = now() WHERE id = (SELECT min(id) FROM outbox)")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(jobs::send_outbox(&app.pool, &up).await.unwrap(), 1);
+    sqlx::query("UPDATE outbox SET sent_at = NULL, next_attempt_at = now() WHERE id = (SELECT min(id) FROM outbox)")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(jobs::send_outbox(&app.pool, &up).await.unwrap(), 1);
+    let mails = got.lock().unwrap().clone();
+    let ids: Vec<String> = mails
+        .iter()
+        .map(|(_, data)| {
+            data.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+                .expect("a Message-ID")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], ids[1]);
+    assert!(ids[0].contains("@test.demo>"), "{}", ids[0]);
+}

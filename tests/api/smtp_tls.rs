@@ -125,6 +125,7 @@ fn smtp(port: u16, tls: SmtpTls, password: &str, ca: Option<&Path>) -> Smtp {
         tls,
         credentials: Some(("portal".into(), password.into())),
         ca_file: ca.map(Path::to_path_buf),
+        max_attempts: 10,
     }
 }
 

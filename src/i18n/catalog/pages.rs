@@ -354,6 +354,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("outbox.failed", "寄送失敗", "Failed"),
     ("outbox.attempts", "次", "attempts"),
     ("outbox.pending", "待寄送", "Waiting"),
+    ("outbox.given_up_line", "寄送失敗，已停止重試（共 {attempts} 次）：{error}", "Failed; no more retries ({attempts} attempts): {error}"),
     ("nav.dashboard", "監督總覽", "Oversight"),
     ("dashboard.title", "監督總覽", "Oversight dashboard"),
     ("dashboard.scope", "所屬下級機關及所管特定非公務機關之資安事件（不含本機關）。", "Incidents of every agency below this one (this agency's own are not included)."),
