@@ -9,6 +9,7 @@ mod below;
 mod classify;
 mod demo;
 mod evidence;
+mod faults;
 mod helpers;
 mod hostile;
 mod incidents;
