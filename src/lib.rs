@@ -2,6 +2,7 @@
 //!
 //! Layers point one way: `web` → `services` → `db` → `domain`.
 
+pub mod backup;
 /// The national-scale synthetic data of the load benchmark: not in the production build.
 #[cfg(feature = "bench")]
 pub mod bench;

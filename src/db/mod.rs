@@ -79,6 +79,29 @@ pub async fn applied_migration(pool: &PgPool) -> Result<Option<i64>, sqlx::Error
         .await
 }
 
+/// Whether the database holds no portal tables yet (a restore goes only into such a one).
+#[tracing::instrument(skip_all)]
+pub async fn is_empty(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT NOT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname IN ('public', 'tower_sessions'))",
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// Creates `portal_app` (the privileges the dump grants to) if this server lacks it.
+#[tracing::instrument(skip_all)]
+pub async fn ensure_app_role(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'portal_app') THEN \
+         CREATE ROLE portal_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE; \
+         END IF; END $$",
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// Creates database `name` on the server `admin` points at, unless it exists (the tests' and
 /// the embedded cluster's databases).
 #[tracing::instrument(skip_all)]

@@ -146,3 +146,61 @@ async fn the_stylesheet_is_served_from_the_binary_and_unknown_static_files_are_4
     assert_eq!(js.status(), 200);
     assert!(js.text().await.unwrap().contains("/api/v1/classify"));
 }
+
+#[tokio::test]
+async fn a_backup_restores_into_an_empty_database_and_verifies() {
+    let app = crate::helpers::spawn_app().await;
+    let officer = crate::helpers::as_user(&app, "officer@agency-a.demo").await;
+    let id = crate::incidents::file(&app, &officer, &[("impact_leak_core", "minor")], false).await;
+    let folder = std::env::temp_dir().join(format!("portal-backup-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let file = folder.join("portal.dump");
+    let out = app
+        .portal(&["backup", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(file.exists() && portal::backup::checkpoints_beside(&file).exists());
+    // Into a new database on the same server, with its own checkpoint folder.
+    let (restored, name) = fresh_database().await;
+    let checkpoints = folder.join("restored-checkpoints");
+    let restore = |args: &[&str]| {
+        app.portal(args)
+            .env("DATABASE_URL", crate::helpers::url_for(&name))
+            .env("PORTAL_TIMELINE_CHECKPOINT_DIR", &checkpoints)
+            .output()
+            .unwrap()
+    };
+    let out = restore(&["restore", file.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("timeline intact"));
+    let (title, entries): (String, i64) = sqlx::query_as(
+        "SELECT i.title, (SELECT count(*) FROM timeline_entries t WHERE t.incident_id = i.id) \
+         FROM incidents i WHERE i.id = $1",
+    )
+    .bind(id)
+    .fetch_one(&restored)
+    .await
+    .unwrap();
+    assert_eq!(title, "官網遭植入惡意程式");
+    assert!(entries >= 1);
+    let out = restore(&["verify-timeline"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Not over a database that holds data.
+    let out = restore(&["restore", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+    let _ = std::fs::remove_dir_all(&folder);
+}
