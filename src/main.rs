@@ -78,9 +78,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             (s, true)
         }
         Command::VerifyTimeline(s) => {
-            let key = startup::timeline_key(&s, false)?;
-            let log = startup::checkpoint_log(&s);
-            let db = startup::connect(&s).await?;
+            let (key, log, db) = keyed_database(&s).await?;
             let verified = portal::services::timeline::verify(&db.pool, &key, &log).await;
             let audited = portal::services::audit::verify(&db.pool, &key).await;
             db.stop();
@@ -106,9 +104,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
         }
         Command::CheckpointTimeline(s) => {
-            let key = startup::timeline_key(&s, false)?;
-            let log = startup::checkpoint_log(&s);
-            let db = startup::connect(&s).await?;
+            let (key, log, db) = keyed_database(&s).await?;
             let done = portal::services::timeline::checkpoint(&db.pool, &key, &log).await;
             db.stop();
             println!(
@@ -127,17 +123,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             return seeded;
         }
         Command::Backup { file, settings: s } => {
-            let key = startup::timeline_key(&s, false)?;
-            let log = startup::checkpoint_log(&s);
-            let db = startup::connect(&s).await?;
+            let (key, log, db) = keyed_database(&s).await?;
             let done = backup(&s, &db, &key, &log, &file).await;
             db.stop();
             return done;
         }
         Command::Restore { file, settings: s } => {
-            let key = startup::timeline_key(&s, false)?;
-            let log = startup::checkpoint_log(&s);
-            let db = startup::connect(&s).await?;
+            let (key, log, db) = keyed_database(&s).await?;
             let done = restore(&s, &db, &key, &log, &file).await;
             db.stop();
             return done;
@@ -155,6 +147,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let served = serve(&settings, &db, with_demo).await;
     db.stop();
     served
+}
+
+/// What the commands on the chains need: the timeline key (checked first, before a private
+/// cluster is started for nothing), the checkpoint file, and the database.
+async fn keyed_database(
+    s: &Settings,
+) -> anyhow::Result<(
+    portal::domain::chain::ChainKey,
+    portal::timeline_log::CheckpointLog,
+    startup::Database,
+)> {
+    let key = startup::timeline_key(s, false)?;
+    let log = startup::checkpoint_log(s);
+    let db = startup::connect(s).await?;
+    Ok((key, log, db))
 }
 
 async fn backup(
