@@ -1309,6 +1309,7 @@ fn timeline_rows(
             prev_hash,
             hash: Vec::new(),
             link_version: LINK_HMAC_SHA256,
+            rewritten_by: None,
         };
         entry.hash = entry_link(key, &entry);
         csv.timeline_entry(&entry);

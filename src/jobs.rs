@@ -88,6 +88,17 @@ pub fn spawn(owner: PgPool, settings: &Settings, key: ChainKey, log: CheckpointL
             if let Err(e) = purge_sign_in_attempts(&owner).await {
                 tracing::warn!(error = %e, "sign-in attempt purge failed");
             }
+            match crate::services::retention::purge_due(&owner, Utc::now()).await {
+                Ok(p) if p.records + p.evidence > 0 => {
+                    tracing::info!(
+                        records = p.records,
+                        evidence = p.evidence,
+                        "retention purge"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %format!("{e:#}"), "retention purge failed"),
+            }
             if let Some(smtp) = &smtp {
                 if let Err(e) = send_outbox(&owner, smtp).await {
                     tracing::warn!(error = %e, "outbox run failed");

@@ -162,6 +162,7 @@ pub async fn save(conn: &mut PgConnection, i: &Incident, s: &Schedule) -> Result
          homeland_relayed_at = $10, report_due = $11, review_due = $12, relay_due = $13, \
          containment_due = $14, report_submission_due = $15, next_due = $16, reminder_at = $17, \
          awaiting_commander = $18, last_control_report_at = $19, escalation_target_id = $20, \
+         closed_at = CASE WHEN $3 = 'closed' THEN coalesce(closed_at, now()) END, \
          updated_at = now() WHERE id = $1",
     )
     .bind(i.id)
@@ -476,4 +477,19 @@ pub async fn set_reminder_at(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Locks the incident row (`FOR UPDATE`, which orders appends to its timeline) and answers its
+/// agency; `None` when there is no such incident.
+#[tracing::instrument(skip_all, fields(incident = %id))]
+pub async fn lock_agency(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<AgencyId>, sqlx::Error> {
+    let agency: Option<Uuid> =
+        sqlx::query_scalar("SELECT agency_id FROM incidents WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(agency.map(AgencyId))
 }

@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod oversight;
 pub mod passwords;
 pub mod preparedness;
+pub mod retention;
 pub mod role_changes;
 pub mod roles;
 pub mod search;

@@ -3,7 +3,7 @@
 //! behind the portal's back breaks the chain (`portal verify-timeline`) even when the chain is
 //! recomputed: that takes the key.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -13,6 +13,7 @@ use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
 use crate::domain::chain::{ChainKey, Checkpoint, LINK_HMAC_SHA256, LINK_PLAIN_SHA256};
+use crate::domain::retention::{self, Attestation};
 use crate::domain::{AgencyId, IncidentEvent};
 
 #[derive(Debug, Clone, FromRow)]
@@ -29,6 +30,9 @@ pub struct Entry {
     pub hash: Vec<u8>,
     /// `domain::chain::LINK_*`: how `hash` was computed.
     pub link_version: i16,
+    /// The seq of the attestation entry that rewrote the body (a purge or a redaction,
+    /// `domain::retention`); `hash` is the link of the body before.
+    pub rewritten_by: Option<i32>,
 }
 
 /// What an entry says, field by field, as its link covers it.
@@ -95,8 +99,8 @@ pub struct Actor {
     pub agency: AgencyId,
 }
 
-/// Appends an entry. The caller holds the incident row locked (`FOR UPDATE`), which orders
-/// concurrent appends to one incident.
+/// Appends an entry; answers its seq. The caller holds the incident row locked (`FOR UPDATE`),
+/// which orders concurrent appends to one incident.
 #[tracing::instrument(skip_all)]
 pub async fn append(
     conn: &mut PgConnection,
@@ -105,7 +109,7 @@ pub async fn append(
     actor: Option<&Actor>,
     kind: &str,
     body: &impl Serialize,
-) -> Result<(), sqlx::Error> {
+) -> Result<i32, sqlx::Error> {
     let last: Option<(i32, Vec<u8>)> = sqlx::query_as(
         "SELECT seq, hash FROM timeline_entries WHERE incident_id = $1 ORDER BY seq DESC LIMIT 1",
     )
@@ -126,6 +130,7 @@ pub async fn append(
         prev_hash,
         hash: Vec::new(),
         link_version: LINK_HMAC_SHA256,
+        rewritten_by: None,
     };
     entry.hash = entry_link(installed_key()?, &entry);
     sqlx::query(
@@ -145,7 +150,7 @@ pub async fn append(
     .bind(entry.link_version)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(seq)
 }
 
 /// Appends one of the procedure's own events ([`IncidentEvent`]): its kind and its body.
@@ -162,11 +167,12 @@ pub async fn append_event(
         .get("body")
         .cloned()
         .unwrap_or(serde_json::Value::Null);
-    append(conn, incident, agency, actor, event.kind(), &body).await
+    append(conn, incident, agency, actor, event.kind(), &body).await?;
+    Ok(())
 }
 
 const COLUMNS: &str = "incident_id, agency_id, seq, at, actor_id, actor_agency_id, kind, body, \
-                       prev_hash, hash, link_version";
+                       prev_hash, hash, link_version, rewritten_by";
 
 /// An incident's entries with the actor's display name, oldest first.
 #[tracing::instrument(skip_all)]
@@ -182,7 +188,7 @@ pub async fn for_incident(
     }
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT t.incident_id, t.agency_id, t.seq, t.at, t.actor_id, t.actor_agency_id, t.kind, t.body, \
-         t.prev_hash, t.hash, t.link_version, u.display_name AS actor_name \
+         t.prev_hash, t.hash, t.link_version, t.rewritten_by, u.display_name AS actor_name \
          FROM timeline_entries t LEFT JOIN users u ON u.id = t.actor_id \
          WHERE t.incident_id = $1 ORDER BY t.seq",
     )
@@ -222,6 +228,7 @@ pub async fn verify_all(
         seq,
         reason: "a checkpoint covers it, but it is gone",
     };
+    let attestations = attestations(&mut *conn).await?;
     let sql = format!("SELECT {COLUMNS} FROM timeline_entries ORDER BY incident_id, seq");
     let mut rows = sqlx::query_as::<_, Entry>(&sql).fetch(conn);
     let mut checked = 0u64;
@@ -258,7 +265,23 @@ pub async fn verify_all(
         if !link_ok {
             return Ok((checked, Some(brk("does not follow the entry before it"))));
         }
-        if entry_link(key, &e) != e.hash {
+        if let Some(by) = e.rewritten_by {
+            // Rewritten by a purge or a redaction: the attestation later in the chain (whose
+            // own link is checked when the walk reaches it) vouches for the new body under the
+            // entry's unchanged link.
+            let vouched = by > e.seq
+                && attestations
+                    .get(&(e.incident_id, by))
+                    .is_some_and(|a| a.vouches_for(e.seq, &e.hash, &e.body));
+            if !vouched {
+                return Ok((
+                    checked,
+                    Some(brk(
+                        "it was rewritten, and no attestation in its chain vouches for its body",
+                    )),
+                ));
+            }
+        } else if entry_link(key, &e) != e.hash {
             return Ok((
                 checked,
                 Some(brk(
@@ -277,6 +300,54 @@ pub async fn verify_all(
         previous = Some(e);
     }
     Ok((checked, pending.into_keys().next().map(missing)))
+}
+
+/// Every attestation entry (purges and redactions), by incident and seq: few, read before the
+/// walk so that an entry is checked against the attestation that comes after it.
+async fn attestations(
+    conn: &mut PgConnection,
+) -> Result<HashMap<(Uuid, i32), Attestation>, sqlx::Error> {
+    let rows: Vec<(Uuid, i32, String)> =
+        sqlx::query_as("SELECT incident_id, seq, body FROM timeline_entries WHERE kind = ANY($1)")
+            .bind([retention::PURGE_KIND, retention::REDACTION_KIND])
+            .fetch_all(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(i, seq, body)| Some(((i, seq), serde_json::from_str(&body).ok()?)))
+        .collect())
+}
+
+/// Rewrites the bodies of `incident`'s entries `(seq, body)` as attestation `by` (already
+/// appended) lists them. The database's trigger refuses a rewrite the attestation does not list.
+#[tracing::instrument(skip_all)]
+pub async fn rewrite(
+    conn: &mut PgConnection,
+    incident: Uuid,
+    by: i32,
+    bodies: &[(i32, String)],
+) -> Result<(), sqlx::Error> {
+    let seqs: Vec<i32> = bodies.iter().map(|(s, _)| *s).collect();
+    let texts: Vec<&str> = bodies.iter().map(|(_, b)| b.as_str()).collect();
+    sqlx::query(
+        "UPDATE timeline_entries t SET body = n.body, rewritten_by = $2 \
+         FROM UNNEST($3::int[], $4::text[]) AS n (seq, body) \
+         WHERE t.incident_id = $1 AND t.seq = n.seq",
+    )
+    .bind(incident)
+    .bind(by)
+    .bind(&seqs)
+    .bind(&texts)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An incident's entries as stored (no names), oldest first: what a rewrite starts from.
+#[tracing::instrument(skip_all)]
+pub async fn chain(conn: &mut PgConnection, incident: Uuid) -> Result<Vec<Entry>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM timeline_entries WHERE incident_id = $1 ORDER BY seq");
+    sqlx::query_as(&sql).bind(incident).fetch_all(conn).await
 }
 
 /// The last entry of each chain linked under the key: what a checkpoint records.

@@ -29,10 +29,12 @@ pub enum AuditKind {
     /// A report of a level-3/4 incident (a 密件, point 3(二)) was shown or downloaded.
     ClassifiedReportViewed,
     ClassifiedReportDownloaded,
+    /// The competent authority set the retention periods (檔案法 art. 12).
+    RetentionPeriodsSet,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 18] = [
+    pub const ALL: [AuditKind; 19] = [
         AuditKind::UserCreated,
         AuditKind::RoleGrantRequested,
         AuditKind::RoleGranted,
@@ -51,6 +53,7 @@ impl AuditKind {
         AuditKind::RecoveryCodeUsed,
         AuditKind::ClassifiedReportViewed,
         AuditKind::ClassifiedReportDownloaded,
+        AuditKind::RetentionPeriodsSet,
     ];
 
     pub fn name(self) -> &'static str {
@@ -73,6 +76,7 @@ impl AuditKind {
             AuditKind::RecoveryCodeUsed => "recovery_code_used",
             AuditKind::ClassifiedReportViewed => "classified_report_viewed",
             AuditKind::ClassifiedReportDownloaded => "classified_report_downloaded",
+            AuditKind::RetentionPeriodsSet => "retention_periods_set",
         }
     }
 

@@ -22,6 +22,7 @@ pub mod log_duty;
 pub mod mfa;
 pub mod notifications;
 pub mod passwords;
+pub mod retention;
 pub mod role_changes;
 pub mod roles;
 pub mod search;

@@ -14,6 +14,7 @@ pub mod mfa;
 pub mod oversight;
 pub mod preparedness;
 pub mod reports;
+pub mod retention;
 pub mod search;
 pub mod sso;
 pub mod timeline;

@@ -20,6 +20,7 @@ pub mod mfa;
 pub mod notifications;
 pub mod oversight;
 pub mod preparedness;
+pub mod retention;
 pub mod role_changes;
 pub mod search;
 pub mod session_store;
@@ -223,6 +224,7 @@ fn routes(settings: &Settings) -> Router<AppState> {
         .merge(notifications::router())
         .merge(oversight::router())
         .merge(audit::router())
+        .merge(retention::router())
         .merge(tracking::router())
         .merge(search::router())
         .merge(api::router())

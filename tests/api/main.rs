@@ -24,6 +24,7 @@ mod oversight;
 mod preparedness;
 mod register;
 mod reports;
+mod retention;
 mod search;
 mod security;
 mod sitting;

@@ -596,6 +596,49 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                         vec![403]
                     },
                 )],
+                // Retention periods: the competent authority's administrator (an empty form
+                // is refused, 422).
+                ("GET" | "POST", "/admin/retention") => {
+                    let registrar = p.has(domain::Role::AgencyAdmin) && p.agency_code == "ACS";
+                    let ok = if method == "GET" { 200 } else { 422 };
+                    let expected = if !signed {
+                        anon
+                    } else if registrar {
+                        vec![ok]
+                    } else {
+                        vec![403]
+                    };
+                    vec![(path.clone(), expected)]
+                }
+                // Record keeping (domain::retention::may_hold, may_redact): holds by the
+                // agency's security officer or a supervising agency's reviewer, redaction by
+                // the agency only; an empty form is refused (422) to those allowed.
+                (_, records) if records.starts_with("/incidents/{id}/records") => {
+                    use domain::Role::*;
+                    let mut out = Vec::new();
+                    for t in &targets {
+                        let own = p.agency_code == t.agency_code;
+                        let holds = if own {
+                            p.has(SecurityOfficer) || p.has(Ciso)
+                        } else {
+                            p.has(Reviewer)
+                        };
+                        let allowed = holds && (own || !records.ends_with("/redact"));
+                        let expected = if !signed {
+                            anon.clone()
+                        } else if !visible(&p.agency_code, t.agency_code) {
+                            vec![404]
+                        } else if method == "GET" {
+                            vec![200]
+                        } else if allowed {
+                            vec![422]
+                        } else {
+                            vec![403]
+                        };
+                        out.push((records.replace("{id}", &t.id.to_string()), expected));
+                    }
+                    out
+                }
                 ("GET" | "POST", "/admin/agencies" | "/admin/agencies/{id}") => {
                     let registrar = p.has(domain::Role::AgencyAdmin) && p.agency_code == "ACS";
                     let ok = if method == "GET" { 200 } else { 422 };

@@ -33,6 +33,13 @@ pub struct Told {
 
 /// The entry of `kind` with the stored `body`, in words.
 pub fn tell(kind: &str, body: &str) -> Told {
+    if body == super::super::retention::PURGED_BODY {
+        // Purged at the end of its retention period: what happened and when stays, not what.
+        return Told {
+            heading: Text::key(heading_key(kind)),
+            lines: vec![Text::key("story.purged")],
+        };
+    }
     if let Some(event) = IncidentEvent::read(kind, body) {
         return Told {
             heading: heading(&event),
@@ -47,6 +54,13 @@ pub fn tell(kind: &str, body: &str) -> Told {
         heading: Text::key(heading_key(kind)),
         lines,
     }
+}
+
+/// Whether an entry told in words before a rewrite of its body (a redaction) still is after:
+/// a word that is also one of the body's codes must not be replaced.
+pub fn still_told(kind: &str, before: &str, after: &str) -> bool {
+    let unreadable = vec![Text::key("story.unreadable")];
+    tell(kind, before).lines == unreadable || tell(kind, after).lines != unreadable
 }
 
 fn heading(event: &IncidentEvent) -> Text {
@@ -464,6 +478,19 @@ struct Indicator {
 }
 
 #[derive(Deserialize)]
+struct HoldNoted {
+    reason: String,
+    #[serde(default)]
+    by_agency: String,
+}
+
+#[derive(Deserialize)]
+struct EvidencePurged {
+    years: u16,
+    files: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
 struct TeamAdjusted {
     changes: Vec<String>,
 }
@@ -507,6 +534,32 @@ fn record_lines(kind: &str, v: serde_json::Value) -> Option<Vec<Text>> {
                 .with("on", x.submitted_on.format("%Y-%m-%d").to_string())];
             lines.extend(said("story.reference", "reference", &x.reference));
             lines
+        }
+        "legal_hold_placed" | "legal_hold_released" => {
+            let x: HoldNoted = serde_json::from_value(v).ok()?;
+            vec![Text::key("story.legal_hold")
+                .with("agency", x.by_agency)
+                .with("reason", x.reason)]
+        }
+        super::super::retention::REDACTION_KIND => {
+            let x: super::super::retention::Attestation = serde_json::from_value(v).ok()?;
+            vec![Text::key("story.redacted")
+                .with("terms", x.terms.unwrap_or(0))
+                .with("replaced", x.replaced.unwrap_or(0))
+                .with("entries", x.rewritten.len())
+                .with("reason", x.reason)]
+        }
+        super::super::retention::PURGE_KIND => {
+            let x: super::super::retention::Attestation = serde_json::from_value(v).ok()?;
+            vec![Text::key("story.record_purged")
+                .with("years", x.years.unwrap_or(0))
+                .with("entries", x.rewritten.len())]
+        }
+        "evidence_purged" => {
+            let x: EvidencePurged = serde_json::from_value(v).ok()?;
+            vec![Text::key("story.evidence_purged")
+                .with("years", x.years)
+                .with("files", x.files.len())]
         }
         "indicators_added" => {
             let x: IndicatorsAdded = serde_json::from_value(v).ok()?;

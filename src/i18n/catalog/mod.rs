@@ -17,6 +17,7 @@ mod notifications;
 mod pages;
 mod procedure;
 mod reports;
+mod retention;
 mod role_changes;
 mod search;
 mod team;
@@ -41,6 +42,7 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         tokens::ENTRIES,
         role_changes::ENTRIES,
         audit::ENTRIES,
+        retention::ENTRIES,
     ]
     .into_iter()
     .flatten()
