@@ -1,5 +1,6 @@
 //! Faults of the installation around the portal (#15): two nodes behind a real HAProxy with one
-//! killed under load. Each case is bounded in time and prints one `fault ...` line of figures.
+//! killed under load, and PostgreSQL restarted or stopped under 64 connections. Each case is
+//! bounded in time and prints one `fault ...` line of figures.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -8,10 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use portal::pg_cluster::{Durability, PrivateCluster};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::helpers::{client, spawn_app, TestApp, DEMO_PASSWORD};
+use crate::helpers::{client, csrf_in, spawn_app, TestApp, DEMO_PASSWORD};
 
 /// A child process (portal, HAProxy, SMTP sink), killed when dropped, so that a failing
 /// assertion leaves nothing running.
@@ -458,4 +460,278 @@ async fn wait_for_mail(
     );
     let copies = copies_at_sink(sink_file, &mail);
     (mail.len(), copies, left)
+}
+
+// ---- PostgreSQL restarted or stopped under 64 connections ----------------------------------
+
+/// The request timeout the portal runs with here: every answer must come within it + 1 s.
+const REQUEST_TIMEOUT_SECONDS: u64 = 3;
+
+/// What one request of the load got.
+enum Outcome {
+    Ok,
+    /// 503 with Retry-After and a body that says the database is not answering.
+    Unavailable,
+    Bad(String),
+}
+
+struct Sample {
+    /// When it was sent, from the start of the load.
+    sent: Duration,
+    latency: Duration,
+    outcome: Outcome,
+}
+
+async fn outcome(r: reqwest::Response, api: bool) -> Outcome {
+    let status = r.status();
+    if status.is_success() {
+        return Outcome::Ok;
+    }
+    if status != 503 {
+        return Outcome::Bad(format!("{status}"));
+    }
+    let retry_after = r.headers().contains_key("retry-after");
+    let body = r.text().await.unwrap_or_default();
+    let says = if api {
+        serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(|e| !e.is_empty()))
+            .unwrap_or(false)
+    } else {
+        body.contains("The database is not answering")
+    };
+    match (retry_after, says) {
+        (true, true) => Outcome::Unavailable,
+        _ => Outcome::Bad(format!(
+            "503 retry-after {retry_after} body {:?}",
+            &body[..body.len().min(120)]
+        )),
+    }
+}
+
+/// 64 clients until `stop`: half the signed-in incident list page (one browser session), half
+/// the API list with a bearer token.
+fn pg_load(
+    base: &str,
+    browser: &reqwest::Client,
+    token: &str,
+    start: Instant,
+    stop: &Arc<AtomicBool>,
+    samples: &Arc<Mutex<Vec<Sample>>>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..64)
+        .map(|c| {
+            let (base, browser, token) = (base.to_string(), browser.clone(), token.to_string());
+            let (stop, samples) = (stop.clone(), samples.clone());
+            tokio::spawn(async move {
+                let api = reqwest::Client::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let is_api = c % 2 == 1;
+                    let request = if is_api {
+                        api.get(format!("{base}/api/v1/incidents"))
+                            .bearer_auth(&token)
+                    } else {
+                        browser.get(format!("{base}/incidents"))
+                    };
+                    let sent = start.elapsed();
+                    let outcome = match request.timeout(Duration::from_secs(15)).send().await {
+                        Ok(r) => outcome(r, is_api).await,
+                        Err(e) => Outcome::Bad(format!("no answer: {e}")),
+                    };
+                    let latency = start.elapsed() - sent;
+                    samples.lock().unwrap().push(Sample {
+                        sent,
+                        latency,
+                        outcome,
+                    });
+                    if matches!(
+                        samples.lock().unwrap().last().unwrap().outcome,
+                        Outcome::Unavailable
+                    ) {
+                        // A client that honours Retry-After would wait; this one keeps the
+                        // pressure on, but not in a busy loop.
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+async fn sign_in(base: &str) -> reqwest::Client {
+    let browser = client();
+    let login = browser
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = browser
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", csrf_in(&login).as_str()),
+            ("email", "officer@agency-a.demo"),
+            ("password", DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "the officer signs in");
+    browser
+}
+
+async fn start_cluster(folder: &Path) -> PrivateCluster {
+    let folder = folder.to_path_buf();
+    tokio::task::spawn_blocking(move || PrivateCluster::start(&folder, Durability::Throwaway))
+        .await
+        .unwrap()
+        .expect("start the private PostgreSQL")
+}
+
+async fn stop_cluster(mut cluster: PrivateCluster) {
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap();
+}
+
+/// The portal (demo data, no job runner) on a private cluster under 64 clients; the cluster is
+/// stopped, left down for `down`, and started again on the same data folder and socket. Checks
+/// every answer and returns the figures line.
+async fn database_outage_under_64_clients(down: Duration) -> String {
+    let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "pgf-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    ));
+    let cluster = start_cluster(&folder).await;
+    let url = format!(
+        "postgres://postgres@localhost/postgres?host={}",
+        cluster.socket_dir().display()
+    );
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_portal"));
+    command
+        .arg("demo")
+        .env("DATABASE_URL", &url)
+        .env("PORTAL_DATA_DIR", folder.join("data"))
+        .env("PORTAL_TIMELINE_KEY", portal::config::TEST_TIMELINE_KEY)
+        .env("PORTAL_TIMELINE_CHECKPOINT_DIR", folder.join("checkpoints"))
+        .env("PORTAL_JOBS_INTERVAL_SECONDS", "0")
+        .env(
+            "PORTAL_REQUEST_TIMEOUT_SECONDS",
+            REQUEST_TIMEOUT_SECONDS.to_string(),
+        )
+        .env("PORTAL_STATEMENT_TIMEOUT_SECONDS", "2")
+        // Its errors go to a file beside the cluster, kept when the case fails.
+        .env("RUST_LOG", "error")
+        .stdout(std::fs::File::create(folder.join("portal.log")).unwrap());
+    let _portal = start_portal(command, port).await;
+    let token = bearer(&base).await;
+    let browser = sign_in(&base).await;
+
+    let start = Instant::now();
+    let (stop, samples) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::<Mutex<Vec<Sample>>>::default(),
+    );
+    let clients = pg_load(&base, &browser, &token, start, &stop, &samples);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop_cluster(cluster).await;
+    if !down.is_zero() {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let r = reqwest::get(format!("{base}/readyz")).await.unwrap();
+        assert_eq!(r.status(), 503, "not ready while the database is down");
+        let body: Value = r.json().await.unwrap();
+        assert_ne!(body["database"], "ok", "{body}");
+        tokio::time::sleep(down.saturating_sub(Duration::from_secs(1))).await;
+    }
+    let cluster = start_cluster(&folder).await;
+    let back = start.elapsed();
+    // Recovered: the API list answers 200 again.
+    let probe = reqwest::Client::new();
+    let recovered = loop {
+        let ok = probe
+            .get(format!("{base}/api/v1/incidents"))
+            .bearer_auth(&token)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200);
+        if ok {
+            break start.elapsed();
+        }
+        assert!(
+            start.elapsed() - back < Duration::from_secs(10),
+            "no recovery in 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.await.unwrap();
+    }
+    drop(cluster);
+
+    let samples = std::mem::take(&mut *samples.lock().unwrap());
+    let bad: Vec<&String> = samples
+        .iter()
+        .filter_map(|s| match &s.outcome {
+            Outcome::Bad(what) => Some(what),
+            _ => None,
+        })
+        .collect();
+    let unavailable = samples
+        .iter()
+        .filter(|s| matches!(s.outcome, Outcome::Unavailable))
+        .count();
+    let max_latency = samples.iter().map(|s| s.latency).max().unwrap();
+    let after: Vec<&Sample> = samples.iter().filter(|s| s.sent >= recovered).collect();
+    let errors_after = after
+        .iter()
+        .filter(|s| !matches!(s.outcome, Outcome::Ok))
+        .count();
+    let to_recover = recovered - back;
+    let figures =
+        format!(
+        "requests {} ok {} 503s {unavailable} bad {} max-latency {:.2}s seconds-to-recover {:.2} \
+         requests-after {} errors-after {errors_after}",
+        samples.len(),
+        samples.iter().filter(|s| matches!(s.outcome, Outcome::Ok)).count(),
+        bad.len(),
+        max_latency.as_secs_f64(),
+        to_recover.as_secs_f64(),
+        after.len(),
+    );
+    assert!(
+        bad.is_empty(),
+        "{figures}: {} answers neither 2xx nor a clear 503 (the portal's log: {}): {:?}",
+        bad.len(),
+        folder.join("portal.log").display(),
+        &bad[..bad.len().min(10)]
+    );
+    assert!(unavailable > 0, "{figures}: the outage was seen");
+    assert!(
+        max_latency <= Duration::from_secs(REQUEST_TIMEOUT_SECONDS + 1),
+        "{figures}: an answer took longer than the request timeout + 1 s"
+    );
+    assert!(to_recover <= Duration::from_secs(5), "{figures}: recovery");
+    assert!(after.len() > 64, "{figures}: the load ran after recovery");
+    assert_eq!(errors_after, 0, "{figures}: errors after recovery");
+    let _ = std::fs::remove_dir_all(&folder);
+    figures
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgresql_restarted_under_64_connections_answers_2xx_or_a_clear_503_and_recovers() {
+    let figures = database_outage_under_64_clients(Duration::ZERO).await;
+    println!("fault pg-restart: {figures}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgresql_stopped_for_30_s_under_64_connections_answers_503_and_recovers() {
+    let figures = database_outage_under_64_clients(Duration::from_secs(30)).await;
+    println!("fault pg-stopped-30s: {figures}");
 }
