@@ -69,9 +69,7 @@ struct LoginForm {
     password: String,
 }
 
-pub(crate) fn session_error(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("session store: {e}"))
-}
+pub(crate) use crate::web::extract::session_error;
 
 async fn login(
     State(state): State<AppState>,

@@ -69,13 +69,14 @@ impl AppError {
 }
 
 /// The pool had no connection for the request in time, or could not open one, or the
-/// statement ran past the pool's statement timeout (SQLSTATE 57014).
+/// statement ran past the pool's statement timeout (SQLSTATE 57014), or the server is shutting
+/// down, starting up or ended the connection (57P01..57P05: a restart, #15).
 fn database_unavailable(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
         sqlx::Error::Database(d) => d
             .code()
-            .is_some_and(|c| c == "57014" || c.starts_with("08")),
+            .is_some_and(|c| c == "57014" || c.starts_with("57P") || c.starts_with("08")),
         _ => false,
     }
 }

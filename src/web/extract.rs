@@ -98,8 +98,23 @@ fn new_token() -> String {
     hex::encode(rand::random::<[u8; 32]>())
 }
 
-fn session_error(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("session store: {e}"))
+/// A session that cannot be read or written. Its store is the database: a failure there is the
+/// database not answering, a 503 the client may retry like any other query's (#15), not a 500.
+pub(crate) fn session_error(e: tower_sessions::session::Error) -> AppError {
+    use tower_sessions::session::Error;
+    use tower_sessions::session_store::Error as StoreError;
+    match e {
+        Error::Store(StoreError::Backend(detail)) => {
+            tracing::warn!(error = %detail, "session store unreachable");
+            AppError::Unavailable("error.page.database_unavailable")
+        }
+        other => AppError::Internal(anyhow::anyhow!("session store: {other}")),
+    }
+}
+
+/// The session layer is missing from the router: a bug, whatever the database does.
+fn session_layer_missing(msg: &str) -> AppError {
+    AppError::Internal(anyhow::anyhow!("session layer: {msg}"))
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -108,7 +123,7 @@ impl FromRequestParts<AppState> for Ctx {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let session = Session::from_request_parts(parts, state)
             .await
-            .map_err(|(_, msg)| session_error(msg))?;
+            .map_err(|(_, msg)| session_layer_missing(msg))?;
         let user_id: Option<Uuid> = session.get(SESSION_USER).await.map_err(session_error)?;
         let mut user = None;
         if let Some(id) = user_id {
@@ -233,7 +248,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let (mut parts, body) = req.into_parts();
         let session = Session::from_request_parts(&mut parts, state)
             .await
-            .map_err(|(_, msg)| session_error(msg))?;
+            .map_err(|(_, msg)| session_layer_missing(msg))?;
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(|e| {

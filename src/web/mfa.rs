@@ -34,9 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users/{id}/mfa-reset", post(reset_user))
 }
 
-fn session_error(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("session store: {e}"))
-}
+use crate::web::extract::session_error;
 
 #[derive(Template)]
 #[template(path = "login_otp.html")]

@@ -14,9 +14,7 @@ use crate::services::mfa;
 use crate::web::extract::{SESSION_CSRF, SESSION_USER};
 use crate::web::AppState;
 
-fn session_error(e: impl std::fmt::Display) -> AppError {
-    AppError::Internal(anyhow::anyhow!("session store: {e}"))
-}
+use crate::web::extract::session_error;
 
 /// The session key of a sign-in waiting for its second factor (never `SESSION_USER`: nothing
 /// is reachable with it but the code form).

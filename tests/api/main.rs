@@ -10,6 +10,7 @@ mod classify;
 mod demo;
 mod evidence;
 mod faults;
+mod faults_cluster;
 mod helpers;
 mod hostile;
 mod incidents;

@@ -3,6 +3,7 @@ certificate, AUTH PLAIN/LOGIN required (after TLS) for one user, every accepted 
 to a file. Prints "ready <port>" once listening; runs until killed.
 
     python3 sink.py MODE CERT KEY USER PASSWORD OUTFILE     (MODE: starttls | tls)
+    python3 sink.py plain OUTFILE                           (no TLS, no AUTH: a local relay)
 """
 import asyncio
 import socket
@@ -36,12 +37,13 @@ def authenticator(user, password):
 
 
 def main():
+    if sys.argv[1] == "plain":
+        serve(Controller(Sink(sys.argv[2]), hostname="127.0.0.1", port=free_port()))
+        return
     mode, cert, key, user, password, out = sys.argv[1:7]
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     # With implicit TLS the whole connection is TLS, which aiosmtpd's own check for AUTH over
     # TLS does not see (it knows only its STARTTLS): it is asked for under STARTTLS only.
     common = dict(hostname="127.0.0.1", port=port, authenticator=authenticator(user, password),
@@ -50,8 +52,18 @@ def main():
         controller = Controller(Sink(out), tls_context=context, require_starttls=True, **common)
     else:
         controller = Controller(Sink(out), ssl_context=context, **common)
+    serve(controller)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(controller):
     controller.start()
-    print(f"ready {port}", flush=True)
+    print(f"ready {controller.port}", flush=True)
     try:
         asyncio.get_event_loop().run_forever()
     finally:
