@@ -464,3 +464,241 @@ async fn kill_9_while_32_clients_file_act_and_upload_loses_nothing_answered_and_
         ready_after.as_secs_f64()
     );
 }
+
+/// A small tmpfs mounted for a test (we run as root), unmounted when dropped. Its files are
+/// the `owner`'s (PostgreSQL's server runs as `postgres`).
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(name: &str, size: &str, owner: Option<&str>) -> SmallDisk {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "{name}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(mounted.success(), "mount -t tmpfs (the tests run as root)");
+        if let Some(owner) = owner {
+            let chowned = std::process::Command::new("chown")
+                .arg(format!("{owner}:{owner}"))
+                .arg(&dir)
+                .status()
+                .unwrap();
+            assert!(chowned.success());
+        }
+        SmallDisk(dir)
+    }
+
+    /// More room, as an operator would give it.
+    fn grow(&self, size: &str) {
+        let grown = std::process::Command::new("mount")
+            .args(["-o", &format!("remount,size={size}")])
+            .arg(&self.0)
+            .status()
+            .unwrap();
+        assert!(grown.success());
+    }
+
+    fn files(&self) -> usize {
+        std::fs::read_dir(&self.0).unwrap().count()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// Posts an evidence upload of `bytes`; the status and the JSON answer.
+async fn upload_evidence(
+    base: &str,
+    bearer: &str,
+    incident: &str,
+    bytes: Vec<u8>,
+) -> (reqwest::StatusCode, Value) {
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "disk_image")
+        .text("description", "受害主機磁碟映像")
+        .text("source_system", "FS-01")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("disk.img"),
+        );
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/incidents/{incident}/evidence"))
+        .bearer_auth(bearer)
+        .multipart(form)
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Files an incident over the API as the officer of agency A; its id.
+async fn file_over_api(base: &str, officer: &str, title: &str) -> String {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/incidents"))
+        .bearer_auth(officer)
+        .json(&filing(title))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let body: Value = r.json().await.unwrap();
+    body["id"].as_str().unwrap().to_string()
+}
+
+async fn evidence_rows(pool: &sqlx::PgPool) -> (i64, i64, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM evidence_items), (SELECT count(*) FROM evidence_chunks), \
+         (SELECT count(*) FROM evidence_blobs)",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_upload_that_fills_the_spool_disk_is_a_507_keeps_nothing_and_the_portal_serves_on() {
+    let app = spawn_app().await;
+    // The portal spools uploads in its temporary folder: here a 1 MiB disk.
+    let spool = SmallDisk::mount("spool", "1m", None);
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let tmpdir = spool.0.to_str().unwrap().to_string();
+    let _portal = start_portal_with(&app, port, &[("TMPDIR", &tmpdir)]).await;
+    let officer = bearer(&base).await;
+    let responder = bearer_of(&base, "responder@agency-a.demo").await;
+    let incident = file_over_api(&base, &officer, "spool disk full").await;
+    let asked = Instant::now();
+    let (status, body) =
+        upload_evidence(&base, &responder, &incident, evidence_bytes(3 * 1024)).await;
+    let answered_in = asked.elapsed();
+    assert_eq!(status, 507, "{body}");
+    let message = body["error"].as_str().unwrap_or_default();
+    assert!(message.contains("storage is full"), "{body}");
+    assert_eq!(evidence_rows(&app.pool).await, (0, 0, 0), "nothing kept");
+    assert_eq!(
+        spool.files(),
+        0,
+        "the refused upload's spool file is removed"
+    );
+    // It serves on: a file that fits is taken.
+    let (status, body) = upload_evidence(&base, &responder, &incident, evidence_bytes(100)).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(spool.files(), 0);
+    println!(
+        "fault spool disk full: 3 MiB upload onto a 1 MiB tmpfs answered {status_full} in {:.2}s, \
+         stored 0, spool file removed; a 100 KiB upload then 201",
+        answered_in.as_secs_f64(),
+        status_full = 507
+    );
+}
+
+#[tokio::test]
+async fn an_upload_that_fills_the_databases_disk_is_a_507_keeps_nothing_and_the_portal_serves_on() {
+    use portal::pg_cluster::{Durability, PrivateCluster};
+    // A PostgreSQL of its own, whose evidence chunks live in a tablespace on a 4 MiB disk.
+    let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "pgfull-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    ));
+    let cluster_folder = folder.clone();
+    let mut cluster = tokio::task::spawn_blocking(move || {
+        PrivateCluster::start(&cluster_folder, Durability::Throwaway)
+    })
+    .await
+    .unwrap()
+    .expect("a private PostgreSQL (initdb, pg_ctl)");
+    let disk = SmallDisk::mount("pgdisk", "4m", Some("postgres"));
+    let outcome = database_disk_full(&cluster, &disk).await;
+    cluster.stop();
+    drop(disk);
+    let _ = std::fs::remove_dir_all(&folder);
+    println!("{}", outcome);
+}
+
+/// The body of the database disk-full case; returns its line of figures.
+async fn database_disk_full(
+    cluster: &portal::pg_cluster::PrivateCluster,
+    disk: &SmallDisk,
+) -> String {
+    portal::startup::ensure_database(cluster.connect_options("postgres"), "portal")
+        .await
+        .unwrap();
+    let owner = portal::startup::pool(cluster.connect_options("portal"))
+        .await
+        .unwrap();
+    let mut settings = portal::config::Settings::for_tests();
+    settings.mfa_enforced = false;
+    settings.timeline_checkpoint_dir = Some(disk.0.with_extension("checkpoints"));
+    let app = portal::startup::Application::build(&settings, owner.clone())
+        .await
+        .unwrap();
+    portal::services::demo::load_if_empty(&owner).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let server = tokio::spawn(app.run_until(std::future::pending()));
+    sqlx::query(&format!(
+        "CREATE TABLESPACE small LOCATION '{}'",
+        disk.0.display()
+    ))
+    .execute(&owner)
+    .await
+    .unwrap();
+    sqlx::query("ALTER TABLE evidence_chunks SET TABLESPACE small")
+        .execute(&owner)
+        .await
+        .unwrap();
+    let officer = bearer(&base).await;
+    let responder = bearer_of(&base, "responder@agency-a.demo").await;
+    let incident = file_over_api(&base, &officer, "database disk full").await;
+    let asked = Instant::now();
+    let (status, body) =
+        upload_evidence(&base, &responder, &incident, evidence_bytes(8 * 1024)).await;
+    let answered_in = asked.elapsed();
+    // The spool (this process's temporary folder) has room: the 507 is PostgreSQL's 53100.
+    assert_eq!(status, 507, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("storage is full"),
+        "{body}"
+    );
+    assert_eq!(evidence_rows(&owner).await, (0, 0, 0), "nothing kept");
+    let r = reqwest::Client::new()
+        .get(format!("{base}/api/v1/incidents"))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the rest of the portal serves on");
+    // Once the disk is grown, uploads are taken again.
+    disk.grow("64m");
+    let (status, body) = upload_evidence(&base, &responder, &incident, evidence_bytes(100)).await;
+    assert_eq!(status, 201, "{body}");
+    server.abort();
+    owner.close().await;
+    format!(
+        "fault database disk full: 8 MiB upload into a tablespace on a 4 MiB tmpfs answered 507 \
+         (SQLSTATE 53100) in {:.2}s, stored 0, other requests 200; after the disk is grown a 100 KiB upload 201",
+        answered_in.as_secs_f64()
+    )
+}
