@@ -64,6 +64,10 @@ pub enum AppError {
     /// Something the answer needs is not available now: the catalog key says what (503).
     #[error("unavailable: {0}")]
     Unavailable(&'static str),
+    /// The server's storage is full (the upload spool's disk here, or the database's, SQLSTATE
+    /// 53100): nothing of the request was kept (507).
+    #[error("storage full")]
+    StorageFull,
     /// More uploads at once than one user may run (429).
     #[error("too many uploads at once")]
     TooManyUploads,

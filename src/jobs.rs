@@ -17,6 +17,8 @@ use chrono::Utc;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::PgPool;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::config::{Settings, SmtpTls};
@@ -33,14 +35,26 @@ const REMINDER_BATCH: i64 = 200;
 const MAIL_BATCH: usize = 50;
 
 /// Starts the scheduler, the outbox sender and the timeline checkpoints on the owner's pool.
-pub fn spawn(owner: PgPool, settings: &Settings, key: ChainKey, log: CheckpointLog) {
-    if settings.timeline_checkpoint_minutes > 0 {
+/// When `stop` turns true they finish what they are doing (a round of reminders, the e-mail
+/// being sent and marked, a checkpoint) and end; the handle resolves once they all have, so
+/// that a stopping process leaves no message claimed but unmarked.
+pub fn spawn(
+    owner: PgPool,
+    settings: &Settings,
+    key: ChainKey,
+    log: CheckpointLog,
+    stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let checkpoints = (settings.timeline_checkpoint_minutes > 0).then(|| {
         let every = Duration::from_secs(settings.timeline_checkpoint_minutes.saturating_mul(60));
         let owner = owner.clone();
+        let mut stop = stop.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             loop {
-                tick.tick().await;
+                if !next_round(&mut tick, &mut stop).await {
+                    return;
+                }
                 match crate::services::timeline::checkpoint(&owner, &key, &log).await {
                     Ok(n) if n > 0 => tracing::info!(heads = n, "timeline checkpointed"),
                     Ok(_) => {}
@@ -49,8 +63,8 @@ pub fn spawn(owner: PgPool, settings: &Settings, key: ChainKey, log: CheckpointL
                     }
                 }
             }
-        });
-    }
+        })
+    });
     let every = Duration::from_secs(settings.jobs_interval_seconds.max(1));
     let policy = ReminderPolicy::with_control_report_hours(settings.control_report_hours);
     let drill_months = settings.drill_period_months;
@@ -67,10 +81,13 @@ pub fn spawn(owner: PgPool, settings: &Settings, key: ChainKey, log: CheckpointL
         max_attempts: settings.mail_max_attempts.max(1),
     });
     let every_seconds = every.as_secs() as i64;
-    tokio::spawn(async move {
+    let mut stop = stop;
+    let rounds = tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         loop {
-            tick.tick().await;
+            if !next_round(&mut tick, &mut stop).await {
+                return;
+            }
             LAST_RUN.store(Utc::now().timestamp(), Ordering::Relaxed);
             EVERY.store(every_seconds, Ordering::Relaxed);
             if let Err(e) = remind(&owner, &policy).await {
@@ -100,12 +117,32 @@ pub fn spawn(owner: PgPool, settings: &Settings, key: ChainKey, log: CheckpointL
                 Err(e) => tracing::warn!(error = %format!("{e:#}"), "retention purge failed"),
             }
             if let Some(smtp) = &smtp {
-                if let Err(e) = send_outbox(&owner, smtp).await {
+                let stopping = || *stop.borrow();
+                if let Err(e) = send_outbox_until(&owner, smtp, stopping).await {
                     tracing::warn!(error = %e, "outbox run failed");
                 }
             }
         }
     });
+    tokio::spawn(async move {
+        let _ = rounds.await;
+        if let Some(checkpoints) = checkpoints {
+            let _ = checkpoints.await;
+        }
+    })
+}
+
+/// Waits for the next tick; false once `stop` has turned true (or its sender is gone), so a
+/// round is never begun after the process was told to stop.
+async fn next_round(tick: &mut tokio::time::Interval, stop: &mut watch::Receiver<bool>) -> bool {
+    if *stop.borrow() {
+        return false;
+    }
+    let ticked = tokio::select! {
+        _ = tick.tick() => true,
+        _ = stop.wait_for(|s| *s) => false,
+    };
+    ticked && !*stop.borrow()
 }
 
 /// Records the reminders that have come due, then sends the unsent ones. Returns how many
@@ -388,6 +425,16 @@ pub fn backoff(attempt: i32) -> chrono::Duration {
 /// failure stays in the outbox with its error and is retried later; it never undoes the action
 /// that queued it. Returns how many were sent.
 pub async fn send_outbox(pool: &PgPool, smtp: &Smtp) -> Result<u64, sqlx::Error> {
+    send_outbox_until(pool, smtp, || false).await
+}
+
+/// `send_outbox`, claiming no further message once `stopping` says so: the one being sent is
+/// still sent and marked.
+pub async fn send_outbox_until(
+    pool: &PgPool,
+    smtp: &Smtp,
+    stopping: impl Fn() -> bool,
+) -> Result<u64, sqlx::Error> {
     let mailer = match smtp.transport() {
         Ok(m) => m,
         Err(e) => {
@@ -397,6 +444,9 @@ pub async fn send_outbox(pool: &PgPool, smtp: &Smtp) -> Result<u64, sqlx::Error>
     };
     let mut sent = 0;
     for _ in 0..MAIL_BATCH {
+        if stopping() {
+            break;
+        }
         let Some(mail) = db::jobs::claim_due_mail(pool, MAIL_LEASE_SECONDS).await? else {
             break;
         };

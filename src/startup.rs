@@ -1,14 +1,17 @@
 //! Wiring: the database (configured or private), migrations, the session store, the server.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, PgPool};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::domain::chain::ChainKey;
@@ -178,7 +181,15 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    /// Turned true when the process is told to stop: the job runner ends after its round.
+    stop: watch::Sender<bool>,
+    jobs: Option<JoinHandle<()>>,
 }
+
+/// How long a stopping portal waits for the requests in flight, and then for the job runner's
+/// round: long enough for an upload or an SMTP conversation (10 s per command) to end, short
+/// enough for a service manager's stop timeout (systemd's default is 90 s).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 impl Application {
     /// Migrates the database with the owner's pool, then serves through the pool's own login
@@ -192,9 +203,9 @@ impl Application {
         // pool reaches one session at a time through the owner's functions.
         let store = SessionTable::new(pool.clone());
         web::spawn_session_cleanup(owner.clone());
-        if settings.jobs_interval_seconds > 0 {
-            crate::jobs::spawn(owner.clone(), settings, key, log);
-        }
+        let (stop, stopped) = watch::channel(false);
+        let jobs = (settings.jobs_interval_seconds > 0)
+            .then(|| crate::jobs::spawn(owner.clone(), settings, key, log, stopped));
         let sso = crate::services::sso::Sso::from_settings(settings)
             .context("configuring SSO")?
             .map(Arc::new);
@@ -207,7 +218,12 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
-        Ok(Application { listener, router })
+        Ok(Application {
+            listener,
+            router,
+            stop,
+            jobs,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -220,17 +236,48 @@ impl Application {
         self.local_addr().port()
     }
 
+    /// Serves until `shutdown` resolves, then stops accepting, lets the requests in flight
+    /// finish and the job runner end its round, each within `SHUTDOWN_GRACE`.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+        let Application {
+            listener,
+            router,
+            stop,
+            jobs,
+        } = self;
+        let mut stopping = stop.subscribe();
+        let signal = async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        };
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await
+        .with_graceful_shutdown(signal)
+        .into_future();
+        // A request that never ends (a stalled client) must not keep the process for ever.
+        let grace_over = async move {
+            let _ = stopping.wait_for(|s| *s).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        let served = tokio::select! {
+            served = server => served,
+            _ = grace_over => {
+                tracing::warn!("requests still running after the grace period; stopping anyway");
+                Ok(())
+            }
+        };
+        if let Some(jobs) = jobs {
+            if tokio::time::timeout(SHUTDOWN_GRACE, jobs).await.is_err() {
+                tracing::warn!("the job runner's round outlasted the grace period");
+            }
+        }
+        tracing::info!("stopped");
+        served
     }
 }
 

@@ -253,6 +253,18 @@ impl Drop for Spool {
     }
 }
 
+/// A failure of the spool file: a full disk (or quota) is the server's storage, said plainly
+/// (507); anything else is an internal error.
+fn spool_error(e: std::io::Error) -> AppError {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+            tracing::error!(error = %e, "the upload spool's disk is full");
+            AppError::StorageFull
+        }
+        _ => AppError::Internal(e.into()),
+    }
+}
+
 impl Upload {
     /// Checks that `me` may record evidence on the incident before a byte is read.
     pub async fn begin(
@@ -269,7 +281,7 @@ impl Upload {
             .create_new(true)
             .open(&path)
             .await
-            .map_err(anyhow::Error::from)?;
+            .map_err(spool_error)?;
         Ok(Upload {
             incident,
             spool: Spool {
@@ -296,7 +308,7 @@ impl Upload {
             .file
             .write_all(bytes)
             .await
-            .map_err(anyhow::Error::from)?;
+            .map_err(spool_error)?;
         Ok(())
     }
 
@@ -308,10 +320,10 @@ impl Upload {
         agency: Uuid,
     ) -> Result<(), AppError> {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        self.spool.file.flush().await.map_err(anyhow::Error::from)?;
+        self.spool.file.flush().await.map_err(spool_error)?;
         let mut file = tokio::fs::File::open(&self.spool.path)
             .await
-            .map_err(anyhow::Error::from)?;
+            .map_err(spool_error)?;
         let mut buffer = vec![0u8; CHUNK_BYTES];
         let mut seq = 0;
         loop {
@@ -320,7 +332,7 @@ impl Upload {
                 let n = file
                     .read(&mut buffer[filled..])
                     .await
-                    .map_err(anyhow::Error::from)?;
+                    .map_err(spool_error)?;
                 if n == 0 {
                     break;
                 }

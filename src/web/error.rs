@@ -25,6 +25,8 @@ impl AppError {
             AppError::TooManyUploads => StatusCode::TOO_MANY_REQUESTS,
             AppError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::StorageFull => StatusCode::INSUFFICIENT_STORAGE,
+            AppError::Database(e) if storage_full(e) => StatusCode::INSUFFICIENT_STORAGE,
             // No connection free in time, or none to be had: the database is busy or down, not
             // the request wrong (#15) — 503, and the client may retry.
             AppError::Database(e) if database_unavailable(e) => StatusCode::SERVICE_UNAVAILABLE,
@@ -56,6 +58,8 @@ impl AppError {
             AppError::StageIncomplete(_) => "error.page.stage_incomplete",
             AppError::OutOfOrder(_) => "error.page.out_of_order",
             AppError::Unavailable(key) => key,
+            AppError::StorageFull => "error.page.storage_full",
+            AppError::Database(e) if storage_full(e) => "error.page.storage_full",
             AppError::Database(e) if database_unavailable(e) => "error.page.database_unavailable",
             AppError::Database(_) | AppError::Internal(_) => "error.page.internal",
         }
@@ -79,6 +83,12 @@ fn database_unavailable(e: &sqlx::Error) -> bool {
             .is_some_and(|c| c == "57014" || c.starts_with("57P") || c.starts_with("08")),
         _ => false,
     }
+}
+
+/// The database's disk is full (SQLSTATE 53100, disk_full): the statement was refused and its
+/// transaction rolled back, so the user is told plainly that nothing was kept (#15).
+fn storage_full(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.code().is_some_and(|c| c == "53100"))
 }
 
 /// Seconds a client should wait before trying a 503 again.

@@ -124,3 +124,123 @@ async fn a_stalled_upload_is_dropped_and_one_user_runs_at_most_two() {
         "receiving"
     );
 }
+
+/// The portal pool's sessions on this app's database that are inside a transaction or running
+/// a statement (other than this query's own connection, which is the owner's).
+async fn busy_pool_sessions(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT state || ': ' || left(query, 60) FROM pg_stat_activity \
+         WHERE datname = $1 AND usename = 'portal_pool' AND state <> 'idle'",
+    )
+    .bind(&app.db_name)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+async fn stored_rows(app: &TestApp) -> (i64, i64, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM evidence_items), (SELECT count(*) FROM evidence_chunks), \
+         (SELECT count(*) FROM evidence_blobs)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+/// The multipart body of an upload of `file` (boundary `CUT`).
+fn upload_body(file: &[u8]) -> Vec<u8> {
+    let mut body = b"--CUT\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nlog_export\r\n\
+        --CUT\r\nContent-Disposition: form-data; name=\"description\"\r\n\r\nweb log\r\n\
+        --CUT\r\nContent-Disposition: form-data; name=\"source_system\"\r\n\r\nWEB-01\r\n\
+        --CUT\r\nContent-Disposition: form-data; name=\"file\"; filename=\"cut.log\"\r\n\
+        Content-Type: text/plain\r\n\r\n"
+        .to_vec();
+    body.extend_from_slice(file);
+    body.extend_from_slice(b"\r\n--CUT--\r\n");
+    body
+}
+
+/// Sends the upload's head and the first `send` bytes of `body` over a raw connection, then
+/// hangs up (`hang_up`) or returns the connection.
+async fn upload_and_hang_up(
+    app: &TestApp,
+    incident: Uuid,
+    bearer: &str,
+    body: &[u8],
+    send: usize,
+    hang_up: bool,
+) -> Option<TcpStream> {
+    let host = app.base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(host).await.unwrap();
+    let head = format!(
+        "POST /api/v1/incidents/{incident}/evidence HTTP/1.1\r\nHost: {host}\r\n\
+         Authorization: Bearer {bearer}\r\n\
+         Content-Type: multipart/form-data; boundary=CUT\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..send]).await.unwrap();
+    stream.flush().await.unwrap();
+    (!hang_up).then_some(stream)
+}
+
+#[tokio::test]
+async fn a_client_that_hangs_up_mid_upload_leaves_nothing_stored_no_connection_held_and_its_slot_free(
+) {
+    // One upload at a time for the user: if the slot were not given back, the next is a 429.
+    let app = spawn_app_with(|s| s.uploads_per_user = 1).await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let incident = file(&app, &officer, &[("impact_leak_non_core", "minor")], false).await;
+    let bearer = token(&app, "responder@agency-a.demo").await;
+    let file_bytes: Vec<u8> = (0..2 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let body = upload_body(&file_bytes);
+
+    // Half of the body, then the connection closed.
+    upload_and_hang_up(&app, incident, &bearer, &body, body.len() / 2, true).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        stored_rows(&app).await,
+        (0, 0, 0),
+        "nothing of the cut upload"
+    );
+    let busy = busy_pool_sessions(&app).await;
+    assert!(busy.is_empty(), "the pool holds sessions: {busy:?}");
+    let quick = reqwest::Client::builder()
+        .timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let asked = std::time::Instant::now();
+    let r = quick.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let answered_in = asked.elapsed();
+
+    // The whole body, and the connection closed at once, before the answer: the upload may or
+    // may not have been stored, but never half of it, and nothing is left open.
+    upload_and_hang_up(&app, incident, &bearer, &body, body.len(), true).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (items, chunks, blobs) = stored_rows(&app).await;
+    assert!(
+        (items, blobs) == (0, 0) && chunks == 0 || (items, blobs) == (1, 1) && chunks > 0,
+        "all or nothing: {items} items, {blobs} blobs, {chunks} chunks"
+    );
+    let busy = busy_pool_sessions(&app).await;
+    assert!(busy.is_empty(), "the pool holds sessions: {busy:?}");
+
+    // The user's one slot is free again: the same upload, waited for, is taken (which shows
+    // too that the body cut above was a valid one).
+    let mut whole = upload_and_hang_up(&app, incident, &bearer, &body, body.len(), false)
+        .await
+        .unwrap();
+    let status = answer(&mut whole, Duration::from_secs(10)).await;
+    assert_eq!(
+        status.as_deref(),
+        Some("HTTP/1.1 201 Created"),
+        "the slot was given back"
+    );
+    println!(
+        "fault disconnect mid-upload: cut at 1 MiB of 2 MiB stored 0 held 0; hung up after the \
+         whole body stored {items} item(s) held 0; /readyz in {:.0} ms; the slot returned (201)",
+        answered_in.as_secs_f64() * 1000.0
+    );
+}

@@ -553,6 +553,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("error.page.database_unavailable", "資料庫暫時無法回應，請數秒後再試；您送出的資料若未確認已儲存，請重新送出。", "The database is not answering for the moment; try again in a few seconds. If what you sent was not confirmed as saved, send it again."),
     ("error.page.pdf_font_missing", "伺服器未安裝中文字型，暫無法產生 PDF；請改用可列印頁面（列印為 PDF）。", "The server has no Chinese font installed, so no PDF can be made now; use the printable page (print to PDF) instead."),
     ("error.page.upload_stalled", "上傳中斷過久，已停止接收；請重新上傳。", "The upload stopped sending for too long and was dropped; please upload again."),
+    ("error.page.storage_full", "伺服器儲存空間已滿，這次上傳的內容未保存；請通知系統管理者，稍後再試。", "The server's storage is full; nothing of this upload was kept. Tell the administrator and try again later."),
     ("error.page.too_many_uploads", "您同時進行的上傳已達上限，請待其他上傳完成後再試。", "You have as many uploads running as allowed; try again when one has finished."),
     ("error.page.throttled", "登入失敗次數過多，請稍後再試。", "Too many failed sign-ins; try again later."),
     ("error.page.stage_incomplete", "本階段尚缺下列項目，請先完成：", "This stage still needs the following first:"),

@@ -199,7 +199,8 @@ pub struct StoredBody {
     request_body(content = EvidenceUpload, content_type = "multipart/form-data"),
     responses((status = 201, body = StoredBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 507, description = "The server's storage is full; nothing was kept", body = ErrorBody)),
     security(("bearer" = [])))]
 async fn upload_evidence(
     State(state): State<AppState>,
