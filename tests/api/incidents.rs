@@ -980,12 +980,18 @@ async fn verify_timeline_names_the_first_entry_altered_behind_the_portals_back()
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("3 entries"));
 
-    // A superuser edits the second entry directly.
-    sqlx::query("UPDATE timeline_entries SET body = '{\"at\":\"nothing happened\"}' WHERE incident_id = $1 AND seq = 2")
-        .bind(id)
-        .execute(&app.pool)
+    // A superuser edits the second entry directly, past the rewrite trigger.
+    let mut tx = app.pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
         .await
         .unwrap();
+    sqlx::query("UPDATE timeline_entries SET body = '{\"at\":\"nothing happened\"}' WHERE incident_id = $1 AND seq = 2")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     let out = run();
     assert_eq!(out.status.code(), Some(1));
     let said = String::from_utf8_lossy(&out.stdout);

@@ -23,7 +23,7 @@ async fn incident_with_three_entries() -> (TestApp, Uuid) {
 async fn entries(app: &TestApp, id: Uuid) -> Vec<Entry> {
     sqlx::query_as(
         "SELECT incident_id, agency_id, seq, at, actor_id, actor_agency_id, kind, body, prev_hash, \
-         hash, link_version FROM timeline_entries WHERE incident_id = $1 ORDER BY seq",
+         hash, link_version, rewritten_by FROM timeline_entries WHERE incident_id = $1 ORDER BY seq",
     )
     .bind(id)
     .fetch_all(&app.pool)
@@ -91,13 +91,21 @@ fn assert_plain_chain_holds(rows: &[Entry], from: i32) {
     }
 }
 
+/// A superuser rewrites a body behind the portal's back, past the rewrite trigger (which it
+/// may switch off: `session_replication_role`).
 async fn rewrite_body(app: &TestApp, id: Uuid, seq: i32) {
+    let mut tx = app.pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     sqlx::query("UPDATE timeline_entries SET body = '{\"at\":\"nothing happened\"}' WHERE incident_id = $1 AND seq = $2")
         .bind(id)
         .bind(seq)
-        .execute(&app.pool)
+        .execute(&mut *tx)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
 }
 
 async fn verify(
@@ -209,6 +217,12 @@ async fn a_rewrite_with_the_key_of_a_checkpointed_entry_fails_verification_by_th
     let key = test_key();
     let mut rows = entries(&app, id).await;
     rows[1].body = "{\"at\":\"nothing happened\"}".into();
+    // A superuser, past the rewrite trigger (`session_replication_role`).
+    let mut tx = app.pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     for n in 1..rows.len() {
         rows[n].prev_hash = rows[n - 1].hash.clone();
         rows[n].hash = entry_link(&key, &rows[n]);
@@ -218,10 +232,11 @@ async fn a_rewrite_with_the_key_of_a_checkpointed_entry_fails_verification_by_th
             .bind(&rows[n].body)
             .bind(&rows[n].prev_hash)
             .bind(&rows[n].hash)
-            .execute(&app.pool)
+            .execute(&mut *tx)
             .await
             .unwrap();
     }
+    tx.commit().await.unwrap();
     // The chain alone holds: the rewrite is as good as the portal's own.
     assert_eq!(verify(&app, &key, false).await, (3, None));
     // The checkpoint of the head (entry 3) does not.
