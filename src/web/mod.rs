@@ -231,9 +231,9 @@ fn routes(settings: &Settings) -> Router<AppState> {
         .route("/static/{file}", axum::routing::get(static_file))
         .layer(RequestBodyLimitLayer::new(settings.body_limit))
         // Nothing waits for ever: past the limit the portal answers 503 itself (#15).
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
+        .layer(axum::middleware::from_fn_with_state(
             Duration::from_secs(settings.request_timeout_seconds.max(1)),
+            answer_within,
         ));
     let upload_limit =
         usize::try_from(settings.evidence_limit.saturating_add(1024 * 1024)).unwrap_or(usize::MAX);
@@ -242,6 +242,30 @@ fn routes(settings: &Settings) -> Router<AppState> {
         .merge(api::upload_router())
         .layer(RequestBodyLimitLayer::new(upload_limit));
     Router::new().merge(limited).merge(uploads)
+}
+
+/// A request that has not been answered within `limit` (the database unreachable over TCP: its
+/// connection attempts hang rather than fail) is dropped and answered like any other moment the
+/// database is not there: a 503 page or problem with `Retry-After`, which clients and the load
+/// balancer retry, instead of a bare status (#15).
+async fn answer_within(
+    axum::extract::State(limit): axum::extract::State<Duration>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(?limit, api, "request not answered in time");
+            let late = AppError::Unavailable("error.page.not_answered_in_time");
+            if api {
+                error::ApiError(late).into_response()
+            } else {
+                late.into_response()
+            }
+        }
+    }
 }
 
 pub fn router(state: AppState, store: session_store::SessionTable) -> Router {
@@ -253,7 +277,9 @@ pub fn router(state: AppState, store: session_store::SessionTable) -> Router {
         .with_secure(settings.served_over_tls())
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
             settings.session_idle_minutes.max(1),
-        )));
+        )))
+        // Each request moves the idle expiry on; the store writes it at most once a minute.
+        .with_always_save(true);
     // Only when browsers reach the portal over https: an http-only installation must not tell
     // them to insist on https. A year; not includeSubDomains, as the portal does not own its
     // parent domain's other hosts.

@@ -996,6 +996,7 @@ async fn tour(b: &mut Browser, app: &TestApp, id: Uuid) {
                 ("evidence", format!("{incident}/evidence")),
                 ("indicators", format!("{incident}/indicators")),
                 ("incident team", format!("{incident}/team")),
+                ("records (holds, redaction)", format!("{incident}/records")),
                 ("roster", "/team".into()),
                 ("contact sheet", "/team/contacts".into()),
                 ("drills", "/drills".into()),
@@ -1045,6 +1046,7 @@ async fn tour(b: &mut Browser, app: &TestApp, id: Uuid) {
             vec![
                 ("agencies", "/admin/agencies".into()),
                 ("agency", format!("/admin/agencies/{agency}")),
+                ("retention periods", "/admin/retention".into()),
             ],
         ),
         (

@@ -550,6 +550,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("error.page.conflict", "這項操作目前無法執行。", "This cannot be done right now."),
     ("error.page.out_of_order", "須先完成下列事項：", "This must come first:"),
     ("error.page.too_large", "送出的資料太大。", "The request is too large."),
+    ("error.page.not_answered_in_time", "入口網未能在時限內完成這項請求（資料庫可能暫時無法連線），請數秒後再試；您送出的資料若未確認已儲存，請重新送出。", "The portal could not finish this request in time (the database may be unreachable for the moment); try again in a few seconds. If what you sent was not confirmed as saved, send it again."),
     ("error.page.database_unavailable", "資料庫暫時無法回應，請數秒後再試；您送出的資料若未確認已儲存，請重新送出。", "The database is not answering for the moment; try again in a few seconds. If what you sent was not confirmed as saved, send it again."),
     ("error.page.pdf_font_missing", "伺服器未安裝中文字型，暫無法產生 PDF；請改用可列印頁面（列印為 PDF）。", "The server has no Chinese font installed, so no PDF can be made now; use the printable page (print to PDF) instead."),
     ("error.page.upload_stalled", "上傳中斷過久，已停止接收；請重新上傳。", "The upload stopped sending for too long and was dropped; please upload again."),
