@@ -36,10 +36,26 @@ impl Database {
 
 pub const DATABASE_NAME: &str = "portal";
 
+/// A connection given back less than this long ago is handed out again without a ping.
+const FRESH_CONNECTION: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub async fn pool(options: PgConnectOptions) -> Result<PgPool, sqlx::Error> {
+    use sqlx::Connection;
     PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(std::time::Duration::from_secs(10))
+        // sqlx pings every connection it hands out: a round trip per transaction. One that was
+        // in use a moment ago is alive; one idle for longer (the database may have restarted
+        // meanwhile, #15) is still pinged and, if dead, replaced before the request sees it.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= FRESH_CONNECTION {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options.disable_statement_logging())
         .await
 }

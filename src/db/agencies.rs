@@ -32,17 +32,17 @@ impl Agency {
 }
 
 #[derive(FromRow)]
-struct AgencyRow {
-    id: Uuid,
-    code: String,
-    name_zh: String,
-    name_en: String,
-    kind: String,
-    superior_id: Option<Uuid>,
-    sector_authority_id: Option<Uuid>,
-    supervising_id: Option<Uuid>,
-    responsibility_level: String,
-    critical_infrastructure: bool,
+pub(crate) struct AgencyRow {
+    pub(crate) id: Uuid,
+    pub(crate) code: String,
+    pub(crate) name_zh: String,
+    pub(crate) name_en: String,
+    pub(crate) kind: String,
+    pub(crate) superior_id: Option<Uuid>,
+    pub(crate) sector_authority_id: Option<Uuid>,
+    pub(crate) supervising_id: Option<Uuid>,
+    pub(crate) responsibility_level: String,
+    pub(crate) critical_infrastructure: bool,
 }
 
 impl TryFrom<AgencyRow> for Agency {
@@ -210,21 +210,38 @@ pub async fn all_names(conn: &mut PgConnection) -> Result<Vec<Agency>, sqlx::Err
     list(conn, 0, i64::MAX).await
 }
 
-/// The agency and everything above it (superior, sector authority, supervising agency,
-/// transitively). The recursion stops on cycles because UNION drops rows already seen.
+/// The agency, everything above it (superior, sector authority, supervising agency,
+/// transitively) and the competent authority: all its standing needs, in one statement from the
+/// register's closure (`agency_reach`, migration 0026).
 #[tracing::instrument(skip_all)]
-pub async fn with_ancestors(
+pub async fn above_and_competent_authority(
     conn: &mut PgConnection,
     id: AgencyId,
 ) -> Result<Vec<Agency>, sqlx::Error> {
     sqlx::query_as::<_, AgencyRow>(&format!(
-        "WITH RECURSIVE up(id) AS ( \
-             SELECT $1::uuid \
-             UNION \
-             SELECT x FROM up JOIN agencies a ON a.id = up.id, \
-                 unnest(ARRAY[a.superior_id, a.sector_authority_id, a.supervising_id]) AS x \
-             WHERE x IS NOT NULL) \
-         SELECT {COLUMNS} FROM agencies WHERE id IN (SELECT id FROM up)"
+        "SELECT {COLUMNS} FROM agencies \
+         WHERE id IN (SELECT above FROM agency_reach WHERE below = $1) \
+            OR kind = 'competent_authority'"
+    ))
+    .bind(id.0)
+    .fetch_all(conn)
+    .await?
+    .into_iter()
+    .map(Agency::try_from)
+    .collect()
+}
+
+/// The agency, everything below it (transitively) and the competent authority: the part of the
+/// register from which the agencies a reviewer's agency may see follow.
+#[tracing::instrument(skip_all)]
+pub async fn below_and_competent_authority(
+    conn: &mut PgConnection,
+    id: AgencyId,
+) -> Result<Vec<Agency>, sqlx::Error> {
+    sqlx::query_as::<_, AgencyRow>(&format!(
+        "SELECT {COLUMNS} FROM agencies \
+         WHERE id IN (SELECT below FROM agency_reach WHERE above = $1) \
+            OR kind = 'competent_authority'"
     ))
     .bind(id.0)
     .fetch_all(conn)

@@ -31,20 +31,46 @@ struct UserRow {
     sessions_valid_from: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl From<UserRow> for User {
-    fn from(r: UserRow) -> Self {
-        let mut roles: Vec<Role> = r.roles.iter().filter_map(|s| Role::parse(s)).collect();
+impl User {
+    /// A user from its columns (roles as stored; unknown ones are dropped).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_parts(
+        id: Uuid,
+        agency_id: Uuid,
+        email: String,
+        display_name: String,
+        preferred_language: String,
+        disabled: bool,
+        roles: &[String],
+        sessions_valid_from: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> User {
+        let mut roles: Vec<Role> = roles.iter().filter_map(|s| Role::parse(s)).collect();
         roles.sort();
         User {
-            id: r.id,
-            agency_id: AgencyId(r.agency_id),
-            email: r.email,
-            display_name: r.display_name,
-            preferred_language: r.preferred_language,
-            disabled: r.disabled,
+            id,
+            agency_id: AgencyId(agency_id),
+            email,
+            display_name,
+            preferred_language,
+            disabled,
             roles,
-            sessions_valid_from: r.sessions_valid_from,
+            sessions_valid_from,
         }
+    }
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User::from_parts(
+            r.id,
+            r.agency_id,
+            r.email,
+            r.display_name,
+            r.preferred_language,
+            r.disabled,
+            &r.roles,
+            r.sessions_valid_from,
+        )
     }
 }
 

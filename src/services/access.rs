@@ -18,13 +18,10 @@ pub(crate) async fn oversight_of(
     agency: domain::AgencyId,
 ) -> Result<(Oversight, directory::AgencyStanding), AppError> {
     let standing = directory::standing(conn, agency).await?;
-    let ca = db::agencies::competent_authority(conn)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no competent authority is registered"))?;
     let oversight = Oversight {
         chain: standing.supervision_chain.iter().map(|a| a.id).collect(),
         relations: Oversight::direct_relations(&standing.agency.relations()),
-        competent_authority: ca.id,
+        competent_authority: standing.competent_authority,
         critical_infrastructure: standing.agency.critical_infrastructure,
     };
     Ok((oversight, standing))
@@ -110,17 +107,14 @@ pub(crate) async fn visible_agencies(
     conn: &mut PgConnection,
     me: Acting<'_>,
 ) -> Result<AgencyScope, AppError> {
-    let ca = db::agencies::competent_authority(conn)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no competent authority is registered"))?;
-    let register: HashMap<_, _> = db::agencies::all_names(conn)
-        .await?
+    // The agencies below the user's are all the register the rule needs: an agency is seen
+    // only through a chain that passes the viewer's.
+    let part = db::agencies::below_and_competent_authority(conn, me.user.agency_id).await?;
+    let ca = part
         .iter()
-        .map(|a| (a.id, a.relations()))
-        .collect();
-    Ok(domain::visible_agencies(
-        me.user.agency_id,
-        &register,
-        ca.id,
-    ))
+        .find(|a| a.kind == domain::AgencyKind::CompetentAuthority)
+        .map(|a| a.id)
+        .ok_or_else(|| anyhow::anyhow!("no competent authority is registered"))?;
+    let register: HashMap<_, _> = part.iter().map(|a| (a.id, a.relations())).collect();
+    Ok(domain::visible_agencies(me.user.agency_id, &register, ca))
 }

@@ -14,22 +14,24 @@ pub struct AgencyStanding {
     pub escalation_target: Option<(EscalationTarget, Agency)>,
     /// Everyone who may see this agency's incidents, nearest first.
     pub supervision_chain: Vec<Agency>,
+    pub competent_authority: AgencyId,
 }
 
 /// On the caller's connection: a caller inside a transaction must not take a second pooled
 /// connection (under load, every request holding one and waiting for another starves the pool).
 #[tracing::instrument(skip_all)]
 pub async fn standing(conn: &mut PgConnection, id: AgencyId) -> Result<AgencyStanding, AppError> {
-    let mut known: HashMap<AgencyId, Agency> = db::agencies::with_ancestors(&mut *conn, id)
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
-    let ca = db::agencies::competent_authority(&mut *conn)
-        .await?
+    let known: HashMap<AgencyId, Agency> =
+        db::agencies::above_and_competent_authority(&mut *conn, id)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+    let ca_id = known
+        .values()
+        .find(|a| a.kind == domain::AgencyKind::CompetentAuthority)
+        .map(|a| a.id)
         .ok_or_else(|| anyhow::anyhow!("no competent authority is registered"))?;
-    let ca_id = ca.id;
-    known.entry(ca_id).or_insert(ca);
     let agency = known.get(&id).cloned().ok_or(AppError::NotFound)?;
 
     let target = domain::escalation_target(&agency.relations(), ca_id)
@@ -42,5 +44,6 @@ pub async fn standing(conn: &mut PgConnection, id: AgencyId) -> Result<AgencySta
         agency,
         escalation_target: target,
         supervision_chain: chain,
+        competent_authority: ca_id,
     })
 }

@@ -169,9 +169,12 @@ pub async fn view(
     let actor = me.actor();
     incident.may(&actor, Action::ViewIncident).map_err(denied)?;
     let timeline = timeline::for_incident(&mut tx, id).await?;
-    let target = match incident.escalation_target {
-        Some(t) => db::agencies::get(&mut tx, t).await?,
-        None => None,
+    // The notified agency is the register's current one (in the standing already) unless the
+    // incident is closed and kept the one it had.
+    let target = match (incident.escalation_target, &standing.escalation_target) {
+        (Some(t), Some((_, current))) if current.id == t => Some(current.clone()),
+        (Some(t), _) => db::agencies::get(&mut tx, t).await?,
+        (None, _) => None,
     };
     // Asked only where activation is still to come: it warns when there is nobody to copy.
     let roster_in_force = incident.record.team_activated

@@ -91,9 +91,12 @@ pub async fn after_password(
     Ok(mfa::after_password(requirement, s.enrolled(), enforced))
 }
 
-/// Whether the signed-in `user` must enrol before using anything else.
-pub async fn enrolment_due(pool: &PgPool, user: Uuid, enforced: bool) -> Result<bool, AppError> {
-    Ok(after_password(pool, user, enforced).await? == AfterPassword::EnrolmentNeeded)
+/// Whether the signed-in user must enrol before using anything else, from what was read about
+/// them for the page (`db::asking`).
+pub fn enrolment_due_for(asking: &db::asking::Asking, enforced: bool) -> bool {
+    let requirement = mfa::requirement(&asking.user.roles, asking.agency_requires_mfa);
+    mfa::after_password(requirement, asking.mfa_enrolled, enforced)
+        == AfterPassword::EnrolmentNeeded
 }
 
 /// A new secret for a pending enrolment (a new one each time: a QR code shown before is void).

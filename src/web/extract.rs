@@ -117,6 +117,42 @@ fn session_layer_missing(msg: &str) -> AppError {
     AppError::Internal(anyhow::anyhow!("session layer: {msg}"))
 }
 
+/// Who is asking, as the enrolment middleware (`mfa::require_enrolment`) looked it up for the
+/// request: `Ctx` takes it from the request's extensions instead of asking the database again.
+#[derive(Clone)]
+pub struct Identified(pub Option<db::asking::Asking>);
+
+/// The signed-in user of `session`, in one statement (`db::asking`), or none: a disabled user's
+/// session, or one begun before the user's sessions were ended (a password change elsewhere),
+/// stops working at once, not at its expiry.
+pub async fn identify(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<db::asking::Asking>, AppError> {
+    let Some(id) = session
+        .get::<Uuid>(SESSION_USER)
+        .await
+        .map_err(session_error)?
+    else {
+        return Ok(None);
+    };
+    match db::asking::who_is_asking(&state.pool, id).await? {
+        Some(a)
+            if !a.user.disabled
+                && session_still_valid(
+                    session.get(SESSION_BEGUN).await.map_err(session_error)?,
+                    a.user.sessions_valid_from,
+                ) =>
+        {
+            Ok(Some(a))
+        }
+        _ => {
+            session.flush().await.map_err(session_error)?;
+            Ok(None)
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = AppError;
 
@@ -124,27 +160,14 @@ impl FromRequestParts<AppState> for Ctx {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, msg)| session_layer_missing(msg))?;
-        let user_id: Option<Uuid> = session.get(SESSION_USER).await.map_err(session_error)?;
-        let mut user = None;
-        if let Some(id) = user_id {
-            let mut conn = db::begin_as(&state.pool, id).await?;
-            match db::users::get(&mut conn, id).await? {
-                // A disabled user's session stops working at once, not at its expiry.
-                Some(u)
-                    if !u.disabled
-                        && session_still_valid(
-                            session.get(SESSION_BEGUN).await.map_err(session_error)?,
-                            u.sessions_valid_from,
-                        ) =>
-                {
-                    let agency = db::agencies::get(&mut conn, u.agency_id)
-                        .await?
-                        .ok_or(AppError::NotFound)?;
-                    user = Some((u, agency));
-                }
-                _ => session.flush().await.map_err(session_error)?,
-            }
-        }
+        let asking = match parts.extensions.get::<Identified>() {
+            Some(Identified(asking)) => asking.clone(),
+            None => identify(state, &session).await?,
+        };
+        let (user, unread) = match asking {
+            Some(a) => (Some((a.user, a.agency)), a.unread),
+            None => (None, 0),
+        };
         let t = match &user {
             Some((u, _)) => Lang::from_code(&u.preferred_language),
             None => match session
@@ -175,15 +198,6 @@ impl FromRequestParts<AppState> for Ctx {
                     .map_err(session_error)?;
                 token
             }
-        };
-        let unread = match &user {
-            Some((u, _)) => {
-                let mut tx = db::begin_as(&state.pool, u.id).await?;
-                let n = db::notifications::unread_count(&mut tx, u.id).await?;
-                tx.commit().await?;
-                n
-            }
-            None => 0,
         };
         Ok(Ctx {
             session,

@@ -18,7 +18,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::i18n::Lang;
 use crate::services::mfa::{self as svc, Factor};
 use crate::web::client_addr::ClientAddr;
-use crate::web::extract::{CsrfForm, Ctx, Nav, SignedIn, SESSION_USER};
+use crate::web::extract::{CsrfForm, Ctx, Nav, SignedIn};
 use crate::web::sign_in::{drop_hold, establish_session, pending_user, SignInMethod};
 use crate::web::{render, AppState};
 
@@ -33,8 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/mfa-policy", post(set_policy))
         .route("/admin/users/{id}/mfa-reset", post(reset_user))
 }
-
-use crate::web::extract::session_error;
 
 #[derive(Template)]
 #[template(path = "login_otp.html")]
@@ -345,28 +343,29 @@ fn open_while_enrolment_due(path: &str) -> bool {
 }
 
 /// The one place that holds a signed-in user whom the policy requires to enrol (while it is
-/// enforced) to `/account/mfa`, whatever page they ask for.
+/// enforced) to `/account/mfa`, whatever page they ask for. It also looks up who is asking,
+/// once, for the page's `Ctx` (`extract::identify`): the MFA standing comes in the same
+/// statement, so enforcement costs no query of its own (#16).
 pub async fn require_enrolment(
     State(state): State<AppState>,
     session: Session,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
-    if !state.settings.mfa_enforced || open_while_enrolment_due(req.uri().path()) {
-        return next.run(req).await;
-    }
-    let user: Option<Uuid> = match session.get(SESSION_USER).await {
-        Ok(u) => u,
-        Err(e) => return session_error(e).into_response(),
+    let asking = match crate::web::extract::identify(&state, &session).await {
+        Ok(asking) => asking,
+        Err(e) => return e.into_response(),
     };
-    let Some(user) = user else {
-        return next.run(req).await;
-    };
-    match svc::enrolment_due(&state.pool, user, true).await {
-        Ok(true) => Redirect::to("/account/mfa").into_response(),
-        Ok(false) | Err(AppError::NotFound) => next.run(req).await,
-        Err(e) => e.into_response(),
+    let due = asking.as_ref().is_some_and(|a| {
+        svc::enrolment_due_for(a, state.settings.mfa_enforced)
+            && !open_while_enrolment_due(req.uri().path())
+    });
+    if due {
+        return Redirect::to("/account/mfa").into_response();
     }
+    req.extensions_mut()
+        .insert(crate::web::extract::Identified(asking));
+    next.run(req).await
 }
 
 #[cfg(test)]

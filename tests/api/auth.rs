@@ -258,3 +258,51 @@ async fn a_disabled_user_cannot_sign_in_and_their_open_session_stops_working() {
         .await;
     assert_eq!(r.status(), 403);
 }
+
+/// The session expires after a period of inactivity, not after a period from sign-in: each
+/// request moves the expiry on. The row is written for that at most once a minute (#16): twenty
+/// requests in a row leave it as the sign-in wrote it; a minute later, the next request writes
+/// it again.
+#[tokio::test]
+async fn activity_moves_the_idle_expiry_on_and_the_session_row_is_written_at_most_once_a_minute() {
+    let app = spawn_app().await;
+    let officer = crate::helpers::as_user(&app, "officer@agency-a.demo").await;
+    let expiry = || async {
+        sqlx::query_scalar::<_, chrono::DateTime<chrono::Utc>>(
+            "SELECT max(expiry_date) FROM tower_sessions.session",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let written_at_sign_in = expiry().await;
+    for _ in 0..20 {
+        assert_eq!(app.get_as(&officer, "/incidents").await.status(), 200);
+    }
+    assert_eq!(
+        expiry().await,
+        written_at_sign_in,
+        "unchanged sessions are not rewritten"
+    );
+
+    // A minute on, the stored expiry is behind: the next request moves it on.
+    tokio::time::sleep(std::time::Duration::from_secs(61)).await;
+    assert_eq!(app.get_as(&officer, "/incidents").await.status(), 200);
+    let moved = expiry().await;
+    assert!(
+        moved >= written_at_sign_in + chrono::Duration::seconds(60),
+        "the expiry moved on: {written_at_sign_in} → {moved}"
+    );
+
+    // Past its expiry the session is over: the same cookie gets the sign-in page.
+    sqlx::query("UPDATE tower_sessions.session SET expiry_date = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let r = app.get_as(&officer, "/incidents").await;
+    assert_eq!(r.status(), 303, "an expired session signs out");
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login"));
+}
