@@ -93,6 +93,8 @@ pub struct Pager {
     pub next: Option<u32>,
     /// The rest of the query the page links keep (filters), ending in `&` when there is one.
     pub keep: String,
+    /// The number of pages is not known (a queue): the pager shows the page, not "of N".
+    pub open_ended: bool,
 }
 
 impl Pager {
@@ -106,6 +108,19 @@ impl Pager {
             prev: (page > 1).then(|| page - 1),
             next: (page < pages).then(|| page + 1),
             keep: String::new(),
+            open_ended: false,
+        }
+    }
+
+    /// Page `page` of a list whose length is not counted; `more` when a next page may follow.
+    pub fn open_ended(page: u32, more: bool) -> Self {
+        Pager {
+            page,
+            pages: if more { page + 1 } else { page },
+            prev: (page > 1).then(|| page - 1),
+            next: more.then(|| page + 1),
+            keep: String::new(),
+            open_ended: true,
         }
     }
 

@@ -1059,3 +1059,62 @@ async fn the_agency_list_filters_and_sorts_by_the_nearest_deadline() {
         first.split("class=\"pager\"").nth(1).unwrap_or("no pager")
     );
 }
+
+/// The review queue is read a page of 50 at a time, oldest deadline first: the second page
+/// goes on where the first stopped, and the pager links them (#16: a queue page no longer
+/// renders 200 rows).
+#[tokio::test]
+async fn the_review_queue_is_paged_fifty_at_a_time() {
+    let app = spawn_app().await;
+    let token = crate::helpers::token(&app, "officer@agency-a.demo").await;
+    let api = Client::new();
+    for n in 0..51 {
+        let r = api
+            .post(app.url("/api/v1/incidents"))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({
+                "title": format!("queue {n}"),
+                "aware_at": (Utc::now() - Duration::minutes(5)).to_rfc3339(),
+                "category": "web_attack",
+                "subcategory": "phishing_page",
+                "impacts": [{"kind": "tamper", "asset": "non_core", "severe": false}],
+                "personal_data": false,
+                "summary": "a long queue",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    }
+    let reviewer = as_user(&app, "reviewer@ministry.demo").await;
+    let numbers = |html: &str| -> std::collections::BTreeSet<String> {
+        html.match_indices("AGA-")
+            .map(|(i, _)| html[i..i + 13].to_string())
+            .filter(|n| n[4..8].chars().all(|c| c.is_ascii_digit()))
+            .collect()
+    };
+    let first = app
+        .get_as(&reviewer, "/review-queue")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let second = app
+        .get_as(&reviewer, "/review-queue?page=2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let (a, b) = (numbers(&first), numbers(&second));
+    assert_eq!(a.len(), 50, "a full first page");
+    assert!(!b.is_empty(), "the rest on the second page");
+    assert!(a.is_disjoint(&b), "no incident on both pages");
+    assert!(
+        first.contains("page=2\" rel=\"next\""),
+        "the first page links the next"
+    );
+    assert!(
+        second.contains("page=1\" rel=\"prev\""),
+        "the second links back"
+    );
+}

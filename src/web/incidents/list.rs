@@ -244,30 +244,45 @@ pub(super) async fn below(
     filtered(&state, &me, &q, Scope::Below).await
 }
 
+/// Rows on one page of a queue: a reviewer works down it a page at a time (the CSV has all).
+const QUEUE_PAGE: u32 = 50;
+
+/// A queue's page `page`: a full page has a next one (how many more is not counted: a queue
+/// is read from the top, and counting it would cost as much as reading it).
 fn queue_page(
     me: &SignedIn,
     heading: &str,
     list: &[Summary],
     back: &str,
+    page: db::PageRequest,
 ) -> Result<Response, AppError> {
-    let pager = Pager::new(db::PageRequest::new(None, 1000), list.len() as i64);
+    let full = list.len() as u32 >= page.per_page;
+    let pager = Pager::open_ended(page.page, full);
     Ok(render(&ListPage::new(me, heading, back, list, pager))?.into_response())
+}
+
+fn queue_request(q: &ListQuery) -> db::PageRequest {
+    db::PageRequest::new(q.page.as_deref().and_then(|p| p.parse().ok()), QUEUE_PAGE)
 }
 
 pub(super) async fn review_queue(
     State(state): State<AppState>,
     me: SignedIn,
+    Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let list = svc::review_queue(&state.pool, me.acting(), db::PageRequest::new(None, 200)).await?;
-    queue_page(&me, "queue.review", &list, "/review-queue")
+    let page = queue_request(&q);
+    let list = svc::review_queue(&state.pool, me.acting(), page).await?;
+    queue_page(&me, "queue.review", &list, "/review-queue", page)
 }
 
 pub(super) async fn board(
     State(state): State<AppState>,
     me: SignedIn,
+    Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let list = svc::major_board(&state.pool, me.acting(), db::PageRequest::new(None, 200)).await?;
-    queue_page(&me, "queue.board", &list, "/board")
+    let page = queue_request(&q);
+    let list = svc::major_board(&state.pool, me.acting(), page).await?;
+    queue_page(&me, "queue.board", &list, "/board", page)
 }
 
 pub(super) async fn commander_queue(
@@ -275,7 +290,9 @@ pub(super) async fn commander_queue(
     me: SignedIn,
 ) -> Result<Response, AppError> {
     let list = svc::awaiting_commander(&state.pool, me.acting()).await?;
-    queue_page(&me, "queue.commander", &list, "/commander-queue")
+    // Short by nature (the agency's own reports awaiting a decision): one page.
+    let whole = db::PageRequest::new(None, u32::MAX);
+    queue_page(&me, "queue.commander", &list, "/commander-queue", whole)
 }
 
 fn csv_response(t: Lang, list: &[Summary], name: &str) -> Response {
