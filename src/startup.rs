@@ -199,8 +199,13 @@ pub struct Application {
     router: axum::Router,
     /// Turned true when the process is told to stop: the job runner ends after its round.
     stop: watch::Sender<bool>,
-    jobs: Option<JoinHandle<()>>,
+    jobs: Option<JobRunnerStart>,
 }
+
+/// The job runner, started by `run_until` rather than by `build`: whatever the caller loads
+/// between the two (the demo data of `portal demo`) is complete before the first reminder round
+/// reads it (#15: the round used to meet half-loaded demo incidents and log `no rows returned`).
+type JobRunnerStart = Box<dyn FnOnce() -> JoinHandle<()> + Send>;
 
 /// How long a stopping portal waits for the requests in flight, and then for the job runner's
 /// round: long enough for an upload or an SMTP conversation (10 s per command) to end, short
@@ -220,8 +225,11 @@ impl Application {
         let store = SessionTable::new(pool.clone());
         web::spawn_session_cleanup(owner.clone());
         let (stop, stopped) = watch::channel(false);
-        let jobs = (settings.jobs_interval_seconds > 0)
-            .then(|| crate::jobs::spawn(owner.clone(), settings, key, log, stopped));
+        let jobs = (settings.jobs_interval_seconds > 0).then(|| {
+            let (owner, settings) = (owner.clone(), settings.clone());
+            Box::new(move || crate::jobs::spawn(owner, &settings, key, log, stopped))
+                as JobRunnerStart
+        });
         let sso = crate::services::sso::Sso::from_settings(settings)
             .context("configuring SSO")?
             .map(Arc::new);
@@ -252,7 +260,7 @@ impl Application {
         self.local_addr().port()
     }
 
-    /// Serves until `shutdown` resolves, then stops accepting, lets the requests in flight
+    /// Starts the job runner and serves until `shutdown` resolves, then stops accepting, lets the requests in flight
     /// finish and the job runner end its round, each within `SHUTDOWN_GRACE`.
     pub async fn run_until(
         self,
@@ -264,6 +272,7 @@ impl Application {
             stop,
             jobs,
         } = self;
+        let jobs = jobs.map(|start| start());
         let mut stopping = stop.subscribe();
         let signal = async move {
             shutdown.await;

@@ -174,28 +174,73 @@ pub async fn append_event(
 const COLUMNS: &str = "incident_id, agency_id, seq, at, actor_id, actor_agency_id, kind, body, \
                        prev_hash, hash, link_version, rewritten_by";
 
+/// An entry as a page shows it: the entry and its actor's display name.
+type Shown = (Entry, Option<String>);
+
+#[derive(FromRow)]
+struct ShownRow {
+    #[sqlx(flatten)]
+    entry: Entry,
+    actor_name: Option<String>,
+}
+
+const SHOWN: &str =
+    "SELECT t.incident_id, t.agency_id, t.seq, t.at, t.actor_id, t.actor_agency_id, \
+     t.kind, t.body, t.prev_hash, t.hash, t.link_version, t.rewritten_by, \
+     u.display_name AS actor_name \
+     FROM timeline_entries t LEFT JOIN users u ON u.id = t.actor_id WHERE t.incident_id = $1";
+
+fn shown(rows: Vec<ShownRow>) -> Vec<Shown> {
+    rows.into_iter().map(|r| (r.entry, r.actor_name)).collect()
+}
+
 /// An incident's entries with the actor's display name, oldest first.
 #[tracing::instrument(skip_all)]
 pub async fn for_incident(
     conn: &mut PgConnection,
     incident: Uuid,
-) -> Result<Vec<(Entry, Option<String>)>, sqlx::Error> {
-    #[derive(FromRow)]
-    struct Row {
-        #[sqlx(flatten)]
-        entry: Entry,
-        actor_name: Option<String>,
-    }
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT t.incident_id, t.agency_id, t.seq, t.at, t.actor_id, t.actor_agency_id, t.kind, t.body, \
-         t.prev_hash, t.hash, t.link_version, t.rewritten_by, u.display_name AS actor_name \
-         FROM timeline_entries t LEFT JOIN users u ON u.id = t.actor_id \
-         WHERE t.incident_id = $1 ORDER BY t.seq",
-    )
+) -> Result<Vec<Shown>, sqlx::Error> {
+    let rows = sqlx::query_as(&format!("{SHOWN} ORDER BY t.seq"))
+        .bind(incident)
+        .fetch_all(conn)
+        .await?;
+    Ok(shown(rows))
+}
+
+/// Up to `limit` of an incident's entries before `before` (the newest when `None`), oldest
+/// first: one read backwards along the `(incident_id, seq)` index, however long the timeline.
+#[tracing::instrument(skip_all)]
+pub async fn window_for_incident(
+    conn: &mut PgConnection,
+    incident: Uuid,
+    before: Option<i32>,
+    limit: i64,
+) -> Result<Vec<Shown>, sqlx::Error> {
+    let rows = sqlx::query_as(&format!(
+        "SELECT * FROM ({SHOWN} AND ($2::int IS NULL OR t.seq < $2) ORDER BY t.seq DESC LIMIT $3) w \
+         ORDER BY seq"
+    ))
     .bind(incident)
+    .bind(before)
+    .bind(limit)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.entry, r.actor_name)).collect())
+    Ok(shown(rows))
+}
+
+/// An incident's entries of the given kinds, oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn of_kinds_for_incident(
+    conn: &mut PgConnection,
+    incident: Uuid,
+    kinds: &[&str],
+) -> Result<Vec<Shown>, sqlx::Error> {
+    let rows = sqlx::query_as(&format!("{SHOWN} AND t.kind = ANY($2) ORDER BY t.seq"))
+        .bind(incident)
+        .bind(kinds)
+        .fetch_all(conn)
+        .await?;
+    Ok(shown(rows))
 }
 
 /// A break in a chain: the first entry whose link does not hold, or that a checkpoint covers and

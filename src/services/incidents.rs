@@ -151,11 +151,31 @@ pub struct IncidentView {
     pub periodic: Vec<(domain::incident::ReminderKind, chrono::DateTime<Utc>)>,
     /// The agencies above the incident's, nearest first: (id, 中文, English).
     pub supervisors: Vec<(domain::AgencyId, String, String)>,
+    /// The part of the timeline the window asked for, oldest first.
     pub timeline: Vec<(timeline::Entry, Option<String>)>,
+    /// The window `timeline` was read through.
+    pub window: TimelineWindow,
+    /// Where the entries before `timeline` begin (`TimelineWindow::Before` it), if there are any.
+    pub earlier: Option<i32>,
+    /// The thread's messages (`story::THREAD_KINDS`), all of them whatever the window.
+    pub thread: Vec<(timeline::Entry, Option<String>)>,
     pub escalation_target_name: Option<(String, String)>,
     /// Whether the agency has a roster its CISO agreed to (activation copies it; SPEC 4).
     pub roster_in_force: bool,
 }
+
+/// How much of the timeline a view carries: the incident page shows the newest entries a page at
+/// a time (#16: a long timeline is not read whole for every view); the report and the API carry
+/// all of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineWindow {
+    Whole,
+    /// The newest `TIMELINE_PAGE` entries before this sequence number (the newest when `None`).
+    Before(Option<i32>),
+}
+
+/// Timeline entries on one incident page.
+pub const TIMELINE_PAGE: usize = 50;
 
 #[tracing::instrument(skip_all, fields(incident = %id))]
 pub async fn view(
@@ -163,12 +183,13 @@ pub async fn view(
     me: Acting<'_>,
     id: Uuid,
     policy: &ReminderPolicy,
+    window: TimelineWindow,
 ) -> Result<IncidentView, AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
     let (incident, standing) = load_with_standing(&mut tx, id, false).await?;
     let actor = me.actor();
     incident.may(&actor, Action::ViewIncident).map_err(denied)?;
-    let timeline = timeline::for_incident(&mut tx, id).await?;
+    let (timeline, earlier, thread) = read_timeline(&mut tx, id, window).await?;
     // The notified agency is the register's current one (in the standing already) unless the
     // incident is closed and kept the one it had.
     let target = match (incident.escalation_target, &standing.escalation_target) {
@@ -218,7 +239,39 @@ pub async fn view(
         escalation_target_name: target.map(|a| (a.name_zh, a.name_en)),
         incident,
         timeline,
+        window,
+        earlier,
+        thread,
     })
+}
+
+type Shown = Vec<(timeline::Entry, Option<String>)>;
+
+/// The window's entries, where the earlier ones begin, and the whole thread.
+async fn read_timeline(
+    conn: &mut PgConnection,
+    id: Uuid,
+    window: TimelineWindow,
+) -> Result<(Shown, Option<i32>, Shown), sqlx::Error> {
+    let is_thread = |e: &timeline::Entry| story::THREAD_KINDS.contains(&e.kind.as_str());
+    match window {
+        TimelineWindow::Whole => {
+            let all = timeline::for_incident(conn, id).await?;
+            let thread = all.iter().filter(|(e, _)| is_thread(e)).cloned().collect();
+            Ok((all, None, thread))
+        }
+        TimelineWindow::Before(before) => {
+            // One more than a page tells whether there are earlier entries.
+            let mut w =
+                timeline::window_for_incident(conn, id, before, TIMELINE_PAGE as i64 + 1).await?;
+            let earlier = (w.len() > TIMELINE_PAGE).then(|| {
+                w.remove(0);
+                w[0].0.seq
+            });
+            let thread = timeline::of_kinds_for_incident(conn, id, &story::THREAD_KINDS).await?;
+            Ok((w, earlier, thread))
+        }
+    }
 }
 
 /// Applies a stage action. `action` is what the request's fields amounted to: permission is

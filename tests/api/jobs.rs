@@ -313,3 +313,53 @@ async fn mail_is_given_up_on_after_its_last_attempt_and_keeps_one_message_id() {
     assert_eq!(ids[0], ids[1]);
     assert!(ids[0].contains("@test.demo>"), "{}", ids[0]);
 }
+
+/// `Application::build` does not start the job runner; `run_until` does. `portal demo` loads its
+/// data between the two, so the first round never meets half-loaded incidents (#15: the start-up
+/// race that logged `no rows returned by a query that expected …`).
+#[tokio::test]
+async fn the_job_runner_starts_when_serving_starts_not_while_data_is_still_loading() {
+    let (port, got, _server) = smtp_listener().await;
+    let (pool, _name) = crate::helpers::fresh_database().await;
+    let mut settings = portal::config::Settings::for_tests();
+    settings.mfa_enforced = false;
+    settings.jobs_interval_seconds = 1;
+    settings.smtp_host = Some("127.0.0.1".into());
+    settings.smtp_port = port;
+    let app = portal::startup::Application::build(&settings, pool.clone())
+        .await
+        .unwrap();
+    portal::services::demo::load_if_empty(&pool).await.unwrap();
+    let agency: uuid::Uuid = sqlx::query_scalar("SELECT id FROM agencies LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO outbox (agency_id, to_address, subject, body) \
+         VALUES ($1, 'officer@agency-a.demo', 'queued while loading', 'body')",
+    )
+    .bind(agency)
+    .execute(&pool)
+    .await
+    .unwrap();
+    // Three rounds' worth of time before serving starts: no round runs.
+    tokio::time::sleep(std::time::Duration::from_millis(3_000)).await;
+    assert!(
+        got.lock().unwrap().is_empty(),
+        "no job round before run_until"
+    );
+    let attempts: i64 = sqlx::query_scalar("SELECT coalesce(sum(attempts), 0) FROM outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(attempts, 0);
+    tokio::spawn(app.run_until(std::future::pending()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while got.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        !got.lock().unwrap().is_empty(),
+        "the first round runs once serving starts and sends the queued mail"
+    );
+}

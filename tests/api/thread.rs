@@ -159,3 +159,106 @@ async fn the_agency_replies_to_its_supervisors_comment_and_the_thread_shows_both
         2
     );
 }
+
+/// #16: the incident page reads the newest 50 timeline entries, not the whole timeline, and links
+/// to the earlier ones; the thread above it still shows every message.
+#[tokio::test]
+async fn a_long_timeline_is_shown_fifty_entries_a_page_and_the_thread_stays_whole() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let aware = portal::domain::to_taipei(Utc::now() - Duration::minutes(20))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    let r = app
+        .post_as(
+            &officer,
+            "/incidents",
+            &[
+                ("title", "long-timeline"),
+                ("aware_at", &aware),
+                ("category", "other"),
+                ("impact_leak_core", "minor"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let path = r.headers()["location"].to_str().unwrap().to_string();
+    let reviewer = as_user(&app, "reviewer@ministry.demo").await;
+    let r = app
+        .post_as(
+            &reviewer,
+            &format!("{path}/act/comment"),
+            &[("comment", "第一則意見")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    for n in 1..=55 {
+        let r = app
+            .post_as(
+                &officer,
+                &format!("{path}/act/reply_to_supervisor"),
+                &[("comment", &format!("回覆第{n:02}則"))],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "reply {n}");
+    }
+    let id: uuid::Uuid = path.trim_start_matches("/incidents/").parse().unwrap();
+    let entries: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM timeline_entries WHERE incident_id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(
+        entries >= 57,
+        "{entries} entries: filed, the comment, 55 replies"
+    );
+
+    let page = app.get_as(&officer, &path).await.text().await.unwrap();
+    let newest = section(&page, "timeline");
+    assert_eq!(newest.matches("<li><time>").count(), 50);
+    assert!(newest.contains("回覆第55則"), "the newest entry");
+    assert!(
+        !newest.contains("以編號"),
+        "the filing entry is on an earlier page"
+    );
+    assert!(!newest.contains("最新的紀錄"), "already the newest page");
+    let thread = section(&page, "thread");
+    assert!(thread.contains("第一則意見") && thread.contains("回覆第01則"));
+    assert!(thread.contains("回覆第55則"), "the whole thread");
+
+    let at = newest
+        .find("?before=")
+        .expect("a link to the earlier entries")
+        + 8;
+    let before: String = newest[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let earlier = app
+        .get_as(&officer, &format!("{path}?before={before}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let older = section(&earlier, "timeline");
+    assert!(older.contains("以編號"), "the filing entry");
+    assert!(!older.contains("回覆第55則"));
+    assert_eq!(
+        older.matches("<li><time>").count() as i64 + 50,
+        entries,
+        "every entry on one of the two pages, none on both"
+    );
+    assert!(older.contains("最新的紀錄") && !older.contains("?before="));
+
+    // A bad entry number is read as none: the newest page, not an error.
+    let r = app.get_as(&officer, &format!("{path}?before=x%00")).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("<section id=\"timeline\">")
+            && section(&html, "timeline").contains("回覆第55則"),
+        "the newest page: {}",
+        &html[html.len().saturating_sub(3000)..]
+    );
+}

@@ -341,6 +341,10 @@ pub struct ThreadMessage {
     pub comment: String,
 }
 
+/// The timeline kinds `thread_message` reads as messages of the thread: a page that shows only
+/// part of a long timeline still reads the whole thread by these kinds.
+pub const THREAD_KINDS: [&str; 2] = ["supervisor_comment", "agency_reply"];
+
 /// The timeline entry of `kind` with the stored `body` as a message of the thread: the
 /// supervising agencies' comments and the agency's replies; `None` for every other entry.
 pub fn thread_message(kind: &str, body: &str) -> Option<ThreadMessage> {
@@ -1013,6 +1017,15 @@ mod tests {
                     e.kind()
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_thread_kinds_are_exactly_the_entries_read_as_thread_messages() {
+        for e in one_of_each() {
+            let v = serde_json::to_value(&e).unwrap();
+            let read = thread_message(e.kind(), &v["body"].to_string()).is_some();
+            assert_eq!(read, THREAD_KINDS.contains(&e.kind()), "{}", e.kind());
         }
     }
 

@@ -399,6 +399,8 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("incident.returned", "事件指揮官退回，意見：", "Returned by the commander with comments:"),
     ("incident.actions", "可執行的作業", "What you can do"),
     ("incident.timeline", "處理紀錄", "Timeline"),
+    ("incident.timeline_earlier", "較早的紀錄", "Earlier entries"),
+    ("incident.timeline_newest", "最新的紀錄", "Newest entries"),
     ("deadline.what", "項目", "What"),
     ("deadline.due", "期限", "Due"),
     ("deadline.state", "狀態", "State"),

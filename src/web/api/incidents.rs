@@ -38,7 +38,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 async fn incident(state: &AppState, me: &ApiUser, id: Uuid) -> Result<IncidentBody, AppError> {
     Ok(IncidentBody::from(
-        &svc::view(&state.pool, me.acting(), id, &state.reminder_policy()).await?,
+        &svc::view(
+            &state.pool,
+            me.acting(),
+            id,
+            &state.reminder_policy(),
+            svc::TimelineWindow::Whole,
+        )
+        .await?,
     ))
 }
 

@@ -3,7 +3,7 @@
 //! into the domain's typed `StageAction`, the same one the JSON API uses.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -15,7 +15,7 @@ use crate::domain::incident::{next::carried_with, review::ReviewKind, story};
 use crate::domain::{Stage, StageActionKind};
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::{Arg, Lang, Text};
-use crate::services::incidents::{self as svc, IncidentView};
+use crate::services::incidents::{self as svc, IncidentView, TimelineWindow};
 use crate::web::extract::{CsrfForm, Nav, SignedIn};
 use crate::web::format::{deadline_state, input_time, level_label, show_time, status_label};
 use crate::web::forms::{
@@ -170,7 +170,12 @@ struct ShowPage {
     returned_comment: Option<String>,
     /// The supervising agencies' comments and the agency's replies, oldest first.
     thread: Vec<ThreadRow>,
+    /// One page of the timeline, newest first (`TIMELINE_PAGE` entries).
     timeline: Vec<EntryRow>,
+    /// Where the page of earlier entries begins, if there is one.
+    timeline_earlier: Option<i32>,
+    /// Whether this is a page of earlier entries (a link back to the newest is shown).
+    timeline_older_page: bool,
     typed: Typed,
     errors: FieldErrors,
     problem: Option<String>,
@@ -365,7 +370,7 @@ fn review_rows(t: Lang, v: &IncidentView) -> Vec<ReviewRow> {
 
 /// The thread, oldest first, from the timeline's entries as the domain reads them.
 fn thread_rows(t: Lang, v: &IncidentView) -> Vec<ThreadRow> {
-    v.timeline
+    v.thread
         .iter()
         .filter_map(|(e, who)| {
             let m = story::thread_message(&e.kind, &e.body)?;
@@ -521,6 +526,8 @@ fn show_page(
         returned_comment: i.returned_with().map(str::to_string),
         thread,
         timeline,
+        timeline_earlier: v.earlier,
+        timeline_older_page: matches!(v.window, TimelineWindow::Before(Some(_))),
         typed,
         errors,
         problem,
@@ -529,16 +536,26 @@ fn show_page(
     }
 }
 
+/// `?before=<seq>`: the timeline's page that ends before that entry (the newest when absent; a
+/// value that is not an entry number is read as absent, as the lists read a bad page number).
+#[derive(serde::Deserialize, Default)]
+pub(super) struct ShowQuery {
+    before: Option<String>,
+}
+
 pub(super) async fn show(
     State(state): State<AppState>,
     me: SignedIn,
     Path(id): Path<String>,
+    Query(q): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
+    let before = q.before.as_deref().and_then(|b| b.parse::<i32>().ok());
     let v = svc::view(
         &state.pool,
         me.acting(),
         parse_id(&id)?,
         &state.reminder_policy(),
+        TimelineWindow::Before(before.filter(|b| *b > 0)),
     )
     .await?;
     let typed = recorded_values(&v);
@@ -628,7 +645,14 @@ pub(super) async fn act(
         ),
         Err(e) => return Err(e),
     };
-    let v = svc::view(&state.pool, me.acting(), id, &state.reminder_policy()).await?;
+    let v = svc::view(
+        &state.pool,
+        me.acting(),
+        id,
+        &state.reminder_policy(),
+        TimelineWindow::Before(None),
+    )
+    .await?;
     let mut typed = Typed::from_pairs(&form.pairs);
     typed.set("form", name);
     let page = show_page(&me, v, typed, errors, Some(problem));

@@ -48,6 +48,7 @@ async fn report_of(
         me.acting(),
         parse_id(id)?,
         &state.reminder_policy(),
+        svc::TimelineWindow::Whole,
     )
     .await?;
     let doc = reports::report(&v, kind, me.ctx.t);
