@@ -13,6 +13,7 @@ pub mod error;
 pub mod i18n;
 pub mod jobs;
 pub mod pg_cluster;
+pub mod report_odt;
 pub mod report_pdf;
 pub mod services;
 pub mod startup;

@@ -278,3 +278,101 @@ async fn incident_lists_export_as_csv_as_filtered_with_formulas_neutralised() {
         "level 3/4 only"
     );
 }
+
+/// The report as ODF text (#17 item 4), opened by a real office suite: LibreOffice headless
+/// converts the downloaded `.odt` to PDF and poppler reads it back. Level 3: every page says 密件.
+#[tokio::test]
+async fn the_report_as_odt_opens_in_libreoffice_with_the_number_a_roc_date_and_密件_on_every_page()
+{
+    let app = spawn_app().await;
+    let (id, number) = file(
+        &app,
+        json!([{"kind":"tamper","asset":"core","severe":true}]),
+    )
+    .await;
+    let officer = client();
+    app.sign_in_as(&officer, "officer@agency-a.demo", DEMO_PASSWORD)
+        .await;
+    let r = app
+        .get_as(&officer, &format!("/incidents/{id}/report.odt"))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.oasis.opendocument.text"
+    );
+    let disposition = r.headers()["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.contains(&format!("filename=\"{number}-investigation.odt\"")),
+        "{disposition}"
+    );
+    let odt = r.bytes().await.unwrap();
+    let text = odt_text(&odt);
+    assert!(text.contains(&number), "the number: {text}");
+    let roc = chrono::Datelike::year(&chrono::Utc::now()) - 1911;
+    // LibreOffice sets a little space between Chinese and digits (its Asian autospacing), which
+    // pdftotext reads as a space: 民國 115 年.
+    assert!(
+        text.replace(' ', "").contains(&format!("民國{roc}年")),
+        "a 民國 date: {text}"
+    );
+    assert!(text.contains("第三級"), "the level");
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert!(!pages.is_empty());
+    for (n, page) in pages.iter().enumerate() {
+        assert!(page.contains("密件"), "page {} is marked classified", n + 1);
+        assert!(
+            page.contains(&format!("共 {} 頁", pages.len())),
+            "page {} numbered",
+            n + 1
+        );
+    }
+    // Another agency cannot download it; the classified download is on the audit log.
+    let b = client();
+    app.sign_in_as(&b, "officer@agency-b.demo", DEMO_PASSWORD)
+        .await;
+    let r = app.get_as(&b, &format!("/incidents/{id}/report.odt")).await;
+    assert_eq!(r.status(), 404);
+    let logged: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log \
+         WHERE kind = 'classified_report_downloaded' AND incident_id = $1",
+    )
+    .bind(id.parse::<uuid::Uuid>().unwrap())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(logged, 1);
+}
+
+/// An `.odt` file's text as LibreOffice lays it out: converted to PDF by `soffice --headless`,
+/// read by pdftotext (pages separated by form feeds).
+fn odt_text(odt: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("portal-odt-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("report.odt");
+    std::fs::write(&file, odt).unwrap();
+    // A profile of its own, so parallel tests' LibreOffice processes do not share one.
+    let profile = format!("-env:UserInstallation=file://{}/profile", dir.display());
+    let out = std::process::Command::new("soffice")
+        .args([&profile, "--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(&dir)
+        .arg(&file)
+        .output()
+        .expect("soffice runs: install libreoffice-writer-nogui");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = std::fs::read(dir.join("report.pdf")).unwrap_or_else(|e| {
+        panic!(
+            "LibreOffice wrote no PDF ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    pdf_text(&pdf)
+}

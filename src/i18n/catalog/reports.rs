@@ -71,5 +71,6 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[    ("report.title.investiga
     ("report.classified_number_label", "密件公文文號：", "Classified document number: "),
     ("report.back", "返回事件", "Back to the incident"),
     ("report.download_pdf", "下載 PDF", "Download PDF"),
+    ("report.download_odt", "下載 ODF 文件（.odt）", "Download as ODF text (.odt)"),
     ("report.page_of", "第 {page} 頁／共 {pages} 頁", "Page {page} of {pages}"),
 ];

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/act/{action}", post(page::act))
         .route("/incidents/{id}/report", get(report::report_page))
         .route("/incidents/{id}/report.pdf", get(report::report_pdf))
+        .route("/incidents/{id}/report.odt", get(report::report_odt))
         .route("/incidents.csv", get(list::list_csv))
         .route("/review-queue", get(list::review_queue))
         .route("/review-queue.csv", get(list::review_queue_csv))

@@ -121,13 +121,6 @@ pub(super) async fn report_pdf(
         AuditKind::ClassifiedReportDownloaded,
     )
     .await?;
-    let file = format!("{}-{}.pdf", v.incident.number, kind.as_str());
-    // The report's own name for browsers that read RFC 6266's `filename*` (all current ones).
-    let named = format!(
-        "{}-{}.pdf",
-        v.incident.number,
-        me.ctx.t.get(kind.title_key())
-    );
     let bytes = tokio::task::spawn_blocking(move || crate::report_pdf::render_pdf(&doc))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?
@@ -139,23 +132,60 @@ pub(super) async fn report_pdf(
             }
             e => AppError::Internal(anyhow::anyhow!("rendering the report PDF: {e}")),
         })?;
-    Ok((
+    Ok(attachment(&me, &v, kind, "pdf", "application/pdf", bytes))
+}
+
+/// The same report as an OpenDocument text (`.odt`) for the 公文 it is attached to (#17).
+pub(super) async fn report_odt(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, AppError> {
+    let (v, kind, doc) = report_of(&state, &me, &id, &q).await?;
+    log_if_classified(
+        &state,
+        &me,
+        &v,
+        kind,
+        &doc,
+        AuditKind::ClassifiedReportDownloaded,
+    )
+    .await?;
+    let bytes = crate::report_odt::render_odt(&doc)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the report ODT: {e}")))?;
+    let media = crate::report_odt::ODT_MEDIA_TYPE;
+    Ok(attachment(&me, &v, kind, "odt", media, bytes))
+}
+
+/// A report file to save: `AGA-2026-0001-investigation.pdf`, and the report's own name in
+/// the user's language for browsers that read RFC 6266's `filename*` (all current ones).
+fn attachment(
+    me: &SignedIn,
+    v: &IncidentView,
+    kind: ReportKind,
+    extension: &str,
+    media_type: &'static str,
+    bytes: Vec<u8>,
+) -> Response {
+    let file = format!("{}-{}.{extension}", v.incident.number, kind.as_str());
+    let named = format!(
+        "{}-{}.{extension}",
+        v.incident.number,
+        me.ctx.t.get(kind.title_key())
+    );
+    let disposition = format!(
+        "attachment; filename=\"{file}\"; filename*=UTF-8''{}",
+        rfc5987(&named)
+    );
+    (
         [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/pdf".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{file}\"; filename*=UTF-8''{}",
-                    rfc5987(&named)
-                ),
-            ),
+            (axum::http::header::CONTENT_TYPE, media_type.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }
 
 /// `value` percent-encoded for a `filename*` parameter (RFC 5987: attr-chars stay, the rest as
