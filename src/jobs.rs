@@ -11,6 +11,7 @@
 //! own, slower interval (`services::timeline::checkpoint`).
 
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -44,6 +45,7 @@ pub fn spawn(
     key: ChainKey,
     log: CheckpointLog,
     stop: watch::Receiver<bool>,
+    health: Arc<RunnerHealth>,
 ) -> JoinHandle<()> {
     let checkpoints = (settings.timeline_checkpoint_minutes > 0).then(|| {
         let every = Duration::from_secs(settings.timeline_checkpoint_minutes.saturating_mul(60));
@@ -88,8 +90,7 @@ pub fn spawn(
             if !next_round(&mut tick, &mut stop).await {
                 return;
             }
-            LAST_RUN.store(Utc::now().timestamp(), Ordering::Relaxed);
-            EVERY.store(every_seconds, Ordering::Relaxed);
+            health.round_started(every_seconds);
             if let Err(e) = remind(&owner, &policy).await {
                 tracing::warn!(error = %e, "reminder run failed");
             }
@@ -329,10 +330,14 @@ pub async fn remind_drill_results(pool: &PgPool) -> Result<u64, sqlx::Error> {
     Ok(reminded)
 }
 
-/// When this process's job runner last started a round (Unix seconds; 0: never), and its
-/// interval: `/readyz` reports a runner that has stopped.
-static LAST_RUN: AtomicI64 = AtomicI64::new(0);
-static EVERY: AtomicI64 = AtomicI64::new(0);
+/// When this application's job runner last started a round (Unix seconds; 0: never), and its
+/// interval (0: no runner): `/readyz` reports a runner that has stopped. One per application,
+/// not per process, so that two applications in one process (the tests) each tell their own.
+#[derive(Debug, Default)]
+pub struct RunnerHealth {
+    last_run: AtomicI64,
+    every: AtomicI64,
+}
 
 /// The job runner of this process: not started, running, or late (no round for three
 /// intervals).
@@ -343,11 +348,22 @@ pub enum RunnerState {
     Late,
 }
 
-pub fn runner_state() -> RunnerState {
-    let (last, every) = (
-        LAST_RUN.load(Ordering::Relaxed),
-        EVERY.load(Ordering::Relaxed),
-    );
+impl RunnerHealth {
+    fn round_started(&self, every_seconds: i64) {
+        self.last_run
+            .store(Utc::now().timestamp(), Ordering::Relaxed);
+        self.every.store(every_seconds, Ordering::Relaxed);
+    }
+
+    pub fn state(&self) -> RunnerState {
+        runner_state(
+            self.last_run.load(Ordering::Relaxed),
+            self.every.load(Ordering::Relaxed),
+        )
+    }
+}
+
+fn runner_state(last: i64, every: i64) -> RunnerState {
     if every == 0 {
         RunnerState::Off
     } else if Utc::now().timestamp() - last > 3 * every + 60 {

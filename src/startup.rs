@@ -225,15 +225,17 @@ impl Application {
         let store = SessionTable::new(pool.clone());
         web::spawn_session_cleanup(owner.clone());
         let (stop, stopped) = watch::channel(false);
+        let jobs_health = Arc::new(crate::jobs::RunnerHealth::default());
         let jobs = (settings.jobs_interval_seconds > 0).then(|| {
-            let (owner, settings) = (owner.clone(), settings.clone());
-            Box::new(move || crate::jobs::spawn(owner, &settings, key, log, stopped))
+            let (owner, settings, health) = (owner.clone(), settings.clone(), jobs_health.clone());
+            Box::new(move || crate::jobs::spawn(owner, &settings, key, log, stopped, health))
                 as JobRunnerStart
         });
         let sso = crate::services::sso::Sso::from_settings(settings)
             .context("configuring SSO")?
             .map(Arc::new);
         let state = AppState {
+            jobs: jobs_health,
             pool,
             settings: Arc::new(settings.clone()),
             sso,

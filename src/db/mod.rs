@@ -37,10 +37,16 @@ pub async fn begin_as(
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     // BEGIN and the acting user in one round trip: a simple-query batch (the id is a UUID's
     // own text, nothing a caller typed), where `act_as` would be a second statement.
-    pool.begin_with(format!(
-        "BEGIN; SELECT set_config('portal.user_id', '{user}', true)"
-    ))
-    .await
+    let statement = format!("BEGIN; SELECT set_config('portal.user_id', '{user}', true)");
+    // The BEGIN runs to completion in a task of its own. sqlx 0.8.6 loses a BEGIN whose future
+    // is dropped while it is on the wire (a client hanging up at that moment): its guard's
+    // rollback sees a transaction depth of 0 and queues nothing, and the connection goes back
+    // to the pool idle in a transaction. Completed, the transaction is dropped like any other:
+    // rolled back and released (#15, found by the hang-up test of tests/api/uploads.rs).
+    let pool = pool.clone();
+    tokio::spawn(async move { pool.begin_with(statement).await })
+        .await
+        .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?
 }
 
 /// Makes the rest of the transaction act for `user`, once a presented secret (a reset link,

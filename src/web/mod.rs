@@ -60,6 +60,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// SSO through the agency identity provider, when configured.
     pub sso: Option<Arc<crate::services::sso::Sso>>,
+    /// This application's job runner, as `/readyz` reports it.
+    pub jobs: Arc<crate::jobs::RunnerHealth>,
 }
 
 impl AppState {

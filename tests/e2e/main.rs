@@ -45,13 +45,20 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The axe-core script: `AXE_CORE_JS`, or the pinned release under `target/e2e/`, fetched with
-/// `curl` and `tar` the first time. Refused unless its SHA-256 is the pinned one.
+/// `curl` and `tar` the first time. Refused unless its SHA-256 is the pinned one. Fetched once
+/// per test process (the browser tests run in parallel), into a folder of this process's own
+/// and renamed into place whole, so that no test reads a half-written file.
 fn axe_script() -> String {
+    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SCRIPT.get_or_init(fetch_axe_script).clone()
+}
+
+fn fetch_axe_script() -> String {
     let file = std::env::var_os("AXE_CORE_JS")
         .map(PathBuf::from)
         .unwrap_or_else(|| output_folder().join(format!("axe-{AXE_VERSION}.min.js")));
     if !file.is_file() {
-        let folder = output_folder().join("axe-download");
+        let folder = output_folder().join(format!("axe-download-{}", std::process::id()));
         std::fs::create_dir_all(&folder).unwrap();
         let url = format!("https://registry.npmjs.org/axe-core/-/axe-core-{AXE_VERSION}.tgz");
         let fetched = Command::new("sh")
@@ -62,6 +69,7 @@ fn axe_script() -> String {
             .expect("curl and tar fetch axe-core");
         assert!(fetched.success(), "fetching {url}");
         std::fs::rename(folder.join("package/axe.min.js"), &file).unwrap();
+        let _ = std::fs::remove_dir_all(&folder);
     }
     let script = std::fs::read(&file).unwrap();
     assert_eq!(

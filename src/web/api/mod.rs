@@ -116,7 +116,7 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, axum::Json<serde_
             ("unreachable", "unknown")
         }
     };
-    let jobs = match crate::jobs::runner_state() {
+    let jobs = match state.jobs.state() {
         crate::jobs::RunnerState::Off => "off",
         crate::jobs::RunnerState::Running => "running",
         crate::jobs::RunnerState::Late => "late",
