@@ -90,25 +90,45 @@ impl CheckpointLog {
     /// not a checkpoint line) is an error naming its number: the file has been tampered with,
     /// or was written under another key. No file yet: nothing recorded.
     pub fn read(&self, key: &ChainKey) -> anyhow::Result<LogContents> {
+        let mut contents = LogContents::default();
+        self.visit(key, |line| match line {
+            LogLine::Checkpoint(c) => contents.checkpoints.push(c),
+            LogLine::Relinked { .. } => contents.relinked = true,
+        })?;
+        Ok(contents)
+    }
+
+    /// Whether the file records the re-linking, read line by line (each checked as `read`
+    /// checks it) without keeping the checkpoints: at a million chains the file is 200 MB, and
+    /// every start asks this (#16: memory flat from the start).
+    pub fn relinked(&self, key: &ChainKey) -> anyhow::Result<bool> {
+        let mut relinked = false;
+        self.visit(key, |line| {
+            if let LogLine::Relinked { .. } = line {
+                relinked = true;
+            }
+        })?;
+        Ok(relinked)
+    }
+
+    /// Calls `each` with every line in the file's order, each checked under `key` (as `read`).
+    pub fn visit(&self, key: &ChainKey, mut each: impl FnMut(LogLine)) -> anyhow::Result<()> {
         let file = match std::fs::File::open(&self.path) {
             Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LogContents::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e).with_context(|| format!("reading {}", self.path.display())),
         };
-        let mut contents = LogContents::default();
         for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
             let line = line.with_context(|| format!("reading {}", self.path.display()))?;
             if line.trim().is_empty() {
                 continue;
             }
-            match LogLine::parse(key, &line)
-                .with_context(|| format!("{} line {}", self.path.display(), n + 1))?
-            {
-                LogLine::Checkpoint(c) => contents.checkpoints.push(c),
-                LogLine::Relinked { .. } => contents.relinked = true,
-            }
+            each(
+                LogLine::parse(key, &line)
+                    .with_context(|| format!("{} line {}", self.path.display(), n + 1))?,
+            );
         }
-        Ok(contents)
+        Ok(())
     }
 
     /// Appends the lines, signed under `key`, in one write, and waits for the disk.

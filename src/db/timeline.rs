@@ -398,14 +398,20 @@ pub async fn chain(conn: &mut PgConnection, incident: Uuid) -> Result<Vec<Entry>
 /// The last entry of each chain linked under the key: what a checkpoint records.
 #[tracing::instrument(skip_all)]
 pub async fn heads(conn: &mut PgConnection) -> Result<Vec<(Uuid, i32, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT DISTINCT ON (incident_id) incident_id, seq, hash FROM timeline_entries \
-         WHERE link_version = $1 ORDER BY incident_id, seq DESC",
-    )
-    .bind(LINK_HMAC_SHA256)
-    .fetch_all(conn)
-    .await
+    use futures_util::TryStreamExt;
+    stream_heads(conn).try_collect().await
 }
+
+/// `heads`, one row at a time: a checkpoint round over a million chains need not hold them.
+pub fn stream_heads(
+    conn: &mut PgConnection,
+) -> impl futures_util::Stream<Item = Result<(Uuid, i32, Vec<u8>), sqlx::Error>> + '_ {
+    sqlx::query_as(HEADS).bind(LINK_HMAC_SHA256).fetch(conn)
+}
+
+const HEADS: &str =
+    "SELECT DISTINCT ON (incident_id) incident_id, seq, hash FROM timeline_entries \
+                     WHERE link_version = $1 ORDER BY incident_id, seq DESC";
 
 /// What re-linking the plain SHA-256 chains did.
 #[derive(Debug, Default, PartialEq, Eq)]

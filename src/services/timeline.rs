@@ -32,33 +32,39 @@ pub async fn checkpoint(
     key: &ChainKey,
     log: &CheckpointLog,
 ) -> anyhow::Result<usize> {
-    let recorded: HashMap<Uuid, (i32, Vec<u8>)> = log
-        .read(key)?
-        .checkpoints
-        .into_iter()
-        .map(|c| (c.incident_id, (c.seq, c.hash)))
-        .collect();
-    // The file's lines come in the order they were taken, so the map keeps each chain's last.
-    let mut conn = owner.acquire().await?;
-    let heads = timeline::heads(&mut conn).await?;
-    drop(conn);
+    // The last checkpoint of each chain, as the file has it (its lines come in the order they
+    // were taken, so the map keeps each chain's last), kept compact: at a million chains this
+    // map is what the round holds; the heads stream past it from the database.
+    let mut recorded: HashMap<Uuid, (i32, [u8; 32])> = HashMap::new();
+    log.visit(key, |line| {
+        if let LogLine::Checkpoint(c) = line {
+            if let Ok(hash) = <[u8; 32]>::try_from(c.hash.as_slice()) {
+                recorded.insert(c.incident_id, (c.seq, hash));
+            }
+        }
+    })?;
     let at = Utc::now();
-    let lines: Vec<LogLine> = heads
-        .into_iter()
-        .filter(|(incident, seq, hash)| {
-            recorded
-                .get(incident)
-                .is_none_or(|(s, h)| s != seq || h != hash)
-        })
-        .map(|(incident_id, seq, hash)| {
-            LogLine::Checkpoint(Checkpoint {
-                incident_id,
-                seq,
-                hash,
-                at,
-            })
-        })
-        .collect();
+    let mut conn = owner.acquire().await?;
+    let mut lines: Vec<LogLine> = Vec::new();
+    {
+        use futures_util::TryStreamExt;
+        let mut heads = timeline::stream_heads(&mut conn);
+        while let Some((incident_id, seq, hash)) = heads.try_next().await? {
+            let unchanged = recorded
+                .get(&incident_id)
+                .is_some_and(|(s, h)| *s == seq && h.as_slice() == hash.as_slice());
+            if !unchanged {
+                lines.push(LogLine::Checkpoint(Checkpoint {
+                    incident_id,
+                    seq,
+                    hash,
+                    at,
+                }));
+            }
+        }
+    }
+    drop(conn);
+    drop(recorded);
     log.append(key, &lines)?;
     Ok(lines.len())
 }
@@ -72,7 +78,7 @@ pub async fn relink_once(
     key: &ChainKey,
     log: &CheckpointLog,
 ) -> anyhow::Result<Option<Relinked>> {
-    if log.read(key)?.relinked {
+    if log.relinked(key)? {
         return Ok(None);
     }
     let mut tx = owner.begin().await?;
