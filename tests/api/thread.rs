@@ -27,19 +27,17 @@ fn section<'a>(html: &'a str, id: &str) -> &'a str {
     &rest[..rest.find("</section>").unwrap()]
 }
 
-#[tokio::test]
-async fn the_agency_replies_to_its_supervisors_comment_and_the_thread_shows_both_in_order() {
-    let app = spawn_app().await;
-    let officer = as_user(&app, "officer@agency-a.demo").await;
+/// A level-2 incident of Agency A filed 20 minutes after it became known: its page's path.
+async fn file_level_2(app: &TestApp, officer: &reqwest::Client, title: &str) -> String {
     let aware = portal::domain::to_taipei(Utc::now() - Duration::minutes(20))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
     let r = app
         .post_as(
-            &officer,
+            officer,
             "/incidents",
             &[
-                ("title", "thread-test"),
+                ("title", title),
                 ("aware_at", &aware),
                 ("category", "other"),
                 ("impact_leak_core", "minor"),
@@ -47,7 +45,14 @@ async fn the_agency_replies_to_its_supervisors_comment_and_the_thread_shows_both
         )
         .await;
     assert_eq!(r.status(), 303);
-    let path = r.headers()["location"].to_str().unwrap().to_string();
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn the_agency_replies_to_its_supervisors_comment_and_the_thread_shows_both_in_order() {
+    let app = spawn_app().await;
+    let officer = as_user(&app, "officer@agency-a.demo").await;
+    let path = file_level_2(&app, &officer, "thread-test").await;
     let reply_path = format!("{path}/act/reply_to_supervisor");
 
     // No comment yet: no thread, no reply form.
@@ -166,23 +171,7 @@ async fn the_agency_replies_to_its_supervisors_comment_and_the_thread_shows_both
 async fn a_long_timeline_is_shown_fifty_entries_a_page_and_the_thread_stays_whole() {
     let app = spawn_app().await;
     let officer = as_user(&app, "officer@agency-a.demo").await;
-    let aware = portal::domain::to_taipei(Utc::now() - Duration::minutes(20))
-        .format("%Y-%m-%dT%H:%M")
-        .to_string();
-    let r = app
-        .post_as(
-            &officer,
-            "/incidents",
-            &[
-                ("title", "long-timeline"),
-                ("aware_at", &aware),
-                ("category", "other"),
-                ("impact_leak_core", "minor"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    let path = r.headers()["location"].to_str().unwrap().to_string();
+    let path = file_level_2(&app, &officer, "long-timeline").await;
     let reviewer = as_user(&app, "reviewer@ministry.demo").await;
     let r = app
         .post_as(

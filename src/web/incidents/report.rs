@@ -104,6 +104,19 @@ pub(super) async fn report_page(
     .into_response())
 }
 
+/// The report to save as a file, as `report_of`; a 密件 report's download is on the audit log.
+async fn report_download(
+    state: &AppState,
+    me: &SignedIn,
+    id: &str,
+    q: &ReportQuery,
+) -> Result<(IncidentView, ReportKind, ReportDoc), AppError> {
+    let (v, kind, doc) = report_of(state, me, id, q).await?;
+    let downloaded = AuditKind::ClassifiedReportDownloaded;
+    log_if_classified(state, me, &v, kind, &doc, downloaded).await?;
+    Ok((v, kind, doc))
+}
+
 /// The same report as a PDF rendered on the server, with the CJK font embedded.
 pub(super) async fn report_pdf(
     State(state): State<AppState>,
@@ -111,16 +124,7 @@ pub(super) async fn report_pdf(
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let (v, kind, doc) = report_of(&state, &me, &id, &q).await?;
-    log_if_classified(
-        &state,
-        &me,
-        &v,
-        kind,
-        &doc,
-        AuditKind::ClassifiedReportDownloaded,
-    )
-    .await?;
+    let (v, kind, doc) = report_download(&state, &me, &id, &q).await?;
     let bytes = tokio::task::spawn_blocking(move || crate::report_pdf::render_pdf(&doc))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?
@@ -142,16 +146,7 @@ pub(super) async fn report_odt(
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let (v, kind, doc) = report_of(&state, &me, &id, &q).await?;
-    log_if_classified(
-        &state,
-        &me,
-        &v,
-        kind,
-        &doc,
-        AuditKind::ClassifiedReportDownloaded,
-    )
-    .await?;
+    let (v, kind, doc) = report_download(&state, &me, &id, &q).await?;
     let bytes = crate::report_odt::render_odt(&doc)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the report ODT: {e}")))?;
     let media = crate::report_odt::ODT_MEDIA_TYPE;
