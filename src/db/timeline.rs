@@ -395,14 +395,8 @@ pub async fn chain(conn: &mut PgConnection, incident: Uuid) -> Result<Vec<Entry>
     sqlx::query_as(&sql).bind(incident).fetch_all(conn).await
 }
 
-/// The last entry of each chain linked under the key: what a checkpoint records.
-#[tracing::instrument(skip_all)]
-pub async fn heads(conn: &mut PgConnection) -> Result<Vec<(Uuid, i32, Vec<u8>)>, sqlx::Error> {
-    use futures_util::TryStreamExt;
-    stream_heads(conn).try_collect().await
-}
-
-/// `heads`, one row at a time: a checkpoint round over a million chains need not hold them.
+/// The head (last entry) of every chain linked under the key, one row at a time: a checkpoint
+/// round over a million chains need not hold them all.
 pub fn stream_heads(
     conn: &mut PgConnection,
 ) -> impl futures_util::Stream<Item = Result<(Uuid, i32, Vec<u8>), sqlx::Error>> + '_ {

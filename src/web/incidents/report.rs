@@ -35,12 +35,14 @@ fn report_kind(q: &ReportQuery) -> Result<ReportKind, AppError> {
     ReportKind::parse(q.kind.as_deref().unwrap_or("")).ok_or(AppError::NotFound)
 }
 
-/// The incident as `me` may see it, and its report of the kind asked for.
+/// The incident as `me` may see it, and its report of the kind asked for; a 密件 report is on
+/// the audit log as `seen_as` (viewed or downloaded, #14 item 7).
 async fn report_of(
     state: &AppState,
     me: &SignedIn,
     id: &str,
     q: &ReportQuery,
+    seen_as: AuditKind,
 ) -> Result<(IncidentView, ReportKind, ReportDoc), AppError> {
     let kind = report_kind(q)?;
     let v = svc::view(
@@ -52,6 +54,7 @@ async fn report_of(
     )
     .await?;
     let doc = reports::report(&v, kind, me.ctx.t);
+    log_if_classified(state, me, &v, kind, &doc, seen_as).await?;
     Ok((v, kind, doc))
 }
 
@@ -85,16 +88,7 @@ pub(super) async fn report_page(
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let (v, kind, doc) = report_of(&state, &me, &id, &q).await?;
-    log_if_classified(
-        &state,
-        &me,
-        &v,
-        kind,
-        &doc,
-        AuditKind::ClassifiedReportViewed,
-    )
-    .await?;
+    let (v, kind, doc) = report_of(&state, &me, &id, &q, AuditKind::ClassifiedReportViewed).await?;
     Ok(render(&ReportPage {
         t: me.ctx.t,
         id: v.incident.id,
@@ -104,18 +98,8 @@ pub(super) async fn report_page(
     .into_response())
 }
 
-/// The report to save as a file, as `report_of`; a 密件 report's download is on the audit log.
-async fn report_download(
-    state: &AppState,
-    me: &SignedIn,
-    id: &str,
-    q: &ReportQuery,
-) -> Result<(IncidentView, ReportKind, ReportDoc), AppError> {
-    let (v, kind, doc) = report_of(state, me, id, q).await?;
-    let downloaded = AuditKind::ClassifiedReportDownloaded;
-    log_if_classified(state, me, &v, kind, &doc, downloaded).await?;
-    Ok((v, kind, doc))
-}
+/// How the audit log names a 密件 report saved as a file (PDF or ODT).
+const DOWNLOADED: AuditKind = AuditKind::ClassifiedReportDownloaded;
 
 /// The same report as a PDF rendered on the server, with the CJK font embedded.
 pub(super) async fn report_pdf(
@@ -124,7 +108,7 @@ pub(super) async fn report_pdf(
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let (v, kind, doc) = report_download(&state, &me, &id, &q).await?;
+    let (v, kind, doc) = report_of(&state, &me, &id, &q, DOWNLOADED).await?;
     let bytes = tokio::task::spawn_blocking(move || crate::report_pdf::render_pdf(&doc))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?
@@ -146,7 +130,7 @@ pub(super) async fn report_odt(
     Path(id): Path<String>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let (v, kind, doc) = report_download(&state, &me, &id, &q).await?;
+    let (v, kind, doc) = report_of(&state, &me, &id, &q, DOWNLOADED).await?;
     let bytes = crate::report_odt::render_odt(&doc)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("writing the report ODT: {e}")))?;
     let media = crate::report_odt::ODT_MEDIA_TYPE;
