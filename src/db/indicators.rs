@@ -15,6 +15,8 @@ pub struct Indicator {
     pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The TLP 2.0 marking as stored (domain::tlp::Tlp::as_str).
+    pub tlp: String,
 }
 
 pub struct NewIndicator<'a> {
@@ -23,10 +25,13 @@ pub struct NewIndicator<'a> {
     pub note: &'a str,
     pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
+    pub tlp: &'a str,
 }
 
 /// Adds an indicator; one already on the incident keeps its id and widens its seen-window
-/// (the note is replaced when a new one is given). True when it was new.
+/// (the note is replaced when a new one is given), and keeps the stricter of its marking and
+/// the new one, `strictness` listing the markings from least to most strict (the domain's
+/// order). True when it was new.
 #[tracing::instrument(skip_all)]
 pub async fn upsert(
     conn: &mut PgConnection,
@@ -34,14 +39,17 @@ pub async fn upsert(
     agency: Uuid,
     i: &NewIndicator<'_>,
     by: Uuid,
+    strictness: &[&str],
 ) -> Result<(Indicator, bool), sqlx::Error> {
     let row: (Uuid, bool) = sqlx::query_as(
-        "INSERT INTO indicators (id, incident_id, agency_id, kind, value, note, first_seen, last_seen, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+        "INSERT INTO indicators (id, incident_id, agency_id, kind, value, note, first_seen, last_seen, created_by, tlp) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
          ON CONFLICT (incident_id, kind, value) DO UPDATE SET \
            note = CASE WHEN EXCLUDED.note = '' THEN indicators.note ELSE EXCLUDED.note END, \
            first_seen = LEAST(indicators.first_seen, EXCLUDED.first_seen), \
-           last_seen = GREATEST(indicators.last_seen, EXCLUDED.last_seen) \
+           last_seen = GREATEST(indicators.last_seen, EXCLUDED.last_seen), \
+           tlp = CASE WHEN array_position($11::text[], EXCLUDED.tlp) > array_position($11::text[], indicators.tlp) \
+                      THEN EXCLUDED.tlp ELSE indicators.tlp END \
          RETURNING id, (xmax = 0)",
     )
     .bind(Uuid::new_v4())
@@ -53,6 +61,8 @@ pub async fn upsert(
     .bind(i.first_seen)
     .bind(i.last_seen)
     .bind(by)
+    .bind(i.tlp)
+    .bind(strictness)
     .fetch_one(&mut *conn)
     .await?;
     let stored = sqlx::query_as(&format!("SELECT {COLUMNS} FROM indicators WHERE id = $1"))
@@ -62,17 +72,22 @@ pub async fn upsert(
     Ok((stored, row.1))
 }
 
-const COLUMNS: &str = "id, incident_id, kind, value, note, first_seen, last_seen, created_at";
+const COLUMNS: &str = "id, incident_id, kind, value, note, first_seen, last_seen, created_at, tlp";
 
+/// The incident's indicators marked with one of `markings` (what the reader may read, as the
+/// domain says; row-level security says it again).
 #[tracing::instrument(skip_all)]
 pub async fn for_incident(
     conn: &mut PgConnection,
     incident: Uuid,
+    markings: &[&str],
 ) -> Result<Vec<Indicator>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM indicators WHERE incident_id = $1 ORDER BY kind, value"
+        "SELECT {COLUMNS} FROM indicators WHERE incident_id = $1 AND tlp = ANY ($2) \
+         ORDER BY kind, value"
     ))
     .bind(incident)
+    .bind(markings)
     .fetch_all(conn)
     .await
 }
@@ -87,35 +102,51 @@ pub struct Correlated {
     pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The strictest marking the indicator carries on any of those incidents.
+    pub tlp: String,
     /// (incident id, number, agency name) of each incident, oldest first.
     pub where_seen: sqlx::types::Json<Vec<(Uuid, String, String)>>,
 }
 
-/// Indicators that appear in at least two visible incidents, most widespread first.
+/// Which markings take part in correlation, and their order from least to most strict (both
+/// from the domain, domain::tlp).
+pub struct CorrelationMarkings<'a> {
+    pub correlating: &'a [&'a str],
+    pub strictness: &'a [&'a str],
+}
+
+/// Indicators that appear in at least two visible incidents, most widespread first; only those
+/// marked with a correlating marking count.
 #[tracing::instrument(skip_all)]
 pub async fn correlated(
     conn: &mut PgConnection,
+    markings: &CorrelationMarkings<'_>,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<Correlated>, i64), sqlx::Error> {
     let total = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM indicators GROUP BY kind, value \
+        "SELECT count(*) FROM (SELECT 1 FROM indicators WHERE tlp = ANY ($1) GROUP BY kind, value \
          HAVING count(DISTINCT incident_id) > 1) s",
     )
+    .bind(markings.correlating)
     .fetch_one(&mut *conn)
     .await?;
     let items = sqlx::query_as(
         "SELECT x.kind, x.value, count(DISTINCT x.incident_id) AS incidents, \
            count(DISTINCT x.agency_id) AS agencies, min(x.first_seen) AS first_seen, \
            max(x.last_seen) AS last_seen, min(x.created_at) AS created_at, \
+           (array_agg(x.tlp ORDER BY array_position($4::text[], x.tlp) DESC))[1] AS tlp, \
            jsonb_agg(jsonb_build_array(i.id, i.number, a.name_zh) ORDER BY i.reported_at) AS where_seen \
          FROM indicators x JOIN incidents i ON i.id = x.incident_id JOIN agencies a ON a.id = x.agency_id \
+         WHERE x.tlp = ANY ($3) \
          GROUP BY x.kind, x.value HAVING count(DISTINCT x.incident_id) > 1 \
          ORDER BY count(DISTINCT x.agency_id) DESC, count(DISTINCT x.incident_id) DESC, x.kind, x.value \
          LIMIT $1 OFFSET $2",
     )
     .bind(limit)
     .bind(offset)
+    .bind(markings.correlating)
+    .bind(markings.strictness)
     .fetch_all(conn)
     .await?;
     Ok((items, total))

@@ -23,6 +23,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::tlp::Tlp;
 use crate::i18n::Text;
 
 /// The longest value accepted, in characters (after trimming). Long enough for
@@ -663,6 +664,8 @@ pub struct Candidate {
     pub note: Option<String>,
     pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
+    /// How far it may travel ([`Tlp`]); unmarked input is [`Tlp::DEFAULT`].
+    pub tlp: Tlp,
 }
 
 /// An input row or object that was not imported, and why.
@@ -902,6 +905,7 @@ struct Columns {
     note: Option<usize>,
     first_seen: Option<usize>,
     last_seen: Option<usize>,
+    tlp: Option<usize>,
 }
 
 impl Columns {
@@ -914,6 +918,7 @@ impl Columns {
                 "note" => &mut c.note,
                 "first_seen" => &mut c.first_seen,
                 "last_seen" => &mut c.last_seen,
+                "tlp" => &mut c.tlp,
                 _ => continue,
             };
             slot.get_or_insert(i);
@@ -1015,12 +1020,20 @@ fn row_candidate(record: &Record, cols: Columns) -> Result<Candidate, Text> {
             return Err(Text::key("ioc.csv.last_before_first"));
         }
     }
+    let tlp_cell = cell(f, cols.tlp);
+    let tlp = if tlp_cell.is_empty() {
+        Tlp::DEFAULT
+    } else {
+        Tlp::parse(tlp_cell)
+            .ok_or_else(|| Text::key("ioc.csv.tlp_unknown").with("given", tlp_cell))?
+    };
     Ok(Candidate {
         kind,
         value,
         note,
         first_seen,
         last_seen,
+        tlp,
     })
 }
 
@@ -1835,6 +1848,7 @@ mod tests {
             note: None,
             first_seen: None,
             last_seen: None,
+            tlp: Tlp::DEFAULT,
         }
     }
 

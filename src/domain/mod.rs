@@ -30,6 +30,7 @@ pub mod sso;
 pub mod stages;
 pub mod stix;
 pub mod team;
+pub mod tlp;
 pub mod tokens;
 pub mod tracking;
 

@@ -34,6 +34,7 @@ use super::indicators::{
     clean_note, normalise, Candidate, Collector, ImportReport, IndicatorType, Source,
     MAX_NOTE_CHARS,
 };
+use super::tlp::{self, Tlp};
 use crate::i18n::{Lang, Text};
 
 /// The namespace of every UUID v5 this portal mints for STIX objects.
@@ -1208,6 +1209,9 @@ pub struct ExportItem<'a> {
     pub created: DateTime<Utc>,
     pub modified: DateTime<Utc>,
     pub valid_from: DateTime<Utc>,
+    /// Carried as the standard TLP 2.0 marking; the caller has already left out what the
+    /// bundle's receiver may not have ([`Tlp::exportable_by`]).
+    pub tlp: Tlp,
 }
 
 /// The STIX id of an agency's identity.
@@ -1240,6 +1244,7 @@ struct BundleJson {
 #[serde(untagged)]
 enum ObjectJson {
     Identity(IdentityJson),
+    Marking(MarkingJson),
     Indicator(IndicatorJson),
 }
 
@@ -1247,8 +1252,38 @@ impl ObjectJson {
     fn id(&self) -> &str {
         match self {
             ObjectJson::Identity(o) => &o.id,
+            ObjectJson::Marking(o) => o.id,
             ObjectJson::Indicator(o) => &o.id,
         }
+    }
+}
+
+/// The standard TLP 2.0 marking-definition object, exactly as OASIS publishes it
+/// (cti-stix-common-objects, `extension-definition-specifications/tlp-2.0`).
+#[derive(Serialize)]
+struct MarkingJson {
+    #[serde(rename = "type")]
+    type_: &'static str,
+    spec_version: &'static str,
+    id: &'static str,
+    created: &'static str,
+    name: &'static str,
+    extensions: Map<String, Value>,
+}
+
+fn marking_definition(t: Tlp) -> MarkingJson {
+    let mut extensions = Map::new();
+    extensions.insert(
+        tlp::STIX_EXTENSION.to_owned(),
+        serde_json::json!({ "extension_type": "property-extension", "tlp_2_0": t.as_str() }),
+    );
+    MarkingJson {
+        type_: "marking-definition",
+        spec_version: "2.1",
+        id: t.stix_marking_id(),
+        created: tlp::STIX_MARKINGS_CREATED,
+        name: t.label(),
+        extensions,
     }
 }
 
@@ -1281,6 +1316,7 @@ struct IndicatorJson {
     pattern_type: &'static str,
     pattern_version: &'static str,
     valid_from: String,
+    object_marking_refs: [&'static str; 1],
 }
 
 /// A pretty-printed STIX 2.1 bundle: the producer's identity, then one
@@ -1311,6 +1347,14 @@ pub fn bundle(producer: &Producer, scope: &str, items: &[ExportItem]) -> String 
         name: producer.name.to_owned(),
         identity_class: "organization",
     })];
+    let mut markings: Vec<Tlp> = sorted.iter().map(|i| i.tlp).collect();
+    markings.sort();
+    markings.dedup();
+    objects.extend(
+        markings
+            .into_iter()
+            .map(|t| ObjectJson::Marking(marking_definition(t))),
+    );
     for item in sorted {
         objects.push(ObjectJson::Indicator(IndicatorJson {
             type_: "indicator",
@@ -1327,6 +1371,7 @@ pub fn bundle(producer: &Producer, scope: &str, items: &[ExportItem]) -> String 
             pattern_type: "stix",
             pattern_version: "2.1",
             valid_from: stamp(item.valid_from),
+            object_marking_refs: [item.tlp.stix_marking_id()],
         }));
     }
     let mut seed = scope.to_owned();
@@ -1391,6 +1436,7 @@ struct IndicatorObject {
     note: Option<String>,
     first_seen: Option<DateTime<Utc>>,
     last_seen: Option<DateTime<Utc>>,
+    tlp: Tlp,
 }
 
 fn string_field<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
@@ -1410,6 +1456,19 @@ fn time_field(o: &Map<String, Value>, key: &str) -> Result<Option<DateTime<Utc>>
                     .with("value", v.to_string())
             }),
     }
+}
+
+/// The TLP an object is marked with: the strictest TLP marking among its `object_marking_refs`
+/// (TLP 2.0 or 1.0); unmarked, or marked only otherwise, it is [`Tlp::DEFAULT`].
+fn marking_of(o: &Map<String, Value>) -> Tlp {
+    o.get("object_marking_refs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter_map(Tlp::from_stix_marking)
+        .reduce(Tlp::stricter)
+        .unwrap_or(Tlp::DEFAULT)
 }
 
 fn read_indicator(o: &Map<String, Value>) -> Result<IndicatorObject, Text> {
@@ -1449,6 +1508,7 @@ fn read_indicator(o: &Map<String, Value>) -> Result<IndicatorObject, Text> {
         note,
         first_seen,
         last_seen,
+        tlp: marking_of(o),
     })
 }
 
@@ -1511,6 +1571,7 @@ pub fn parse_bundle(json: &str) -> Result<ImportReport, StixError> {
                         note: ind.note.clone(),
                         first_seen: ind.first_seen,
                         last_seen: ind.last_seen,
+                        tlp: ind.tlp,
                     },
                 ),
                 Err(e) => out.skip(
@@ -2122,6 +2183,7 @@ mod tests {
             created: t,
             modified: t + Duration::seconds(1),
             valid_from: t - Duration::days(1),
+            tlp: if kind == Url { Tlp::Green } else { Tlp::Amber },
         };
         vec![
             item(Url, "http://evil.example.com/it's", Some("phishing page")),
@@ -2163,7 +2225,8 @@ mod tests {
             a["objects"][0]["id"], b["objects"][0]["id"],
             "identity is per agency"
         );
-        for i in 1..=items().len() {
+        // After the identity, the two TLP marking definitions (fixed ids), then the indicators.
+        for i in 3..3 + items().len() {
             assert_ne!(a["objects"][i]["id"], b["objects"][i]["id"]);
         }
         // The ids are the documented v5 ids.
@@ -2196,7 +2259,11 @@ mod tests {
         assert_eq!(v["type"], "bundle");
         uuid_v5(v["id"].as_str().unwrap(), "bundle--");
         let objects = v["objects"].as_array().unwrap();
-        assert_eq!(objects.len(), 1 + items().len());
+        assert_eq!(
+            objects.len(),
+            1 + 2 + items().len(),
+            "identity, TLP:GREEN and TLP:AMBER, indicators"
+        );
 
         let identity = &objects[0];
         let keys: Vec<&str> = identity
@@ -2220,7 +2287,7 @@ mod tests {
         uuid_v5(identity_id, "identity--");
 
         let mut last: Option<(IndicatorType, String)> = None;
-        for o in &objects[1..] {
+        for o in &objects[3..] {
             assert_eq!(o["type"], "indicator");
             assert_eq!(o["spec_version"], "2.1");
             uuid_v5(o["id"].as_str().unwrap(), "indicator--");
@@ -2286,6 +2353,7 @@ mod tests {
             created: t,
             modified: t,
             valid_from: t,
+            tlp: Tlp::Amber,
         };
         let newer = ExportItem {
             note: Some("new"),
@@ -2295,8 +2363,77 @@ mod tests {
         let a = bundle(&producer(), "s", &[older, newer]);
         assert_eq!(a, bundle(&producer(), "s", &[newer, older]));
         let v: Value = serde_json::from_str(&a).unwrap();
-        assert_eq!(v["objects"].as_array().unwrap().len(), 2);
-        assert_eq!(v["objects"][1]["description"], "new");
+        assert_eq!(v["objects"].as_array().unwrap().len(), 3);
+        assert_eq!(v["objects"][2]["description"], "new");
+    }
+
+    #[test]
+    fn each_indicator_carries_its_tlp_as_the_standard_marking_definition() {
+        let text = bundle(&producer(), "incident:1", &items());
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let objects = v["objects"].as_array().unwrap();
+        let markings: Vec<&Value> = objects
+            .iter()
+            .filter(|o| o["type"] == "marking-definition")
+            .collect();
+        // Only the labels used, once each, as OASIS publishes them.
+        assert_eq!(markings.len(), 2, "{markings:?}");
+        let green = markings
+            .iter()
+            .find(|m| m["id"] == Tlp::Green.stix_marking_id())
+            .expect("TLP:GREEN defined");
+        assert_eq!(green["name"], "TLP:GREEN");
+        assert_eq!(green["created"], "2022-10-01T00:00:00.000Z");
+        assert_eq!(green["spec_version"], "2.1");
+        assert_eq!(
+            green["extensions"][tlp::STIX_EXTENSION],
+            serde_json::json!({"extension_type": "property-extension", "tlp_2_0": "green"})
+        );
+        for o in objects.iter().filter(|o| o["type"] == "indicator") {
+            let expected = if o["pattern"].as_str().unwrap().starts_with("[url:") {
+                Tlp::Green
+            } else {
+                Tlp::Amber
+            };
+            assert_eq!(
+                o["object_marking_refs"],
+                serde_json::json!([expected.stix_marking_id()]),
+                "{o}"
+            );
+        }
+        // Read back, every indicator keeps its marking.
+        let back = parse_bundle(&text).unwrap();
+        assert!(back.accepted.iter().all(|c| c.tlp
+            == if c.kind == Url {
+                Tlp::Green
+            } else {
+                Tlp::Amber
+            }));
+    }
+
+    #[test]
+    fn an_imported_indicator_takes_the_strictest_tlp_marking_it_carries() {
+        let with = |refs: Value| {
+            let doc = serde_json::json!({"type": "bundle", "id": "bundle--1", "objects": [{
+                "type": "indicator", "spec_version": "2.1", "id": "indicator--1",
+                "pattern": "[ipv4-addr:value = '198.51.100.1']", "pattern_type": "stix",
+                "valid_from": "2026-01-01T00:00:00Z", "object_marking_refs": refs}]});
+            parse_bundle(&doc.to_string()).unwrap().accepted[0].tlp
+        };
+        let v1_red = "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed";
+        assert_eq!(with(serde_json::json!([v1_red])), Tlp::Red);
+        assert_eq!(
+            with(serde_json::json!([
+                Tlp::Clear.stix_marking_id(),
+                Tlp::AmberStrict.stix_marking_id()
+            ])),
+            Tlp::AmberStrict
+        );
+        assert_eq!(
+            with(serde_json::json!(["marking-definition--statement"])),
+            Tlp::Amber
+        );
+        assert_eq!(with(Value::Null), Tlp::Amber);
     }
 
     #[test]
@@ -2326,6 +2463,7 @@ mod tests {
                 ),
                 first_seen: Some(i.valid_from),
                 last_seen: None,
+                tlp: i.tlp,
             })
             .collect();
         expected.sort_by(|a, b| (a.kind, &a.value).cmp(&(b.kind, &b.value)));
@@ -2470,35 +2608,40 @@ mod tests {
                     value: "198.51.100.1".into(),
                     note: Some("named".into()),
                     first_seen: first,
-                    last_seen: None
+                    last_seen: None,
+                    tlp: Tlp::DEFAULT
                 },
                 Candidate {
                     kind: Domain,
                     value: "evil.example".into(),
                     note: Some("named".into()),
                     first_seen: first,
-                    last_seen: None
+                    last_seen: None,
+                    tlp: Tlp::DEFAULT
                 },
                 Candidate {
                     kind: Md5,
                     value: "d41d8cd98f00b204e9800998ecf8427e".into(),
                     note: Some("named".into()),
                     first_seen: first,
-                    last_seen: None
+                    last_seen: None,
+                    tlp: Tlp::DEFAULT
                 },
                 Candidate {
                     kind: Url,
                     value: "http://x.example.com".into(),
                     note: Some("named".into()),
                     first_seen: first,
-                    last_seen: None
+                    last_seen: None,
+                    tlp: Tlp::DEFAULT
                 },
                 Candidate {
                     kind: FileName,
                     value: "a.exe".into(),
                     note: Some("the dropper".into()),
                     first_seen: first,
-                    last_seen: Some(utc(2026, 2, 1, 0, 0, 0))
+                    last_seen: Some(utc(2026, 2, 1, 0, 0, 0)),
+                    tlp: Tlp::DEFAULT
                 },
             ]
         );

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::db::{self, agencies::Agency, indicators as store, timeline};
 use crate::domain::indicators::{self as ioc, ImportReport, IndicatorType};
 use crate::domain::stix;
+use crate::domain::tlp::{Reader, Tlp};
 use crate::domain::Action;
 use crate::domain::Incident;
 use crate::error::{rejected_field as one, AppError};
@@ -31,7 +32,8 @@ pub async fn view(
     let mut tx = db::begin_as(pool, me.user.id).await?;
     let i = load_permitted(&mut tx, me, incident, Action::ViewIncident, false).await?;
     let actor = me.actor();
-    let indicators = store::for_incident(&mut tx, incident).await?;
+    let reader = Reader::of(me.user.agency_id, i.agency);
+    let indicators = store::for_incident(&mut tx, incident, &Tlp::readable_set(reader)).await?;
     tx.commit().await?;
     Ok(IndicatorsView {
         may_record: i.may(&actor, Action::RecordIndicators).is_ok(),
@@ -48,6 +50,8 @@ pub struct IndicatorInput {
     pub note: String,
     pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
+    /// The TLP label as typed (`amber`, `TLP:RED`, …); empty: [`Tlp::DEFAULT`].
+    pub tlp: String,
 }
 
 /// Validates one indicator: its type, its value for that type, the note and the seen-window.
@@ -62,12 +66,17 @@ pub fn check(input: &IndicatorInput) -> Result<ioc::Candidate, AppError> {
             return Err(one("last_seen", Text::key("ioc.error.last_before_first")));
         }
     }
+    let tlp = match input.tlp.trim() {
+        "" => Tlp::DEFAULT,
+        typed => Tlp::parse(typed).ok_or_else(|| one("tlp", Text::key("tlp.error.unknown")))?,
+    };
     Ok(ioc::Candidate {
         kind,
         value,
         note: (!note.is_empty()).then_some(note),
         first_seen: input.first_seen,
         last_seen: input.last_seen,
+        tlp,
     })
 }
 
@@ -83,6 +92,7 @@ async fn store_all(
     let mut tx = db::begin_as(pool, me.user.id).await?;
     let i = load_permitted(&mut tx, me, incident, Action::RecordIndicators, true).await?;
     let mut out = Vec::new();
+    let strictness = Tlp::strictness();
     for c in candidates {
         let stored = store::upsert(
             &mut tx,
@@ -94,8 +104,10 @@ async fn store_all(
                 note: c.note.as_deref().unwrap_or(""),
                 first_seen: c.first_seen,
                 last_seen: c.last_seen,
+                tlp: c.tlp.as_str(),
             },
             me.user.id,
+            &strictness,
         )
         .await?;
         out.push(stored);
@@ -103,7 +115,7 @@ async fn store_all(
     let added: Vec<_> = out
         .iter()
         .filter(|(_, new)| *new)
-        .map(|(x, _)| json!({ "type": x.kind, "value": x.value }))
+        .map(|(x, _)| timeline_entry(x))
         .collect();
     if !added.is_empty() {
         timeline::append(
@@ -118,6 +130,18 @@ async fn store_all(
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// How the timeline names a recorded indicator. Everyone who sees the incident reads its
+/// timeline, so the value of one that must stay within the agency (AMBER+STRICT, RED) is left
+/// out: the entry says only that such an indicator was recorded, and its marking.
+fn timeline_entry(x: &store::Indicator) -> serde_json::Value {
+    let tlp = Tlp::parse(&x.tlp).unwrap_or(Tlp::DEFAULT);
+    if tlp.readable_by(Reader::Outside) {
+        json!({ "type": x.kind, "value": x.value, "tlp": tlp })
+    } else {
+        json!({ "type": x.kind, "tlp": tlp })
+    }
 }
 
 pub async fn add(
@@ -171,19 +195,31 @@ fn producer_of(a: &Agency) -> (String, String) {
     (a.code.clone(), a.name_zh.clone())
 }
 
+/// The incident's indicators that an export made by the acting user may carry (domain::tlp:
+/// never RED; AMBER+STRICT only in the agency's own), with the incident and its agency.
+pub async fn exportable(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+) -> Result<(Incident, Agency, Vec<store::Indicator>), AppError> {
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let i = load_permitted(&mut tx, me, incident, Action::ViewIncident, false).await?;
+    let agency = db::agencies::get(&mut tx, i.agency)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let reader = Reader::of(me.user.agency_id, i.agency);
+    let rows = store::for_incident(&mut tx, incident, &Tlp::exportable_set(reader)).await?;
+    tx.commit().await?;
+    Ok((i, agency, rows))
+}
+
 /// The incident's indicators as a STIX 2.1 bundle, produced by the incident's agency.
 pub async fn incident_stix(
     pool: &PgPool,
     me: Acting<'_>,
     incident: Uuid,
 ) -> Result<String, AppError> {
-    let mut tx = db::begin_as(pool, me.user.id).await?;
-    let i = load_permitted(&mut tx, me, incident, Action::ViewIncident, false).await?;
-    let agency = db::agencies::get(&mut tx, i.agency)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let rows = store::for_incident(&mut tx, incident).await?;
-    tx.commit().await?;
+    let (i, agency, rows) = exportable(pool, me, incident).await?;
     let (code, name) = producer_of(&agency);
     Ok(bundle_of(
         &code,
@@ -211,6 +247,7 @@ fn bundle_of(
                 created: r.created_at,
                 modified: r.created_at,
                 valid_from: r.first_seen.unwrap_or(r.created_at),
+                tlp: Tlp::parse(&r.tlp).unwrap_or(Tlp::DEFAULT),
             })
         })
         .collect();
@@ -232,7 +269,11 @@ pub async fn correlated(
     page: db::PageRequest,
 ) -> Result<(Vec<store::Correlated>, i64), AppError> {
     let mut tx = db::begin_as(pool, me.user.id).await?;
-    let out = store::correlated(&mut tx, page.offset(), page.limit()).await?;
+    let markings = store::CorrelationMarkings {
+        correlating: &Tlp::correlating_set(),
+        strictness: &Tlp::strictness(),
+    };
+    let out = store::correlated(&mut tx, &markings, page.offset(), page.limit()).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -256,6 +297,7 @@ pub async fn correlated_stix(pool: &PgPool, me: Acting<'_>) -> Result<String, Ap
             first_seen: c.first_seen,
             last_seen: c.last_seen,
             created_at: c.created_at,
+            tlp: c.tlp.clone(),
         })
         .collect();
     let (code, name) = producer_of(me.agency);

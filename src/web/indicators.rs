@@ -13,6 +13,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::domain::indicators::IndicatorType;
+use crate::domain::tlp::Tlp;
 use crate::domain::Action;
 use crate::error::{rejected_field as rejected, AppError};
 use crate::i18n::{Lang, Text};
@@ -41,6 +42,8 @@ struct IndicatorLine {
     value: String,
     note: String,
     seen: String,
+    /// `TLP:AMBER`, and the badge's style.
+    tlp: (&'static str, &'static str),
 }
 
 #[derive(Default, Clone)]
@@ -48,8 +51,22 @@ struct IndicatorTyped {
     kind: String,
     value: String,
     note: String,
+    tlp: String,
     format: String,
     text: String,
+}
+
+/// The marking as the page shows it, and its badge's style: `("TLP:AMBER+STRICT", "amber-strict")`.
+fn tlp_badge(stored: &str) -> (&'static str, &'static str) {
+    let t = Tlp::parse(stored).unwrap_or(Tlp::DEFAULT);
+    let style = match t {
+        Tlp::Clear => "clear",
+        Tlp::Green => "green",
+        Tlp::Amber => "amber",
+        Tlp::AmberStrict => "amber-strict",
+        Tlp::Red => "red",
+    };
+    (t.label(), style)
 }
 
 #[derive(Template)]
@@ -64,6 +81,8 @@ struct IndicatorsPage {
     title: String,
     indicators: Vec<IndicatorLine>,
     types: Vec<(&'static str, String)>,
+    /// (stored spelling, label, meaning) of every TLP label, the default first selected.
+    markings: Vec<(&'static str, &'static str, String)>,
     may_record: bool,
     typed: IndicatorTyped,
     errors: Vec<String>,
@@ -113,7 +132,12 @@ async fn render_indicators(
                 value: i.value.clone(),
                 note: i.note.clone(),
                 seen: seen(i.first_seen, i.last_seen),
+                tlp: tlp_badge(&i.tlp),
             })
+            .collect(),
+        markings: Tlp::ALL
+            .iter()
+            .map(|m| (m.as_str(), m.label(), t.text(&m.meaning())))
             .collect(),
         types: IndicatorType::ALL
             .iter()
@@ -155,6 +179,8 @@ struct IndicatorForm {
     first_seen: String,
     #[serde(default)]
     last_seen: String,
+    #[serde(default)]
+    tlp: String,
 }
 
 async fn add_indicator(
@@ -169,6 +195,7 @@ async fn add_indicator(
         kind: f.kind.clone(),
         value: f.value.clone(),
         note: f.note.clone(),
+        tlp: f.tlp.clone(),
         ..IndicatorTyped::default()
     };
     let when = |raw: &str, field: &str| -> Result<Option<DateTime<Utc>>, AppError> {
@@ -187,6 +214,7 @@ async fn add_indicator(
             note: f.note.clone(),
             first_seen: when(&f.first_seen, "first_seen")?,
             last_seen: when(&f.last_seen, "last_seen")?,
+            tlp: f.tlp.clone(),
         };
         ioc::add(&state.pool, acting(&me), id, &input).await
     }
@@ -293,20 +321,21 @@ async fn indicators_csv(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let v = ioc::view(&state.pool, acting(&me), id).await?;
-    let mut out = String::from("\u{feff}type,value,note,first_seen,last_seen\r\n");
-    for i in &v.indicators {
+    let (incident, _, rows) = ioc::exportable(&state.pool, acting(&me), id).await?;
+    let mut out = String::from("\u{feff}type,value,note,first_seen,last_seen,tlp\r\n");
+    for i in &rows {
         let when = |x: Option<DateTime<Utc>>| {
             x.map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
                 .unwrap_or_default()
         };
         out.push_str(&format!(
-            "{},{},{},{},{}\r\n",
+            "{},{},{},{},{},{}\r\n",
             csv_field(&i.kind),
             csv_field(&i.value),
             csv_field(&i.note),
             when(i.first_seen),
-            when(i.last_seen)
+            when(i.last_seen),
+            tlp_badge(&i.tlp).0
         ));
     }
     Ok((
@@ -316,7 +345,7 @@ async fn indicators_csv(
                 header::CONTENT_DISPOSITION,
                 format!(
                     "attachment; filename=\"indicators-{}.csv\"",
-                    v.incident.number
+                    incident.number
                 ),
             ),
         ],
@@ -331,6 +360,7 @@ struct CorrelationLine {
     incidents: i64,
     agencies: i64,
     seen: String,
+    tlp: (&'static str, &'static str),
     /// Each incident and what its link says ("2026-0001（某機關）").
     where_seen: Vec<(Uuid, String)>,
 }
@@ -367,6 +397,7 @@ async fn correlation_page(
                 incidents: c.incidents,
                 agencies: c.agencies,
                 seen: seen(c.first_seen, c.last_seen),
+                tlp: tlp_badge(&c.tlp),
                 where_seen: c
                     .where_seen
                     .0

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::helpers::{as_user, local, spawn_app, spawn_app_with, token, TestApp};
 
-async fn file(app: &TestApp, c: &Client) -> Uuid {
+pub(crate) async fn file(app: &TestApp, c: &Client) -> Uuid {
     let aware = local(Utc::now() - Duration::minutes(30));
     let r = app
         .post_as(

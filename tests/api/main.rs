@@ -33,5 +33,6 @@ mod smtp_tls;
 mod sso;
 mod thread;
 mod timeline;
+mod tlp;
 mod tokens;
 mod uploads;

@@ -18,6 +18,7 @@ use super::super::level::{rule_sentence, IncidentLevel};
 use super::super::stages::{
     CommanderDecision, IncidentStatus, NoticeMeans, PeriodicReport, ResponseMeeting,
 };
+use super::super::tlp::Tlp;
 use super::events::IncidentEvent;
 use super::review::ReviewKind;
 use crate::i18n::{Arg, Text};
@@ -478,7 +479,11 @@ struct IndicatorsAdded {
 struct Indicator {
     #[serde(rename = "type")]
     kind: String,
-    value: String,
+    /// Left out for a marking that stays within the agency (services::indicators).
+    #[serde(default)]
+    value: Option<String>,
+    #[serde(default)]
+    tlp: Option<Tlp>,
 }
 
 #[derive(Deserialize)]
@@ -582,9 +587,14 @@ fn record_lines(kind: &str, v: serde_json::Value) -> Option<Vec<Text>> {
                     Some(t) => Arg::from(t.label()),
                     None => Arg::from(&i.kind),
                 };
-                Text::key("story.indicator")
-                    .with("type", kind)
-                    .with("value", &i.value)
+                match &i.value {
+                    Some(value) => Text::key("story.indicator")
+                        .with("type", kind)
+                        .with("value", value),
+                    None => Text::key("story.indicator_withheld")
+                        .with("type", kind)
+                        .with("tlp", i.tlp.unwrap_or(Tlp::DEFAULT).label()),
+                }
             }));
             lines
         }
@@ -1118,6 +1128,15 @@ mod tests {
                 assert!(!shown.contains("abcdef0"), "an id in {shown:?}");
             }
         }
+        let withheld = json!({"source": "form", "indicators": [
+            {"type": "ipv4", "value": "192.0.2.1", "tlp": "amber"},
+            {"type": "domain", "tlp": "red"}]});
+        let shown = told_in(Lang::En, "indicators_added", &withheld);
+        assert!(shown.contains("192.0.2.1"), "{shown}");
+        assert!(
+            shown.contains("Domain name (TLP:RED; its value is shown to this agency only)"),
+            "{shown}"
+        );
         let shown = told_in(Lang::En, "custody.uploaded", &bodies[2].1);
         assert!(
             shown.contains("\"fw.log\" (12 bytes, SHA-256 abababababababab…)"),

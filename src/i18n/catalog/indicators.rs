@@ -443,6 +443,49 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("ioc.column.value", "值", "Value"),
     ("ioc.column.seen", "發現期間", "Seen"),
     ("ioc.column.note", "備註", "Note"),
+    ("ioc.column.tlp", "TLP 標記", "TLP marking"),
+    // ---- TLP 2.0 markings (domain::tlp) ----
+    (
+        "tlp.meaning.clear",
+        "TLP:CLEAR：無公開限制，可自由分享。",
+        "TLP:CLEAR: no limit on disclosure; may be shared freely.",
+    ),
+    (
+        "tlp.meaning.green",
+        "TLP:GREEN：限於社群內分享，不得公開。",
+        "TLP:GREEN: limited disclosure, restricted to the community; not for public release.",
+    ),
+    (
+        "tlp.meaning.amber",
+        "TLP:AMBER（預設）：限於可查看本事件之機關（本機關及上級、主管機關）依需要知悉原則分享。",
+        "TLP:AMBER (default): limited to the agencies that see this incident (this agency and its supervising agencies), on a need-to-know basis.",
+    ),
+    (
+        "tlp.meaning.amber_strict",
+        "TLP:AMBER+STRICT：僅限本機關內部；上級機關、關聯分析與 TAXII 均不提供，僅本機關自行匯出時包含。",
+        "TLP:AMBER+STRICT: within this agency only; not shown to supervising agencies, correlation or TAXII, and exported only in this agency's own export.",
+    ),
+    (
+        "tlp.meaning.red",
+        "TLP:RED：僅限本機關承辦人員知悉；不提供其他機關，亦不含於任何匯出。",
+        "TLP:RED: for this agency's own people only; never shown to other agencies nor included in any export.",
+    ),
+    ("tlp.legend", "TLP 標記說明", "What the TLP markings mean"),
+    (
+        "tlp.error.unknown",
+        "TLP 標記應為 CLEAR、GREEN、AMBER、AMBER+STRICT 或 RED",
+        "the TLP marking must be CLEAR, GREEN, AMBER, AMBER+STRICT or RED",
+    ),
+    (
+        "ioc.csv.tlp_unknown",
+        "tlp 欄「{given}」不是 TLP 標記（應為 CLEAR、GREEN、AMBER、AMBER+STRICT 或 RED）",
+        "the tlp column '{given}' is not a TLP marking (CLEAR, GREEN, AMBER, AMBER+STRICT or RED)",
+    ),
+    (
+        "story.indicator_withheld",
+        "{type}（{tlp}，其值僅本機關可見）",
+        "{type} ({tlp}; its value is shown to this agency only)",
+    ),
     ("ioc.none", "尚無指標。", "No indicators yet."),
     ("ioc.add.heading", "新增指標", "Add an indicator"),
     ("ioc.field.first_seen", "首次發現", "First seen"),

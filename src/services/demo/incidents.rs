@@ -576,6 +576,7 @@ impl Walk<'_> {
                 note: note.into(),
                 first_seen: Some(first_seen),
                 last_seen: Some(aware),
+                tlp: String::new(),
             };
             indicators::add(self.pool, me, self.id, &input).await?;
         }

@@ -58,6 +58,10 @@ pub struct IndicatorRequest {
     #[serde(default)]
     #[schema(format = DateTime)]
     last_seen: Option<String>,
+    /// The TLP 2.0 marking (`clear`, `green`, `amber`, `amber+strict`, `red`, with or without
+    /// `TLP:`); absent: `amber`.
+    #[serde(default)]
+    tlp: Option<String>,
 }
 
 /// An indicator as stored: normalised.
@@ -70,6 +74,8 @@ pub struct IndicatorBody {
     note: String,
     first_seen: Option<DateTime<Utc>>,
     last_seen: Option<DateTime<Utc>>,
+    /// The TLP 2.0 marking: `clear`, `green`, `amber`, `amber+strict` or `red`.
+    tlp: String,
 }
 
 /// Adds an indicator: 201 with it normalised when new, 200 when it was on the incident already.
@@ -113,6 +119,7 @@ async fn add_indicator(
         kind: req.kind,
         value: req.value,
         note: req.note.unwrap_or_default(),
+        tlp: req.tlp.unwrap_or_default(),
     };
     let (i, new) = crate::services::indicators::add(&state.pool, me.acting(), id, &input).await?;
     let status = if new {
@@ -129,6 +136,7 @@ async fn add_indicator(
             note: i.note,
             first_seen: i.first_seen,
             last_seen: i.last_seen,
+            tlp: i.tlp,
         }),
     ))
 }
