@@ -151,3 +151,59 @@ pub async fn correlated(
     .await?;
     Ok((items, total))
 }
+
+/// An indicator as a TAXII collection lists it, with the code of the agency that recorded it
+/// (its STIX producer).
+#[derive(Debug, Clone, FromRow)]
+pub struct Shared {
+    pub id: Uuid,
+    pub incident_id: Uuid,
+    pub agency_code: String,
+    pub kind: String,
+    pub value: String,
+    pub note: String,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub tlp: String,
+}
+
+/// Which indicators a TAXII page reads: those of `members` (None: every agency), marked with a
+/// label the caller may receive (`own_markings` for the caller's own agency's, `markings` for
+/// the others', both from the domain), recorded after `added_after` and after the cursor
+/// (`after`: time and row id), in the order they were recorded.
+pub struct SharedPage<'a> {
+    pub members: Option<&'a [Uuid]>,
+    pub caller_agency: Uuid,
+    pub own_markings: &'a [&'a str],
+    pub markings: &'a [&'a str],
+    pub added_after: Option<DateTime<Utc>>,
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn shared_page(
+    conn: &mut PgConnection,
+    p: &SharedPage<'_>,
+) -> Result<Vec<Shared>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT x.id, x.incident_id, a.code AS agency_code, x.kind, x.value, x.note, \
+           x.first_seen, x.created_at, x.tlp \
+         FROM indicators x JOIN agencies a ON a.id = x.agency_id \
+         WHERE ($1::uuid[] IS NULL OR x.agency_id = ANY ($1)) \
+           AND ((x.agency_id = $2 AND x.tlp = ANY ($3)) OR x.tlp = ANY ($4)) \
+           AND ($5::timestamptz IS NULL OR x.created_at > $5) \
+           AND ($6::timestamptz IS NULL OR (x.created_at, x.id) > ($6, $7)) \
+         ORDER BY x.created_at, x.id LIMIT $8",
+    )
+    .bind(p.members)
+    .bind(p.caller_agency)
+    .bind(p.own_markings)
+    .bind(p.markings)
+    .bind(p.added_after)
+    .bind(p.after.map(|a| a.0))
+    .bind(p.after.map(|a| a.1))
+    .bind(p.limit)
+    .fetch_all(conn)
+    .await
+}

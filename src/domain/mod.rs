@@ -29,6 +29,7 @@ pub mod search;
 pub mod sso;
 pub mod stages;
 pub mod stix;
+pub mod taxii;
 pub mod team;
 pub mod tlp;
 pub mod tokens;

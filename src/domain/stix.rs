@@ -1319,6 +1319,43 @@ struct IndicatorJson {
     object_marking_refs: [&'static str; 1],
 }
 
+fn indicator_json(identity: &str, scope: &str, item: &ExportItem) -> IndicatorJson {
+    IndicatorJson {
+        type_: "indicator",
+        spec_version: "2.1",
+        id: indicator_id(scope, item.kind, item.value),
+        created_by_ref: identity.to_owned(),
+        created: stamp(item.created),
+        modified: stamp(item.modified),
+        // Bundles are exchanged in English, whoever exports them.
+        name: format!("{}: {}", Lang::En.text(&item.kind.label()), item.value),
+        description: item.note.map(str::to_owned),
+        indicator_types: ["malicious-activity"],
+        pattern: pattern_for(item.kind, item.value),
+        pattern_type: "stix",
+        pattern_version: "2.1",
+        valid_from: stamp(item.valid_from),
+        object_marking_refs: [item.tlp.stix_marking_id()],
+    }
+}
+
+/// One indicator object, exactly as [`bundle`] writes it for the same producer and scope (so a
+/// TAXII collection and a file export give it the same id and content).
+pub fn indicator_object(agency_code: &str, scope: &str, item: &ExportItem) -> Value {
+    serde_json::to_value(indicator_json(&identity_id(agency_code), scope, item))
+        .expect("an indicator of strings always serialises")
+}
+
+/// The standard TLP 2.0 marking-definition object of `t`, as [`bundle`] writes it.
+pub fn marking_object(t: Tlp) -> Value {
+    serde_json::to_value(marking_definition(t)).expect("a marking always serialises")
+}
+
+/// A STIX timestamp as every object here writes it: UTC, milliseconds, `Z`.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    stamp(t)
+}
+
 /// A pretty-printed STIX 2.1 bundle: the producer's identity, then one
 /// indicator per (kind, value) sorted by kind then value. If the same
 /// (kind, value) is given twice, the most recently modified item is exported
@@ -1356,23 +1393,9 @@ pub fn bundle(producer: &Producer, scope: &str, items: &[ExportItem]) -> String 
             .map(|t| ObjectJson::Marking(marking_definition(t))),
     );
     for item in sorted {
-        objects.push(ObjectJson::Indicator(IndicatorJson {
-            type_: "indicator",
-            spec_version: "2.1",
-            id: indicator_id(scope, item.kind, item.value),
-            created_by_ref: identity.clone(),
-            created: stamp(item.created),
-            modified: stamp(item.modified),
-            // Bundles are exchanged in English, whoever exports them.
-            name: format!("{}: {}", Lang::En.text(&item.kind.label()), item.value),
-            description: item.note.map(str::to_owned),
-            indicator_types: ["malicious-activity"],
-            pattern: pattern_for(item.kind, item.value),
-            pattern_type: "stix",
-            pattern_version: "2.1",
-            valid_from: stamp(item.valid_from),
-            object_marking_refs: [item.tlp.stix_marking_id()],
-        }));
+        objects.push(ObjectJson::Indicator(indicator_json(
+            &identity, scope, item,
+        )));
     }
     let mut seed = scope.to_owned();
     for o in &objects {

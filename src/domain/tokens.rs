@@ -13,10 +13,19 @@ pub enum TokenScope {
     File,
     /// Every other write: stage actions, reviews, evidence, indicators.
     Act,
+    /// The TAXII 2.1 collections (`/taxii2/`, domain::taxii) and nothing else: a threat
+    /// intelligence platform polling the shared indicators needs no incident's record, so a
+    /// feed token is its own scope and `Read` does not include it (#17).
+    Share,
 }
 
 impl TokenScope {
-    pub const ALL: [TokenScope; 3] = [TokenScope::Read, TokenScope::File, TokenScope::Act];
+    pub const ALL: [TokenScope; 4] = [
+        TokenScope::Read,
+        TokenScope::File,
+        TokenScope::Act,
+        TokenScope::Share,
+    ];
 
     /// As stored and as forms and JSON name it.
     pub fn name(self) -> &'static str {
@@ -24,6 +33,7 @@ impl TokenScope {
             TokenScope::Read => "read",
             TokenScope::File => "file",
             TokenScope::Act => "act",
+            TokenScope::Share => "share",
         }
     }
 
@@ -36,6 +46,7 @@ impl TokenScope {
             TokenScope::Read => "tokens.scope.read",
             TokenScope::File => "tokens.scope.file",
             TokenScope::Act => "tokens.scope.act",
+            TokenScope::Share => "tokens.scope.share",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod reports;
 pub mod retention;
 pub mod search;
 pub mod sso;
+pub mod taxii;
 pub mod timeline;
 pub mod tokens;
 pub mod tracking;

@@ -34,7 +34,7 @@ impl AppError {
         }
     }
 
-    fn log_if_server_error(&self) {
+    pub(crate) fn log_if_server_error(&self) {
         if self.status().is_server_error() {
             tracing::error!(error = ?self, "request failed");
         }
@@ -66,7 +66,7 @@ impl AppError {
     }
 
     /// The sentence in both languages (an error page may be shown before the language is known).
-    fn message(&self) -> (&'static str, &'static str) {
+    pub(crate) fn message(&self) -> (&'static str, &'static str) {
         let key = self.message_key();
         (Lang::ZhTw.get(key), Lang::En.get(key))
     }

@@ -338,6 +338,7 @@ fn open_while_enrolment_due(path: &str) -> bool {
         || path == "/language"
         || path.starts_with("/static/")
         || path.starts_with("/api/")
+        || path.starts_with("/taxii2/")
         || path == "/healthz"
         || path == "/readyz"
 }

@@ -26,6 +26,7 @@ pub mod search;
 pub mod session_store;
 pub mod sign_in;
 pub mod sso;
+pub mod taxii;
 pub mod tokens;
 pub mod tracking;
 
@@ -245,6 +246,7 @@ fn routes(settings: &Settings) -> Router<AppState> {
         .merge(tracking::router())
         .merge(search::router())
         .merge(api::router())
+        .merge(taxii::router())
         .route("/static/{file}", axum::routing::get(static_file))
         .layer(RequestBodyLimitLayer::new(settings.body_limit))
         // Nothing waits for ever: past the limit the portal answers 503 itself (#15).

@@ -31,6 +31,7 @@ mod security;
 mod sitting;
 mod smtp_tls;
 mod sso;
+mod taxii;
 mod thread;
 mod timeline;
 mod tlp;

@@ -129,6 +129,11 @@ fn chain_of(code: &str) -> Vec<&'static str> {
     }
 }
 
+/// The demo agencies that supervise others (someone's chain names them).
+fn supervises(code: &str) -> bool {
+    ["MIN", "MOHW", "ACS"].contains(&code)
+}
+
 fn visible(viewer: &str, owner: &str) -> bool {
     viewer == owner || viewer == "ACS" || chain_of(owner).contains(&viewer)
 }
@@ -331,7 +336,7 @@ async fn every_route_answers_every_role_as_the_rules_say() {
     ordered.sort_by_key(|r| order(r));
     for (method, path) in ordered {
         covered.insert((method.clone(), path.clone()));
-        let api = path.starts_with("/api/");
+        let api = path.starts_with("/api/") || path.starts_with("/taxii2/");
         for p in &people {
             let signed = p.signed_in();
             let anon = if api { vec![401] } else { vec![303] };
@@ -340,6 +345,44 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                     vec![(path.clone(), vec![200])]
                 }
                 ("GET", "/static/{file}") => vec![("/static/portal.css".into(), vec![200])],
+                // TAXII (tests/api/taxii.rs): discovery is open; the rest needs a `share` token
+                // (the API sign-in token carries every scope) of a supervising agency, and a
+                // collection is the caller's own tree's or one below it (the ministry's: MIN
+                // and ACS), 404 otherwise.
+                ("GET", "/taxii2/") => vec![(path.clone(), vec![200])],
+                ("GET", "/taxii2/api/" | "/taxii2/api/collections/") => {
+                    let expected = if !signed {
+                        vec![401]
+                    } else if supervises(&p.agency_code) {
+                        vec![200]
+                    } else {
+                        vec![403]
+                    };
+                    vec![(path.clone(), expected)]
+                }
+                (
+                    "GET",
+                    "/taxii2/api/collections/{id}/"
+                    | "/taxii2/api/collections/{id}/objects/"
+                    | "/taxii2/api/collections/{id}/manifest/",
+                ) => {
+                    let ministry = portal::domain::taxii::collection_id("MIN").to_string();
+                    [(ministry, true), (Uuid::new_v4().to_string(), false)]
+                        .into_iter()
+                        .map(|(id, real)| {
+                            let expected = if !signed {
+                                vec![401]
+                            } else if !supervises(&p.agency_code) {
+                                vec![403]
+                            } else if real && visible(&p.agency_code, "MIN") {
+                                vec![200]
+                            } else {
+                                vec![404]
+                            };
+                            (path.replace("{id}", &id), expected)
+                        })
+                        .collect()
+                }
                 ("POST", "/api/v1/classify" | "/api/v1/auth/token") => {
                     vec![(path.clone(), vec![422])]
                 }

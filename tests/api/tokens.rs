@@ -4,7 +4,12 @@
 use crate::helpers::{as_user, spawn_app, token, TestApp};
 
 /// Issues a token on the owner's page; the secret is on the answer page only.
-async fn issue(app: &TestApp, web: &reqwest::Client, name: &str, scopes: &[&str]) -> String {
+pub(crate) async fn issue(
+    app: &TestApp,
+    web: &reqwest::Client,
+    name: &str,
+    scopes: &[&str],
+) -> String {
     let mut fields = vec![("name", name), ("days", "30")];
     for s in scopes {
         fields.push(("scopes", s));

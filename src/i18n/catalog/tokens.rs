@@ -32,6 +32,11 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("tokens.scope.read", "讀取", "Read"),
     ("tokens.scope.file", "通報新事件", "File incidents"),
     ("tokens.scope.act", "辦理事件處理作業", "Act on incidents"),
+    (
+        "tokens.scope.share",
+        "TAXII 情資分享（僅讀取所督導機關之 IoC 集合）",
+        "TAXII sharing (reads the indicator collections of the agencies supervised, nothing else)",
+    ),
     ("tokens.error.name", "請輸入名稱（最多 100 字，不含控制字元）。", "Give it a name (at most 100 characters, no control characters)."),
     ("tokens.error.scopes", "請至少選擇一項權限。", "Choose at least one scope."),
     ("tokens.error.days", "有效天數須為 1 至 365 天。", "It runs 1 to 365 days."),

@@ -218,18 +218,30 @@ impl FromRequestParts<AppState> for ApiUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or(ApiError(AppError::Unauthenticated))?;
-        let mut conn = state.pool.begin().await?;
-        let (user_id, scopes) = db::tokens::user_of(&mut conn, token)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        db::act_as(&mut conn, user_id).await?;
         let route = parts
             .extensions
             .get::<MatchedPath>()
             .map_or(parts.uri.path(), |m| m.as_str());
         let needed = scope_needed(&parts.method, route);
+        Ok(ApiUser::of_token(state, token, needed).await?)
+    }
+}
+
+impl ApiUser {
+    /// The live token's user, if the token carries `needed`: 401 for an unknown, ended or
+    /// revoked token (or a disabled user), 403 for one without the scope.
+    pub async fn of_token(
+        state: &AppState,
+        token: &str,
+        needed: TokenScope,
+    ) -> Result<ApiUser, AppError> {
+        let mut conn = state.pool.begin().await?;
+        let (user_id, scopes) = db::tokens::user_of(&mut conn, token)
+            .await?
+            .ok_or(AppError::Unauthenticated)?;
+        db::act_as(&mut conn, user_id).await?;
         if !scopes.iter().any(|s| s == needed.name()) {
-            return Err(ApiError(AppError::Forbidden));
+            return Err(AppError::Forbidden);
         }
         let user = db::users::get(&mut conn, user_id)
             .await?

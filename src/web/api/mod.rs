@@ -5,7 +5,7 @@
 //! with `#[utoipa::path]`, so the description served at `/api/v1/openapi.json` is generated
 //! from the routes and request types themselves and cannot leave one out.
 
-mod access;
+pub mod access;
 mod bodies;
 mod evidence;
 mod incidents;
