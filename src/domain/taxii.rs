@@ -30,6 +30,13 @@ use super::agency::{AgencyId, AgencyKind, AgencyRelations};
 use super::escalation::{visible_agencies, AgencyScope};
 use super::stix::{self, NAMESPACE};
 use super::tlp::{self, Reader, Tlp};
+use crate::i18n::Text;
+
+/// A title in both languages, Chinese first, as a TAXII client shows one string.
+fn both(key: &'static str) -> String {
+    let (zh, en) = Text::key(key).both();
+    format!("{zh} · {en}")
+}
 
 /// The TAXII 2.1 media type of every response here.
 pub const MEDIA_TYPE: &str = "application/taxii+json;version=2.1";
@@ -402,7 +409,7 @@ pub fn manifest(page: &Page) -> Value {
 /// The discovery resource (`/taxii2/`).
 pub fn discovery() -> Value {
     json!({
-        "title": "資通安全事件通報應變入口網 TAXII · The incident portal's TAXII server",
+        "title": both("taxii.title"),
         "description": "Indicators of compromise from the incidents reported under the Cyber \
             Security Management Act, for the competent authority and the sector authorities. \
             Read only; authenticate with a portal token of scope `share`.",
@@ -414,7 +421,7 @@ pub fn discovery() -> Value {
 /// The API root's information.
 pub fn api_root() -> Value {
     json!({
-        "title": "IoC 情資分享 · Indicator sharing",
+        "title": both("taxii.api_root_title"),
         "description": "One collection per supervising agency the token's user may see.",
         "versions": [MEDIA_TYPE],
         // Read only: no request body is accepted.

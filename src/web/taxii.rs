@@ -203,12 +203,13 @@ async fn objects(
     Ok(paged(&page, &taxii::envelope(&page)))
 }
 
+/// Get Manifest: the same page as Get Objects, one record per object.
 async fn manifest(
-    State(state): State<AppState>,
+    state: State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
+    id: Path<String>,
+    query: RawQuery,
 ) -> Result<Response, Refused> {
-    let page = page_of(&state, &headers, &id, query).await?;
+    let page = page_of(&state, &headers, &id, query.0).await?;
     Ok(paged(&page, &taxii::manifest(&page)))
 }

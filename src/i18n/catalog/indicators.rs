@@ -471,6 +471,13 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
         "TLP:RED: for this agency's own people only; never shown to other agencies nor included in any export.",
     ),
     ("tlp.legend", "TLP 標記說明", "What the TLP markings mean"),
+    // ---- TAXII 2.1 (domain::taxii) ----
+    (
+        "taxii.title",
+        "資通安全事件通報應變入口網 TAXII",
+        "The incident portal's TAXII server",
+    ),
+    ("taxii.api_root_title", "IoC 情資分享", "Indicator sharing"),
     (
         "tlp.error.unknown",
         "TLP 標記應為 CLEAR、GREEN、AMBER、AMBER+STRICT 或 RED",
