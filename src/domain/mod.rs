@@ -32,6 +32,7 @@ pub mod stix;
 pub mod team;
 pub mod tokens;
 pub mod tracking;
+pub mod webhooks;
 
 #[cfg(test)]
 mod test_support;
