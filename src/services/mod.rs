@@ -20,6 +20,7 @@ pub mod sso;
 pub mod timeline;
 pub mod tokens;
 pub mod tracking;
+pub mod webhooks;
 pub mod work;
 
 use crate::db::{self, agencies::Agency, users::User};

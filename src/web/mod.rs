@@ -28,6 +28,7 @@ pub mod sign_in;
 pub mod sso;
 pub mod tokens;
 pub mod tracking;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub sso: Option<Arc<crate::services::sso::Sso>>,
     /// This application's job runner, as `/readyz` reports it.
     pub jobs: Arc<crate::jobs::RunnerHealth>,
+    /// What webhook endpoints' secrets are sealed under (derived from the timeline key).
+    pub webhook_key: crate::domain::webhooks::SecretKey,
 }
 
 impl AppState {
@@ -233,6 +236,7 @@ fn routes(settings: &Settings) -> Router<AppState> {
         .merge(tokens::router())
         .merge(role_changes::router())
         .merge(admin::router())
+        .merge(webhooks::router())
         .merge(incidents::router())
         .merge(preparedness::router())
         .merge(evidence::router())
