@@ -35,3 +35,4 @@ mod thread;
 mod timeline;
 mod tokens;
 mod uploads;
+mod webhooks;
