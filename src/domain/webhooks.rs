@@ -342,8 +342,15 @@ pub fn chat_text(o: &Occurrence, portal_url: &str) -> String {
     } else {
         lines.push(format!("[{}] {zh} / {en}", o.number));
     }
+    // Which deadline a reminder is about, and which way the commander decided: the
+    // notification's own sentence says it. The others' sentences speak to one recipient (a
+    // filing's asks the reviewer to review), not to a channel everyone reads.
+    let says_more = matches!(
+        o.event,
+        HookEvent::DeadlineSoon | HookEvent::DeadlineMissed | HookEvent::CommanderDecided
+    );
     let detail = notifications::message(&o.kind);
-    if detail.catalog_key() != "notify.other" {
+    if says_more && detail.catalog_key() != "notify.other" {
         let (zh, en) = detail.both();
         lines.push(format!("{zh} / {en}"));
     }

@@ -182,6 +182,21 @@ fn the_chat_text_is_chinese_first_and_names_number_event_deadline_and_link() {
     assert!(text.contains("2026-12-04 03:00"), "{text}");
     assert!(text
         .ends_with("https://portal.example.gov.tw/incidents/00000000-0000-0000-0000-000000000007"));
+    assert_eq!(
+        text.lines().count(),
+        4,
+        "event, level, deadline, link: {text}"
+    );
+    let soon = reminder_occurrence(
+        ReminderKind::ContainmentSoon,
+        Uuid::nil(),
+        "AGA-2026-0001",
+        Some(3),
+        now(),
+        now(),
+    );
+    let (zh, en) = notifications::message("containment_soon").both();
+    assert!(chat_text(&soon, "https://p").contains(&format!("{zh} / {en}")));
     let test = chat_text(&test_occurrence(now()), "https://p");
     assert!(!test.contains("https://p/incidents"));
 }
