@@ -9,11 +9,12 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::db::{self, webhooks::Attempt, webhooks::Endpoint};
+use crate::domain::audit::AuditKind;
 use crate::domain::notifications::Event;
 use crate::domain::webhooks::{self, EndpointInput, IncidentRef, SecretKey, NONCE_LEN};
 use crate::domain::{Incident, IncidentEvent};
 use crate::error::AppError;
-use crate::services::{denied, Acting};
+use crate::services::{audit, denied, Acting};
 
 /// Queues the webhook events of an applied change to `i`, on the caller's transaction.
 pub async fn queue_for_incident(
@@ -94,6 +95,23 @@ pub async fn add(
         },
     )
     .await?;
+    // Where the agency's incidents are told is the administrator's to answer for: on record,
+    // with what kind and where (never the secret).
+    let detail = format!(
+        "{} ({}) {}",
+        checked.name,
+        checked.kind.as_str(),
+        checked.address
+    );
+    audit::note(
+        &mut tx,
+        me.user.agency_id.0,
+        Some(me.user.id),
+        None,
+        AuditKind::WebhookAdded,
+        detail.trim_end(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -102,9 +120,21 @@ pub async fn add(
 pub async fn delete(pool: &PgPool, me: Acting<'_>, id: Uuid) -> Result<(), AppError> {
     may_configure(me)?;
     let mut tx = db::begin_as(pool, me.user.id).await?;
-    if !db::webhooks::delete_endpoint(&mut tx, me.user.agency_id, id).await? {
+    let Some(gone) = db::webhooks::get_endpoint(&mut tx, me.user.agency_id, id).await? else {
         return Err(AppError::NotFound);
-    }
+    };
+    db::webhooks::delete_endpoint(&mut tx, me.user.agency_id, id).await?;
+    let detail = format!("{} ({})", gone.name, gone.kind);
+    let kind = AuditKind::WebhookDeleted;
+    audit::note(
+        &mut tx,
+        me.user.agency_id.0,
+        Some(me.user.id),
+        None,
+        kind,
+        &detail,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -566,3 +566,89 @@ async fn deleting_an_endpoint_asks_first() {
         404
     );
 }
+
+#[tokio::test]
+async fn adding_and_deleting_an_endpoint_is_in_the_audit_log_without_its_secret() {
+    let app = spawn_app().await;
+    let admin = as_user(&app, "admin@agency-a.demo").await;
+    let id = add_endpoint(
+        &app,
+        &admin,
+        "generic",
+        "https://hooks.agency-a.example/x",
+        SECRET_A,
+    )
+    .await;
+    app.post_as(
+        &admin,
+        &format!("/admin/webhooks/{id}/delete"),
+        &[("confirm", "yes")],
+    )
+    .await;
+    let entries: Vec<(String, String)> = sqlx::query_as(
+        "SELECT kind, detail FROM audit_log WHERE kind LIKE 'webhook_%' ORDER BY seq",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let kinds: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["webhook_added", "webhook_deleted"]);
+    assert!(entries[0].1.contains("https://hooks.agency-a.example/x"));
+    assert!(entries.iter().all(|(_, d)| !d.contains(SECRET_A)));
+}
+
+#[tokio::test]
+async fn the_pool_cannot_queue_events_for_an_incident_its_user_cannot_see() {
+    let app = spawn_app().await;
+    let admin = as_user(&app, "admin@agency-a.demo").await;
+    add_endpoint(
+        &app,
+        &admin,
+        "generic",
+        "https://hooks.agency-a.example/x",
+        SECRET_A,
+    )
+    .await;
+    let id = file_level_3(&app, 10).await;
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let pool = portal::startup::app_pool(&portal::config::Settings::for_tests(), &app.pool)
+        .await
+        .unwrap();
+    let stranger = app.user_id("officer@agency-b.demo").await;
+    let mut tx = portal::db::begin_as(&pool, stranger).await.unwrap();
+    let agency_a: Uuid = sqlx::query_scalar("SELECT id FROM agencies WHERE code = 'AGA'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let e = sqlx::query(
+        "SELECT portal_webhook_enqueue($1::uuid, $2, 'incident.filed', 'filed', 'X', 3::smallint, \
+         NULL, NULL, now())",
+    )
+    .bind(&id)
+    .bind(vec![agency_a])
+    .execute(&mut *tx)
+    .await
+    .unwrap_err();
+    assert_eq!(
+        e.as_database_error().and_then(|d| d.code()).as_deref(),
+        Some("42501"),
+        "{e}"
+    );
+    drop(tx);
+    // Nor insert a delivery of its own, nor read the endpoints.
+    let mut tx = portal::db::begin_as(&pool, stranger).await.unwrap();
+    let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_endpoints")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(seen, 0);
+    drop(tx);
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+}

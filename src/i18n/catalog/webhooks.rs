@@ -3,6 +3,8 @@
 
 pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("nav.webhooks", "事件推播", "Webhooks"),
+    ("audit.kind.webhook_added", "新增事件推播端點", "Webhook endpoint added"),
+    ("audit.kind.webhook_deleted", "刪除事件推播端點", "Webhook endpoint deleted"),
     ("webhooks.title", "事件推播與即時通訊通知", "Webhooks and chat alerts"),
     (
         "webhooks.help",
