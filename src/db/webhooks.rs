@@ -298,6 +298,8 @@ pub struct Attempt {
     pub http_status: Option<i32>,
     pub error: Option<String>,
     pub delivery_id: Uuid,
+    /// This was the delivery's last attempt, and it was given up on.
+    pub given_up: bool,
 }
 
 /// The agency's delivery log, newest first, and how many attempts it holds.
@@ -314,9 +316,11 @@ pub async fn attempts(
             .fetch_one(&mut *conn)
             .await?;
     let rows = sqlx::query_as(
-        "SELECT at, event, number, endpoint_name, endpoint_id IS NULL AS endpoint_gone, attempt, \
-             http_status, error, delivery_id \
-         FROM webhook_attempts WHERE agency_id = $1 ORDER BY at DESC, id DESC LIMIT $2 OFFSET $3",
+        "SELECT a.at, a.event, a.number, a.endpoint_name, a.endpoint_id IS NULL AS endpoint_gone, \
+             a.attempt, a.http_status, a.error, a.delivery_id, \
+             coalesce(d.failed_at IS NOT NULL AND d.attempts = a.attempt, false) AS given_up \
+         FROM webhook_attempts a LEFT JOIN webhook_deliveries d ON d.id = a.delivery_id \
+         WHERE a.agency_id = $1 ORDER BY a.at DESC, a.id DESC LIMIT $2 OFFSET $3",
     )
     .bind(agency.0)
     .bind(limit)

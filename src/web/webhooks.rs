@@ -281,6 +281,11 @@ fn attempt_row(t: Lang, a: Attempt) -> AttemptRow {
         (None, Some(e)) => e.clone(),
         (None, None) => String::new(),
     };
+    let result = if a.given_up {
+        format!("{result} · {}", t.tr("webhooks.log.given_up"))
+    } else {
+        result
+    };
     let endpoint = if a.endpoint_gone {
         format!(
             "{} {}",

@@ -272,6 +272,18 @@ async fn a_delivery_is_given_up_after_its_last_attempt() {
             .unwrap();
     }
     assert_eq!(got(&recorder).len(), 3, "max_attempts is 3");
+    let log = app
+        .get_as(&admin, "/admin/webhook-log")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(log.matches("HTTP 503").count(), 3);
+    assert_eq!(
+        log.matches("已停止重試").count(),
+        1,
+        "the last attempt says so"
+    );
     let failed: bool = sqlx::query_scalar("SELECT failed_at IS NOT NULL FROM webhook_deliveries")
         .fetch_one(&app.pool)
         .await

@@ -53,6 +53,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("webhooks.log.result", "結果", "Result"),
     ("webhooks.log.attempt", "第幾次", "Attempt"),
     ("webhooks.log.status", "HTTP {status}", "HTTP {status}"),
+    ("webhooks.log.given_up", "已停止重試", "given up"),
     ("webhooks.log.deleted_endpoint", "（已刪除）", "(deleted)"),
     ("webhooks.event.filed", "事件通報", "Incident filed"),
     ("webhooks.event.level_changed", "事件等級變更", "Level changed"),
