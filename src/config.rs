@@ -85,6 +85,24 @@ pub struct Settings {
     #[arg(long, env = "PORTAL_MAIL_MAX_ATTEMPTS", default_value_t = 10)]
     pub mail_max_attempts: i32,
 
+    /// Attempts at delivering one webhook event (backing off from 30 seconds to an hour)
+    /// before it is given up on and shown so in the delivery log.
+    #[arg(long, env = "PORTAL_WEBHOOK_MAX_ATTEMPTS", default_value_t = crate::domain::webhooks::DEFAULT_MAX_ATTEMPTS)]
+    pub webhook_max_attempts: i32,
+
+    /// Seconds one webhook delivery (connect, send, answer) may take before it counts as failed.
+    #[arg(long, env = "PORTAL_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub webhook_timeout_seconds: u64,
+
+    /// The LINE Messaging API's base URL (push messages go to `<this>/v2/bot/message/push`);
+    /// changed only to reach a stand-in (tests, a relay).
+    #[arg(
+        long,
+        env = "PORTAL_LINE_API_URL",
+        default_value = "https://api.line.me"
+    )]
+    pub line_api_url: String,
+
     /// Sender address of notification e-mail.
     #[arg(long, env = "PORTAL_SMTP_FROM", default_value = "portal@localhost")]
     pub smtp_from: String,
@@ -302,6 +320,9 @@ impl Settings {
             smtp_password: None,
             smtp_ca_file: None,
             mail_max_attempts: 10,
+            webhook_max_attempts: crate::domain::webhooks::DEFAULT_MAX_ATTEMPTS,
+            webhook_timeout_seconds: 10,
+            line_api_url: "https://api.line.me".into(),
             smtp_from: "portal@localhost".into(),
             // Tests run the jobs themselves, at the moment they choose.
             jobs_interval_seconds: 0,
@@ -344,6 +365,9 @@ impl fmt::Debug for Settings {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("body_limit", &self.body_limit)
+            .field("webhook_max_attempts", &self.webhook_max_attempts)
+            .field("webhook_timeout_seconds", &self.webhook_timeout_seconds)
+            .field("line_api_url", &self.line_api_url)
             .field("smtp_host", &self.smtp_host)
             .field("smtp_port", &self.smtp_port)
             .field("smtp_tls", &self.smtp_tls)

@@ -27,6 +27,7 @@ use crate::db;
 use crate::domain::chain::ChainKey;
 use crate::domain::incident::ReminderKind;
 use crate::domain::notifications::reminder_recipients;
+use crate::domain::webhooks;
 use crate::domain::{AgencyId, ReminderPolicy};
 use crate::timeline_log::CheckpointLog;
 
@@ -47,6 +48,7 @@ pub fn spawn(
     stop: watch::Receiver<bool>,
     health: Arc<RunnerHealth>,
 ) -> JoinHandle<()> {
+    let hooks = Webhooks::from_settings(settings, &key);
     let checkpoints = (settings.timeline_checkpoint_minutes > 0).then(|| {
         let every = Duration::from_secs(settings.timeline_checkpoint_minutes.saturating_mul(60));
         let owner = owner.clone();
@@ -123,6 +125,10 @@ pub fn spawn(
                     tracing::warn!(error = %e, "outbox run failed");
                 }
             }
+            let stopping = || *stop.borrow();
+            if let Err(e) = send_webhooks_until(&owner, &hooks, stopping).await {
+                tracing::warn!(error = %e, "webhook run failed");
+            }
         }
     });
     tokio::spawn(async move {
@@ -188,11 +194,28 @@ pub async fn remind(pool: &PgPool, policy: &ReminderPolicy) -> Result<u64, sqlx:
             Uuid::nil(),
         )
         .await?;
+        queue_reminder_webhooks(&mut tx, r, kind, now).await?;
         sent.push(r.id);
     }
     db::jobs::mark_reminders_sent(&mut tx, &sent).await?;
     tx.commit().await?;
     Ok(sent.len() as u64)
+}
+
+/// Queues a reminder's webhook event (a deadline soon or missed) for the endpoints of the
+/// incident's agency and the agencies above it, on the reminder's transaction.
+async fn queue_reminder_webhooks(
+    conn: &mut sqlx::PgConnection,
+    r: &db::jobs::UnsentReminder,
+    kind: ReminderKind,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let above = db::webhooks::agencies_above(conn, r.agency_id).await?;
+    let agencies = webhooks::receiving_agencies(AgencyId(r.agency_id), &above);
+    let level = u8::try_from(r.level).ok();
+    let o = webhooks::reminder_occurrence(kind, r.incident_id, &r.number, level, r.due_at, now);
+    db::webhooks::enqueue_as_system(conn, &agencies, &o).await?;
+    Ok(())
 }
 
 /// Deletes the sign-in attempts older than the retention period
@@ -528,6 +551,154 @@ async fn deliver(
         .await
         .map(|_| ())
         .map_err(|e| e.to_string())
+}
+
+/// Where webhook events go out, and how.
+#[derive(Clone, Debug)]
+pub struct Webhooks {
+    /// What the endpoints' secrets are sealed under.
+    pub key: webhooks::SecretKey,
+    /// The portal's address (links in the events) and LINE's API.
+    pub sites: webhooks::Sites,
+    /// Attempts before a delivery is given up on.
+    pub max_attempts: i32,
+    /// For one delivery, from connecting to the receiver's answer.
+    pub timeout: Duration,
+}
+
+impl Webhooks {
+    pub fn from_settings(settings: &Settings, key: &ChainKey) -> Self {
+        Webhooks {
+            key: webhooks::SecretKey::from_timeline_key(key),
+            sites: webhooks::Sites {
+                portal_url: settings.public_url(),
+                line_api_url: settings.line_api_url.clone(),
+            },
+            max_attempts: settings.webhook_max_attempts.max(1),
+            timeout: Duration::from_secs(settings.webhook_timeout_seconds.max(1)),
+        }
+    }
+}
+
+/// How many webhook deliveries one run tries.
+const WEBHOOK_BATCH: usize = 50;
+/// How long a claimed delivery is this node's: well past one request's timeout.
+const WEBHOOK_LEASE_SECONDS: i64 = 120;
+
+/// Delivers what is due in the webhook outbox, one delivery at a time (claim, POST, record), no
+/// transaction open across the POST. A failure is logged with its attempt and retried after the
+/// domain's backoff, or given up on after the last attempt. Returns how many were delivered.
+pub async fn send_webhooks(pool: &PgPool, hooks: &Webhooks) -> Result<u64, sqlx::Error> {
+    send_webhooks_until(pool, hooks, || false).await
+}
+
+/// `send_webhooks`, claiming nothing further once `stopping` says so.
+pub async fn send_webhooks_until(
+    pool: &PgPool,
+    hooks: &Webhooks,
+    stopping: impl Fn() -> bool,
+) -> Result<u64, sqlx::Error> {
+    use webhooks::{AfterAttempt, Outcome};
+    // Redirects are not followed: an event goes to the address its administrator gave.
+    let client = match reqwest::Client::builder()
+        .timeout(hooks.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "no HTTP client; webhook events stay queued");
+            return Ok(0);
+        }
+    };
+    let mut delivered = 0;
+    for _ in 0..WEBHOOK_BATCH {
+        if stopping() {
+            break;
+        }
+        let Some(d) = db::webhooks::claim_due(pool, WEBHOOK_LEASE_SECONDS).await? else {
+            break;
+        };
+        let outcome = deliver_webhook(&client, hooks, &d).await;
+        let after = webhooks::after_attempt(&outcome, d.attempts, hooks.max_attempts, Utc::now());
+        let (status, error) = match &outcome {
+            Outcome::Status(s) => (Some(*s), None),
+            Outcome::Error(e) => (None, Some(e.as_str())),
+        };
+        db::webhooks::record_attempt(pool, &d, status, error, after).await?;
+        match after {
+            AfterAttempt::Delivered => delivered += 1,
+            AfterAttempt::RetryAt(_) => {
+                tracing::warn!(delivery = %d.id, attempt = d.attempts, outcome = ?outcome, "webhook not delivered; will retry")
+            }
+            AfterAttempt::GiveUp => {
+                tracing::error!(delivery = %d.id, attempt = d.attempts, outcome = ?outcome, "webhook given up on after its last attempt")
+            }
+        }
+    }
+    Ok(delivered)
+}
+
+/// One attempt: the request the domain makes of the delivery, and how the receiver answered.
+async fn deliver_webhook(
+    client: &reqwest::Client,
+    hooks: &Webhooks,
+    d: &db::webhooks::DueDelivery,
+) -> webhooks::Outcome {
+    use webhooks::{Destination, EndpointKind, HookEvent, Occurrence, Outcome};
+    let (Some(kind), Some(event)) = (
+        EndpointKind::parse(&d.endpoint_kind),
+        HookEvent::parse(&d.event),
+    ) else {
+        return Outcome::Error(format!(
+            "unknown kind {} or event {}",
+            d.endpoint_kind, d.event
+        ));
+    };
+    let Some(secret) = hooks.key.open(d.endpoint_id, &d.secret_sealed) else {
+        return Outcome::Error(
+            "the endpoint's secret does not open under this portal's key".into(),
+        );
+    };
+    let level = |l: Option<i16>| l.and_then(|l| u8::try_from(l).ok());
+    let o = Occurrence {
+        event,
+        kind: d.kind.clone(),
+        incident: d.incident_id,
+        number: d.number.clone(),
+        level: level(d.level),
+        level_from: level(d.level_from),
+        deadline: d.deadline,
+        occurred_at: d.occurred_at,
+    };
+    let to = Destination {
+        kind,
+        address: d.address.clone(),
+        secret,
+    };
+    let request = webhooks::request(&to, &o, d.id, Utc::now(), &hooks.sites);
+    let mut post = client.post(&request.url).body(request.body);
+    for (name, value) in &request.headers {
+        post = post.header(*name, value);
+    }
+    match post.send().await {
+        Ok(answer) => Outcome::Status(answer.status().as_u16()),
+        Err(e) => Outcome::Error(http_error(e)),
+    }
+}
+
+/// What went wrong, with its causes, and without the URL: a Slack or Teams address is the
+/// endpoint's secret, and the error is shown in the delivery log.
+fn http_error(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 #[cfg(test)]

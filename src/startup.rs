@@ -220,6 +220,7 @@ impl Application {
         migrate(&owner).await.context("applying migrations")?;
         let (key, log) = prepare_timeline(settings, &owner).await?;
         let pool = app_pool(settings, &owner).await?;
+        let webhook_key = crate::domain::webhooks::SecretKey::from_timeline_key(&key);
         // The session table is created by the migrations, owned by the migrating role; the
         // pool reaches one session at a time through the owner's functions.
         let store = SessionTable::new(pool.clone());
@@ -239,6 +240,7 @@ impl Application {
             pool,
             settings: Arc::new(settings.clone()),
             sso,
+            webhook_key,
         };
         let router = web::router(state, store);
         let listener = TcpListener::bind(settings.listen)

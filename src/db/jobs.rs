@@ -40,6 +40,9 @@ pub struct UnsentReminder {
     pub agency_id: Uuid,
     pub escalation_target_id: Option<Uuid>,
     pub number: String,
+    pub level: i16,
+    /// The deadline the reminder is about.
+    pub due_at: DateTime<Utc>,
 }
 
 /// Up to `limit` reminders whose time has come, locked for this process.
@@ -49,7 +52,8 @@ pub async fn claim_unsent_reminders(
     limit: i64,
 ) -> Result<Vec<UnsentReminder>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT r.id, r.kind, i.id AS incident_id, i.agency_id, i.escalation_target_id, i.number \
+        "SELECT r.id, r.kind, i.id AS incident_id, i.agency_id, i.escalation_target_id, i.number, \
+             i.level, r.due_at \
          FROM reminders r JOIN incidents i ON i.id = r.incident_id \
          WHERE r.sent_at IS NULL AND r.fire_at <= now() ORDER BY r.fire_at LIMIT $1 \
          FOR UPDATE OF r SKIP LOCKED",

@@ -25,6 +25,7 @@ pub mod timeline;
 pub mod tokens;
 pub mod tracking;
 pub mod users;
+pub mod webhooks;
 
 use sqlx::{PgPool, Postgres, Transaction};
 use uuid::Uuid;

@@ -31,10 +31,13 @@ pub enum AuditKind {
     ClassifiedReportDownloaded,
     /// The competent authority set the retention periods (檔案法 art. 12).
     RetentionPeriodsSet,
+    /// An agency administrator added a webhook endpoint (where the agency's incidents are told).
+    WebhookAdded,
+    WebhookDeleted,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 19] = [
+    pub const ALL: [AuditKind; 21] = [
         AuditKind::UserCreated,
         AuditKind::RoleGrantRequested,
         AuditKind::RoleGranted,
@@ -54,6 +57,8 @@ impl AuditKind {
         AuditKind::ClassifiedReportViewed,
         AuditKind::ClassifiedReportDownloaded,
         AuditKind::RetentionPeriodsSet,
+        AuditKind::WebhookAdded,
+        AuditKind::WebhookDeleted,
     ];
 
     pub fn name(self) -> &'static str {
@@ -77,6 +82,8 @@ impl AuditKind {
             AuditKind::ClassifiedReportViewed => "classified_report_viewed",
             AuditKind::ClassifiedReportDownloaded => "classified_report_downloaded",
             AuditKind::RetentionPeriodsSet => "retention_periods_set",
+            AuditKind::WebhookAdded => "webhook_added",
+            AuditKind::WebhookDeleted => "webhook_deleted",
         }
     }
 

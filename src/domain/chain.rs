@@ -58,6 +58,12 @@ impl ChainKey {
         hex::encode(self.0)
     }
 
+    /// A key for another use, derived from this one by HMAC under a fixed `label`: the portal
+    /// keeps one key, and what is derived for one use says nothing of the timeline's links.
+    pub fn derive(&self, label: &[u8]) -> [u8; 32] {
+        self.mac(label).finalize().into_bytes().into()
+    }
+
     fn mac(&self, purpose: &[u8]) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(purpose);

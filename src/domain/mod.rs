@@ -1,10 +1,11 @@
 //! The procedure itself: levels, deadlines, escalation, stages and roles.
 //!
-//! Pure functions over plain data (std + chrono/serde/uuid, and hmac/sha2 for the timeline's
-//! MACs in `chain`): no I/O, no clock reads except where a caller passes `now`. Handlers and templates
-//! never decide a level, a deadline, an escalation or a permission; they ask
-//! this module. Sources: the amended 各機關資通安全事件通報及應變作業程序
-//! and the current 資通安全事件通報應變及演練辦法 (see `SPEC.md`).
+//! Pure functions over plain data (std + chrono/serde/uuid, hmac/sha2 for the timeline's MACs in
+//! `chain` and the webhooks' signatures, chacha20poly1305 for their sealed secrets): no I/O, no
+//! clock reads except where a caller passes `now`. Handlers and templates never decide a level,
+//! a deadline, an escalation or a permission; they ask this module. Sources: the amended
+//! 各機關資通安全事件通報及應變作業程序 and the current 資通安全事件通報應變及演練辦法 (see
+//! `SPEC.md`).
 
 pub mod agency;
 pub mod audit;
@@ -34,6 +35,7 @@ pub mod team;
 pub mod tlp;
 pub mod tokens;
 pub mod tracking;
+pub mod webhooks;
 
 #[cfg(test)]
 mod test_support;

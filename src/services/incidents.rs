@@ -65,6 +65,14 @@ async fn record(
             notify(conn, i, *event, me, &detail).await?;
         }
     }
+    crate::services::webhooks::queue_for_incident(
+        conn,
+        i,
+        &applied.notices,
+        &applied.events,
+        schedule.next_due,
+    )
+    .await?;
     match &applied.follow_up {
         // The roster in force becomes the incident's team; later roster changes leave it be.
         Some(FollowUp::SnapshotTeam) => {

@@ -21,6 +21,7 @@ pub mod taxii;
 pub mod timeline;
 pub mod tokens;
 pub mod tracking;
+pub mod webhooks;
 pub mod work;
 
 use crate::db::{self, agencies::Agency, users::User};

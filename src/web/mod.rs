@@ -29,6 +29,7 @@ pub mod sso;
 pub mod taxii;
 pub mod tokens;
 pub mod tracking;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub sso: Option<Arc<crate::services::sso::Sso>>,
     /// This application's job runner, as `/readyz` reports it.
     pub jobs: Arc<crate::jobs::RunnerHealth>,
+    /// What webhook endpoints' secrets are sealed under (derived from the timeline key).
+    pub webhook_key: crate::domain::webhooks::SecretKey,
 }
 
 impl AppState {
@@ -234,6 +237,7 @@ fn routes(settings: &Settings) -> Router<AppState> {
         .merge(tokens::router())
         .merge(role_changes::router())
         .merge(admin::router())
+        .merge(webhooks::router())
         .merge(incidents::router())
         .merge(preparedness::router())
         .merge(evidence::router())

@@ -37,3 +37,4 @@ mod timeline;
 mod tlp;
 mod tokens;
 mod uploads;
+mod webhooks;

@@ -619,6 +619,32 @@ async fn every_route_answers_every_role_as_the_rules_say() {
                         vec![403]
                     },
                 )],
+                // Webhooks (tests/api/webhooks.rs): the agency's administrators, their own
+                // agency's endpoints only; an empty form is refused (422), an endpoint that is
+                // not theirs (here: none at all) is not found.
+                ("GET" | "POST", "/admin/webhooks" | "/admin/webhook-log") => {
+                    let ok = if method == "GET" { 200 } else { 422 };
+                    vec![(
+                        path.clone(),
+                        if !signed {
+                            anon
+                        } else if p.has(domain::Role::AgencyAdmin) {
+                            vec![ok]
+                        } else {
+                            vec![403]
+                        },
+                    )]
+                }
+                (_, hook) if hook.starts_with("/admin/webhooks/{id}") => vec![(
+                    hook.replace("{id}", &Uuid::new_v4().to_string()),
+                    if !signed {
+                        anon
+                    } else if p.has(domain::Role::AgencyAdmin) {
+                        vec![404]
+                    } else {
+                        vec![403]
+                    },
+                )],
                 ("GET", "/admin/users") => vec![(
                     path.clone(),
                     if !signed {

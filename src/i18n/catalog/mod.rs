@@ -23,6 +23,7 @@ mod search;
 mod team;
 mod timeline;
 mod tokens;
+mod webhooks;
 
 /// Every area's entries, in one list (for the index and the catalog's own tests).
 pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'static str)> {
@@ -43,6 +44,7 @@ pub fn all() -> impl Iterator<Item = &'static (&'static str, &'static str, &'sta
         role_changes::ENTRIES,
         audit::ENTRIES,
         retention::ENTRIES,
+        webhooks::ENTRIES,
     ]
     .into_iter()
     .flatten()
