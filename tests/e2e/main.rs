@@ -1045,6 +1045,8 @@ async fn tour(b: &mut Browser, app: &TestApp, id: Uuid) {
                 ("outbox", "/admin/outbox".into()),
                 ("roster (admin)", "/team".into()),
                 ("agency tokens", "/admin/tokens".into()),
+                ("webhooks and chat alerts", "/admin/webhooks".into()),
+                ("webhook delivery log", "/admin/webhook-log".into()),
                 ("role changes", "/role-changes".into()),
                 ("accounts log", "/audit/log".into()),
             ],
