@@ -92,6 +92,33 @@ pub async fn for_incident(
     .await
 }
 
+/// The indicator `id` on the incident, if the acting user may read it.
+#[tracing::instrument(skip_all)]
+pub async fn on_incident(
+    conn: &mut PgConnection,
+    incident: Uuid,
+    id: Uuid,
+) -> Result<Option<Indicator>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM indicators WHERE incident_id = $1 AND id = $2 FOR UPDATE"
+    ))
+    .bind(incident)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Marks the indicator with `tlp` (row-level security: only the recording agency's rows).
+#[tracing::instrument(skip_all)]
+pub async fn set_tlp(conn: &mut PgConnection, id: Uuid, tlp: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE indicators SET tlp = $2 WHERE id = $1")
+        .bind(id)
+        .bind(tlp)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// An indicator seen in several incidents the user may see.
 #[derive(Debug, Clone, FromRow)]
 pub struct Correlated {

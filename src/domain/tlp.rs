@@ -129,6 +129,12 @@ impl Tlp {
         })
     }
 
+    /// May `reader` change an indicator's marking? Under TLP the source sets the label: only the
+    /// agency that recorded the indicator (whose incident it is) marks it, more or less strictly.
+    pub fn may_mark(reader: Reader) -> bool {
+        reader == Reader::OwnAgency
+    }
+
     /// May `reader` read the indicator (on the incident page, the API, the search)?
     pub fn readable_by(self, reader: Reader) -> bool {
         match reader {
@@ -345,6 +351,12 @@ mod tests {
         let above = AgencyId(uuid::Uuid::from_u128(2));
         assert_eq!(Reader::of(own, own), Reader::OwnAgency);
         assert_eq!(Reader::of(above, own), Reader::Outside);
+    }
+
+    #[test]
+    fn only_the_agency_that_recorded_an_indicator_marks_it() {
+        assert!(Tlp::may_mark(Reader::OwnAgency));
+        assert!(!Tlp::may_mark(Reader::Outside));
     }
 
     #[test]

@@ -157,6 +157,48 @@ pub async fn add(
     Ok(stored.remove(0))
 }
 
+/// Changes an indicator's TLP marking, more or less strictly: only the agency that recorded it
+/// (domain::tlp::Tlp::may_mark). The timeline says from what to what, and names the value only
+/// when the new marking lets it leave the agency.
+pub async fn remark(
+    pool: &PgPool,
+    me: Acting<'_>,
+    incident: Uuid,
+    indicator: Uuid,
+    typed: &str,
+) -> Result<(), AppError> {
+    crate::services::incidents::may_act(pool, me, incident, Action::RecordIndicators).await?;
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let i = load_permitted(&mut tx, me, incident, Action::RecordIndicators, true).await?;
+    if !Tlp::may_mark(Reader::of(me.user.agency_id, i.agency)) {
+        return Err(AppError::Forbidden);
+    }
+    let x = store::on_incident(&mut tx, incident, indicator)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let to = Tlp::parse(typed).ok_or_else(|| one("tlp", Text::key("tlp.error.unknown")))?;
+    let from = Tlp::parse(&x.tlp).unwrap_or(Tlp::DEFAULT);
+    if from == to {
+        return Ok(());
+    }
+    store::set_tlp(&mut tx, x.id, to.as_str()).await?;
+    let mut body = json!({ "type": x.kind, "from": from, "to": to });
+    if to.readable_by(Reader::Outside) {
+        body["value"] = json!(x.value);
+    }
+    timeline::append(
+        &mut tx,
+        i.id,
+        i.agency,
+        Some(&me.timeline_actor()),
+        "indicator_marking_changed",
+        &body,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// What an import did.
 pub struct Imported {
     pub added: usize,

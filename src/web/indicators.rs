@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
             get(indicators_page).post(add_indicator),
         )
         .route("/incidents/{id}/indicators/import", post(import_indicators))
+        .route("/incidents/{id}/indicators/{eid}/tlp", post(change_marking))
         .route("/incidents/{id}/indicators.stix", get(indicators_stix))
         .route("/incidents/{id}/indicators.csv", get(indicators_csv))
         .route("/indicators/correlation", get(correlation_page))
@@ -38,12 +39,15 @@ pub fn router() -> Router<AppState> {
 }
 
 struct IndicatorLine {
+    id: Uuid,
     kind: String,
     value: String,
     note: String,
     seen: String,
     /// `TLP:AMBER`, and the badge's style.
     tlp: (&'static str, &'static str),
+    /// The stored spelling, which the marking form starts from.
+    tlp_stored: &'static str,
 }
 
 #[derive(Default, Clone)]
@@ -128,11 +132,13 @@ async fn render_indicators(
             .indicators
             .iter()
             .map(|i| IndicatorLine {
+                id: i.id,
                 kind: kind_label(t, &i.kind),
                 value: i.value.clone(),
                 note: i.note.clone(),
                 seen: seen(i.first_seen, i.last_seen),
                 tlp: tlp_badge(&i.tlp),
+                tlp_stored: Tlp::parse(&i.tlp).unwrap_or(Tlp::DEFAULT).as_str(),
             })
             .collect(),
         markings: Tlp::ALL
@@ -223,6 +229,32 @@ async fn add_indicator(
         Ok(_) => Ok(Redirect::to(&format!("/incidents/{id}/indicators")).into_response()),
         Err(e @ AppError::Rejected(_)) => {
             let errors = messages(me.ctx.t, &e);
+            render_indicators(&state, &me, id, typed, errors, Vec::new()).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct MarkingForm {
+    #[serde(default)]
+    tlp: String,
+}
+
+/// One indicator's TLP marking changed by the agency that recorded it.
+async fn change_marking(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path((id, eid)): Path<(String, String)>,
+    form: CsrfForm<MarkingForm>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let eid = parse_id(&eid)?;
+    match ioc::remark(&state.pool, acting(&me), id, eid, form.data.tlp.trim()).await {
+        Ok(()) => Ok(Redirect::to(&format!("/incidents/{id}/indicators")).into_response()),
+        Err(e @ AppError::Rejected(_)) => {
+            let errors = messages(me.ctx.t, &e);
+            let typed = IndicatorTyped::default();
             render_indicators(&state, &me, id, typed, errors, Vec::new()).await
         }
         Err(e) => Err(e),

@@ -280,3 +280,74 @@ async fn the_database_itself_keeps_red_and_amber_strict_rows_from_supervising_ag
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_agency_that_recorded_an_indicator_changes_its_marking_and_no_one_else() {
+    let app = spawn_app().await;
+    let a = as_user(&app, "officer@agency-a.demo").await;
+    let ta = token(&app, "officer@agency-a.demo").await;
+    let ia = file(&app, &a).await;
+    let red = add(
+        &app,
+        &ta,
+        ia,
+        json!({"type": "domain", "value": RED, "tlp": "red"}),
+    )
+    .await;
+    let rid = red["id"].as_str().unwrap().to_string();
+    let ministry = as_user(&app, "reviewer@ministry.demo").await;
+    let path = format!("/incidents/{ia}/indicators/{rid}/tlp");
+    let list = format!("/incidents/{ia}/indicators");
+    let ministry_page = || text(&app, &ministry, &list);
+    assert!(!ministry_page().await.contains(RED));
+
+    // The ministry may not mark it (it cannot even see it); nor may a made-up indicator be.
+    let r = app.post_as(&ministry, &path, &[("tlp", "clear")]).await;
+    assert!([403, 404].contains(&r.status().as_u16()), "{}", r.status());
+    let r = app
+        .post_as(
+            &a,
+            &format!("/incidents/{ia}/indicators/{}/tlp", Uuid::new_v4()),
+            &[("tlp", "clear")],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = app.post_as(&a, &path, &[("tlp", "purple")]).await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        !ministry_page().await.contains(RED),
+        "a refused change changes nothing"
+    );
+
+    // Lowered to AMBER by the agency: the ministry now reads it, and the timeline says so.
+    let r = app.post_as(&a, &path, &[("tlp", "amber")]).await;
+    assert_eq!(r.status(), 303);
+    assert!(ministry_page().await.contains(RED));
+    let incident = text(&app, &ministry, &format!("/incidents/{ia}")).await;
+    assert!(
+        incident.contains(&format!("{RED}：TLP:RED → TLP:AMBER")),
+        "{incident}"
+    );
+
+    // Raised to RED again: gone from the ministry's page, and the entry withholds the value.
+    let r = app.post_as(&a, &path, &[("tlp", "red")]).await;
+    assert_eq!(r.status(), 303);
+    let again = app.post_as(&a, &path, &[("tlp", "RED")]).await;
+    assert_eq!(again.status(), 303);
+    assert!(!ministry_page()
+        .await
+        .contains(&format!("<code>{RED}</code>")));
+    let incident = text(&app, &ministry, &format!("/incidents/{ia}")).await;
+    assert!(incident.contains("TLP:AMBER → TLP:RED"), "{incident}");
+    let entries: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM timeline_entries WHERE incident_id = $1 AND kind = 'indicator_marking_changed'",
+    )
+    .bind(ia)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        entries, 2,
+        "the same marking again writes nothing; two changes, two entries"
+    );
+}

@@ -476,6 +476,17 @@ struct IndicatorsAdded {
 }
 
 #[derive(Deserialize)]
+struct MarkingChanged {
+    #[serde(rename = "type")]
+    kind: String,
+    /// Left out when the new marking stays within the agency (services::indicators).
+    #[serde(default)]
+    value: Option<String>,
+    from: Tlp,
+    to: Tlp,
+}
+
+#[derive(Deserialize)]
 struct Indicator {
     #[serde(rename = "type")]
     kind: String,
@@ -597,6 +608,21 @@ fn record_lines(kind: &str, v: serde_json::Value) -> Option<Vec<Text>> {
                 }
             }));
             lines
+        }
+        "indicator_marking_changed" => {
+            let x: MarkingChanged = serde_json::from_value(v).ok()?;
+            let kind = match IndicatorType::parse(&x.kind) {
+                Some(t) => Arg::from(t.label()),
+                None => Arg::from(&x.kind),
+            };
+            let line = match &x.value {
+                Some(value) => Text::key("story.indicator_marking_changed").with("value", value),
+                None => Text::key("story.indicator_marking_changed_withheld"),
+            };
+            vec![line
+                .with("type", kind)
+                .with("from", x.from.label())
+                .with("to", x.to.label())]
         }
         "team_adjusted" => {
             // The changes are kept as the Chinese record says them (services::preparedness).
@@ -1110,6 +1136,10 @@ mod tests {
                 "indicators_added",
                 json!({"source": "stix", "indicators": [{"type": "ipv4", "value": "192.0.2.1"}]}),
             ),
+            (
+                "indicator_marking_changed",
+                json!({"type": "domain", "value": "evil.example", "from": "red", "to": "amber"}),
+            ),
             ("team_adjusted", json!({"changes": ["added Wang"]})),
         ];
         for (kind, body) in bodies.iter().cloned() {
@@ -1135,6 +1165,19 @@ mod tests {
         assert!(shown.contains("192.0.2.1"), "{shown}");
         assert!(
             shown.contains("Domain name (TLP:RED; its value is shown to this agency only)"),
+            "{shown}"
+        );
+        let lowered =
+            json!({"type": "domain", "value": "evil.example", "from": "red", "to": "amber"});
+        let shown = told_in(Lang::En, "indicator_marking_changed", &lowered);
+        assert!(
+            shown.contains("Domain name evil.example: TLP:RED → TLP:AMBER"),
+            "{shown}"
+        );
+        let raised = json!({"type": "domain", "from": "amber", "to": "red"});
+        let shown = told_in(Lang::En, "indicator_marking_changed", &raised);
+        assert!(
+            !shown.contains("evil.example") && shown.contains("TLP:AMBER → TLP:RED"),
             "{shown}"
         );
         let shown = told_in(Lang::En, "custody.uploaded", &bodies[2].1);

@@ -471,6 +471,17 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
         "TLP:RED: for this agency's own people only; never shown to other agencies nor included in any export.",
     ),
     ("tlp.legend", "TLP 標記說明", "What the TLP markings mean"),
+    ("tlp.change", "變更標記", "Change marking"),
+    (
+        "story.indicator_marking_changed",
+        "{type} {value}：{from} → {to}",
+        "{type} {value}: {from} → {to}",
+    ),
+    (
+        "story.indicator_marking_changed_withheld",
+        "{type}（其值僅本機關可見）：{from} → {to}",
+        "{type} (its value is shown to this agency only): {from} → {to}",
+    ),
     // ---- TAXII 2.1 (domain::taxii) ----
     (
         "taxii.title",

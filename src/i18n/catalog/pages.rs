@@ -519,6 +519,7 @@ pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("timeline.custody.verification_failed", "跡證雜湊驗證不符", "Evidence hash did NOT verify"),
     ("timeline.malware_submission", "惡意程式樣本送驗", "Malware sample submitted"),
     ("timeline.indicators_added", "新增 IoC", "Indicators added"),
+    ("timeline.indicator_marking_changed", "變更 IoC 之 TLP 標記", "Indicator's TLP marking changed"),
     ("error.required", "此欄位必填。", "This field is required."),
     ("error.title_invalid", "請輸入事件名稱（一行，最多 200 字）。", "Enter a title (one line, at most 200 characters)."),
     ("error.text_too_long", "內容過長或含有不允許的字元。", "Too long, or contains characters that are not allowed."),
