@@ -20,6 +20,9 @@ pub struct Endpoint {
     pub address: String,
     pub secret_hint: String,
     pub created_at: DateTime<Utc>,
+    /// The event names it hears (domain::webhooks::hears).
+    pub events: Vec<String>,
+    pub paused: bool,
 }
 
 /// A new endpoint, its secret already sealed.
@@ -57,7 +60,28 @@ pub async fn insert_endpoint(
     Ok(())
 }
 
-const ENDPOINT_COLUMNS: &str = "id, name, kind, address, secret_hint, created_at";
+const ENDPOINT_COLUMNS: &str = "id, name, kind, address, secret_hint, created_at, events, paused";
+
+/// What an endpoint hears and whether it is paused. False when it is not the agency's.
+#[tracing::instrument(skip_all)]
+pub async fn set_choices(
+    conn: &mut PgConnection,
+    agency: AgencyId,
+    id: Uuid,
+    events: &[&str],
+    paused: bool,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE webhook_endpoints SET events = $3, paused = $4 WHERE agency_id = $1 AND id = $2",
+    )
+    .bind(agency.0)
+    .bind(id)
+    .bind(events)
+    .bind(paused)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
 
 #[tracing::instrument(skip_all)]
 pub async fn list_endpoints(
@@ -144,7 +168,8 @@ pub async fn enqueue_as_system(
         "INSERT INTO webhook_deliveries (agency_id, endpoint_id, event, kind, incident_id, \
              number, level, level_from, deadline, occurred_at) \
          SELECT e.agency_id, e.id, $2, $3, $4, $5, $6, $7, $8, $9 \
-         FROM webhook_endpoints e WHERE e.agency_id = ANY ($1)",
+         FROM webhook_endpoints e \
+         WHERE e.agency_id = ANY ($1) AND NOT e.paused AND $2 = ANY (e.events)",
     )
     .bind(&agencies)
     .bind(o.event.name())

@@ -34,10 +34,12 @@ pub enum AuditKind {
     /// An agency administrator added a webhook endpoint (where the agency's incidents are told).
     WebhookAdded,
     WebhookDeleted,
+    /// What an endpoint hears, or its pause, changed.
+    WebhookChanged,
 }
 
 impl AuditKind {
-    pub const ALL: [AuditKind; 21] = [
+    pub const ALL: [AuditKind; 22] = [
         AuditKind::UserCreated,
         AuditKind::RoleGrantRequested,
         AuditKind::RoleGranted,
@@ -59,6 +61,7 @@ impl AuditKind {
         AuditKind::RetentionPeriodsSet,
         AuditKind::WebhookAdded,
         AuditKind::WebhookDeleted,
+        AuditKind::WebhookChanged,
     ];
 
     pub fn name(self) -> &'static str {
@@ -84,6 +87,7 @@ impl AuditKind {
             AuditKind::RetentionPeriodsSet => "retention_periods_set",
             AuditKind::WebhookAdded => "webhook_added",
             AuditKind::WebhookDeleted => "webhook_deleted",
+            AuditKind::WebhookChanged => "webhook_changed",
         }
     }
 

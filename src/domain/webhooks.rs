@@ -125,6 +125,19 @@ impl HookEvent {
         HookEvent::ALL.into_iter().find(|e| e.name() == name)
     }
 
+    /// What an endpoint may choose to hear: every event but the test, which an administrator
+    /// asks for and which is therefore always delivered (even to a paused endpoint).
+    pub const CHOOSABLE: [HookEvent; 8] = [
+        HookEvent::Filed,
+        HookEvent::LevelChanged,
+        HookEvent::Reviewed,
+        HookEvent::DeadlineSoon,
+        HookEvent::DeadlineMissed,
+        HookEvent::CommanderDecided,
+        HookEvent::ReportSubmitted,
+        HookEvent::Closed,
+    ];
+
     /// The catalog key of what the chat text and the delivery log call it.
     pub fn label_key(self) -> &'static str {
         match self {
@@ -682,6 +695,30 @@ pub fn check_endpoint(input: &EndpointInput) -> Result<CheckedEndpoint, super::F
         address,
         secret,
     })
+}
+
+/// Does an endpoint that chose `events` (and is `paused` or not) hear `event`? A new endpoint
+/// hears every choosable event; a paused one hears only the test. `portal_webhook_enqueue` and
+/// `db::webhooks::enqueue_as_system` apply the same (migration 0031); the test event is queued
+/// for its one endpoint directly.
+pub fn hears(events: &[HookEvent], paused: bool, event: HookEvent) -> bool {
+    event == HookEvent::Test || !paused && events.contains(&event)
+}
+
+/// The events an administrator ticked, checked: at least one (to hear none, pause the endpoint),
+/// and only choosable ones.
+pub fn check_events(ticked: &[String]) -> Result<Vec<HookEvent>, super::FieldErrors> {
+    let chosen: Vec<HookEvent> = HookEvent::CHOOSABLE
+        .into_iter()
+        .filter(|e| ticked.iter().any(|t| t == e.name()))
+        .collect();
+    let unknown = ticked
+        .iter()
+        .any(|t| !HookEvent::CHOOSABLE.iter().any(|e| e.name() == t));
+    if chosen.is_empty() || unknown {
+        return Err(super::FieldErrors::one("events", "error.webhook_events"));
+    }
+    Ok(chosen)
 }
 
 /// What a page may show of a stored secret: its last four characters, and only of a secret long

@@ -139,6 +139,32 @@ pub async fn delete(pool: &PgPool, me: Acting<'_>, id: Uuid) -> Result<(), AppEr
     Ok(())
 }
 
+/// Sets which events the endpoint hears and whether it is paused; on the audit log.
+#[tracing::instrument(skip_all)]
+pub async fn set_choices(
+    pool: &PgPool,
+    me: Acting<'_>,
+    id: Uuid,
+    ticked: &[String],
+    paused: bool,
+) -> Result<(), AppError> {
+    may_configure(me)?;
+    let agency = me.user.agency_id;
+    let mut tx = db::begin_as(pool, me.user.id).await?;
+    let Some(e) = db::webhooks::get_endpoint(&mut tx, agency, id).await? else {
+        return Err(AppError::NotFound);
+    };
+    let events = webhooks::check_events(ticked).map_err(AppError::Invalid)?;
+    let names: Vec<&str> = events.iter().map(|e| e.name()).collect();
+    db::webhooks::set_choices(&mut tx, agency, id, &names, paused).await?;
+    let state = if paused { "paused" } else { "active" };
+    let detail = format!("{} ({}): {state}; {}", e.name, e.kind, names.join(", "));
+    let kind = AuditKind::WebhookChanged;
+    audit::note(&mut tx, agency.0, Some(me.user.id), None, kind, &detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Queues a test event for the endpoint; the job delivers it like any other.
 #[tracing::instrument(skip_all)]
 pub async fn send_test(pool: &PgPool, me: Acting<'_>, id: Uuid) -> Result<(), AppError> {

@@ -28,6 +28,10 @@ pub fn router() -> Router<AppState> {
         .route("/admin/webhooks/{id}", get(endpoint))
         .route("/admin/webhooks/{id}/test", axum::routing::post(send_test))
         .route(
+            "/admin/webhooks/{id}/events",
+            axum::routing::post(set_choices),
+        )
+        .route(
             "/admin/webhooks/{id}/delete",
             get(confirm_delete).post(delete),
         )
@@ -40,6 +44,9 @@ pub struct EndpointRow {
     kind: String,
     address: String,
     secret: String,
+    paused: bool,
+    /// The events it hears, as the form's ticks.
+    choices: Vec<Choice>,
 }
 
 fn row(t: Lang, e: Endpoint) -> EndpointRow {
@@ -49,8 +56,18 @@ fn row(t: Lang, e: Endpoint) -> EndpointRow {
     } else {
         t.text(&Text::key("webhooks.secret_set").with("hint", &e.secret_hint))
     };
+    let choices = HookEvent::CHOOSABLE
+        .iter()
+        .map(|ev| Choice {
+            value: ev.name().into(),
+            label: t.tr(ev.label_key()).into(),
+            checked: e.events.iter().any(|n| n == ev.name()),
+        })
+        .collect();
     EndpointRow {
         id: e.id,
+        paused: e.paused,
+        choices,
         name: e.name,
         kind: kind.map_or(e.kind.clone(), |k| t.tr(k.label_key()).to_string()),
         address: e.address,
@@ -171,12 +188,14 @@ struct EndpointPage {
     /// The confirmation before deleting.
     confirm_delete: bool,
     delete_question: String,
+    errors: FieldErrors,
 }
 
 #[derive(Deserialize, Default)]
 struct EndpointNotice {
     added: Option<String>,
     tested: Option<String>,
+    saved: Option<String>,
 }
 
 async fn endpoint_page(
@@ -197,6 +216,7 @@ async fn endpoint_page(
         notice: None,
         confirm_delete,
         delete_question,
+        errors: FieldErrors::default(),
     })
 }
 
@@ -209,6 +229,8 @@ async fn endpoint(
     let mut page = endpoint_page(&state, &me, &id, false).await?;
     page.notice = if notice.tested.is_some() {
         Some("webhooks.test_queued")
+    } else if notice.saved.is_some() {
+        Some("webhooks.choices_saved")
     } else {
         notice.added.map(|_| "webhooks.added")
     };
@@ -250,6 +272,31 @@ async fn delete(
 
 #[derive(Deserialize)]
 struct NoFields {}
+
+/// Which events the endpoint hears, and its pause; a refused choice shows the ticks as sent.
+async fn set_choices(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let eid = parse_id(&id)?;
+    let ticked: Vec<String> = form.all("events").map(str::to_owned).collect();
+    let paused = form.all("paused").any(|v| v == "yes");
+    match service::set_choices(&state.pool, me.acting(), eid, &ticked, paused).await {
+        Ok(()) => Ok(Redirect::to(&format!("/admin/webhooks/{eid}?saved=1")).into_response()),
+        Err(AppError::Invalid(errors)) => {
+            let mut page = endpoint_page(&state, &me, &id, false).await?;
+            for c in &mut page.endpoint.choices {
+                c.checked = ticked.contains(&c.value);
+            }
+            page.endpoint.paused = paused;
+            page.errors = errors;
+            render_form(&page, true)
+        }
+        Err(e) => Err(e),
+    }
+}
 
 async fn send_test(
     State(state): State<AppState>,

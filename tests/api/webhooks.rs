@@ -664,3 +664,106 @@ async fn the_pool_cannot_queue_events_for_an_incident_its_user_cannot_see() {
         .unwrap();
     assert_eq!(before, after);
 }
+
+#[tokio::test]
+async fn an_endpoint_hears_only_the_events_it_chose_and_nothing_while_paused() {
+    let app = spawn_app().await;
+    let (url, recorder) = receiver(&[]).await;
+    let admin_a = as_user(&app, "admin@agency-a.demo").await;
+    let only_missed = add_endpoint(
+        &app,
+        &admin_a,
+        "generic",
+        &format!("{url}/missed"),
+        SECRET_A,
+    )
+    .await;
+    let paused = add_endpoint(
+        &app,
+        &admin_a,
+        "generic",
+        &format!("{url}/paused"),
+        SECRET_A,
+    )
+    .await;
+    let settings = |id: Uuid| format!("/admin/webhooks/{id}/events");
+
+    // None ticked is refused, keeping the page; an unknown event name too.
+    let r = app.post_as(&admin_a, &settings(only_missed), &[]).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("id=\"events-error\""));
+    let r = app
+        .post_as(
+            &admin_a,
+            &settings(only_missed),
+            &[("events", "incident.exploded")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    // One endpoint hears only missed deadlines; the other hears everything but is paused.
+    let r = app
+        .post_as(
+            &admin_a,
+            &settings(only_missed),
+            &[("events", "incident.deadline_missed")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let all: Vec<(&str, &str)> = portal::domain::webhooks::HookEvent::CHOOSABLE
+        .iter()
+        .map(|e| ("events", e.name()))
+        .chain([("paused", "yes")])
+        .collect();
+    assert_eq!(
+        app.post_as(&admin_a, &settings(paused), &all)
+            .await
+            .status(),
+        303
+    );
+    let page = app
+        .get_as(&admin_a, &format!("/admin/webhooks/{paused}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"paused\""), "the page says it is paused");
+    // Another agency's administrator cannot change them.
+    let admin_acs = as_user(&app, "admin@acs.demo").await;
+    let r = app
+        .post_as(
+            &admin_acs,
+            &settings(paused),
+            &[("events", "incident.filed")],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+
+    // A filing: neither hears it.
+    file_level_3(&app, 10).await;
+    let sent = jobs::send_webhooks(&app.pool, &hooks(&app, &url))
+        .await
+        .unwrap();
+    assert_eq!(sent, 0, "{:?}", got(&recorder));
+    // The test button still reaches the paused one.
+    let r = app
+        .post_as(&admin_a, &format!("/admin/webhooks/{paused}/test"), &[])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        jobs::send_webhooks(&app.pool, &hooks(&app, &url))
+            .await
+            .unwrap(),
+        1
+    );
+    let got = got(&recorder);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].path, "/paused");
+    assert_eq!(got[0].header("x-portal-event"), "portal.test");
+    // On record, for the agency's audit.
+    let changes: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE kind = 'webhook_changed'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(changes, 2);
+}

@@ -498,3 +498,26 @@ fn a_sealed_secret_opens_only_under_its_key_for_its_endpoint() {
     assert_ne!(ChainKey::from_bytes([7; 32]).derive(SECRETS_LABEL), [7; 32]);
     assert!(!format!("{key:?}").contains('7'));
 }
+
+#[test]
+fn an_endpoint_hears_the_events_it_chose_unless_paused_and_always_the_test() {
+    let chosen = [HookEvent::Filed, HookEvent::DeadlineMissed];
+    assert!(hears(&chosen, false, HookEvent::Filed));
+    assert!(!hears(&chosen, false, HookEvent::Reviewed));
+    assert!(!hears(&chosen, true, HookEvent::Filed));
+    assert!(hears(&chosen, true, HookEvent::Test));
+    assert!(hears(&[], true, HookEvent::Test));
+}
+
+#[test]
+fn the_events_ticked_are_checked_and_at_least_one_is_needed() {
+    let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        check_events(&names(&["incident.closed", "incident.filed"])).unwrap(),
+        vec![HookEvent::Filed, HookEvent::Closed]
+    );
+    assert!(check_events(&[]).is_err());
+    assert!(check_events(&names(&["portal.test"])).is_err());
+    assert!(check_events(&names(&["incident.filed", "incident.exploded"])).is_err());
+    assert_eq!(HookEvent::CHOOSABLE.len() + 1, HookEvent::ALL.len());
+}

@@ -4,6 +4,17 @@
 pub(super) const ENTRIES: &[(&str, &str, &str)] = &[
     ("nav.webhooks", "事件推播", "Webhooks"),
     ("audit.kind.webhook_added", "新增事件推播端點", "Webhook endpoint added"),
+    ("audit.kind.webhook_changed", "變更事件推播端點之事件或暫停", "Webhook endpoint's events or pause changed"),
+    ("webhooks.choices", "推播哪些事件", "Which events it hears"),
+    ("webhooks.paused", "暫停推播（測試事件仍會送出）", "Paused (test events still go out)"),
+    ("webhooks.paused_badge", "已暫停", "Paused"),
+    ("webhooks.save_choices", "儲存", "Save"),
+    ("webhooks.choices_saved", "已儲存此端點推播之事件。", "The endpoint's events are saved."),
+    (
+        "error.webhook_events",
+        "請至少勾選一種事件；不需推播時請改為暫停。",
+        "Tick at least one event; to hear none, pause the endpoint.",
+    ),
     ("audit.kind.webhook_deleted", "刪除事件推播端點", "Webhook endpoint deleted"),
     ("webhooks.title", "事件推播與即時通訊通知", "Webhooks and chat alerts"),
     (
