@@ -582,12 +582,18 @@ impl Webhooks {
 
 /// How many webhook deliveries one run tries.
 const WEBHOOK_BATCH: usize = 50;
+/// How many are in flight at once: one receiver that does not answer (each attempt waits for
+/// the whole timeout) must not hold up the others, nor the next round's deadline reminders,
+/// for a batch's worth of timeouts.
+const WEBHOOK_PARALLEL: usize = 8;
 /// How long a claimed delivery is this node's: well past one request's timeout.
 const WEBHOOK_LEASE_SECONDS: i64 = 120;
 
-/// Delivers what is due in the webhook outbox, one delivery at a time (claim, POST, record), no
-/// transaction open across the POST. A failure is logged with its attempt and retried after the
-/// domain's backoff, or given up on after the last attempt. Returns how many were delivered.
+/// Delivers what is due in the webhook outbox, up to [`WEBHOOK_PARALLEL`] at a time (each:
+/// claim, POST, record), no transaction open across a POST. A failure is logged with its attempt
+/// and retried after the domain's backoff, or given up on after the last attempt. Deliveries are
+/// not ordered (a retried one arrives after later ones): receivers order by `occurred_at`.
+/// Returns how many were delivered.
 pub async fn send_webhooks(pool: &PgPool, hooks: &Webhooks) -> Result<u64, sqlx::Error> {
     send_webhooks_until(pool, hooks, || false).await
 }
@@ -598,7 +604,6 @@ pub async fn send_webhooks_until(
     hooks: &Webhooks,
     stopping: impl Fn() -> bool,
 ) -> Result<u64, sqlx::Error> {
-    use webhooks::{AfterAttempt, Outcome};
     // Redirects are not followed: an event goes to the address its administrator gave.
     let client = match reqwest::Client::builder()
         .timeout(hooks.timeout)
@@ -611,32 +616,62 @@ pub async fn send_webhooks_until(
             return Ok(0);
         }
     };
-    let mut delivered = 0;
-    for _ in 0..WEBHOOK_BATCH {
-        if stopping() {
-            break;
+    let mut inflight = tokio::task::JoinSet::new();
+    let (mut claimed, mut delivered, mut drained) = (0, 0, false);
+    loop {
+        while !drained && inflight.len() < WEBHOOK_PARALLEL && claimed < WEBHOOK_BATCH {
+            if stopping() {
+                drained = true;
+                break;
+            }
+            match db::webhooks::claim_due(pool, WEBHOOK_LEASE_SECONDS).await? {
+                Some(d) => {
+                    claimed += 1;
+                    let (pool, hooks, client) = (pool.clone(), hooks.clone(), client.clone());
+                    inflight.spawn(async move { attempt_webhook(&pool, &hooks, &client, d).await });
+                }
+                None => drained = true,
+            }
         }
-        let Some(d) = db::webhooks::claim_due(pool, WEBHOOK_LEASE_SECONDS).await? else {
+        let Some(done) = inflight.join_next().await else {
             break;
         };
-        let outcome = deliver_webhook(&client, hooks, &d).await;
-        let after = webhooks::after_attempt(&outcome, d.attempts, hooks.max_attempts, Utc::now());
-        let (status, error) = match &outcome {
-            Outcome::Status(s) => (Some(*s), None),
-            Outcome::Error(e) => (None, Some(e.as_str())),
-        };
-        db::webhooks::record_attempt(pool, &d, status, error, after).await?;
-        match after {
-            AfterAttempt::Delivered => delivered += 1,
-            AfterAttempt::RetryAt(_) => {
-                tracing::warn!(delivery = %d.id, attempt = d.attempts, outcome = ?outcome, "webhook not delivered; will retry")
-            }
-            AfterAttempt::GiveUp => {
-                tracing::error!(delivery = %d.id, attempt = d.attempts, outcome = ?outcome, "webhook given up on after its last attempt")
-            }
+        match done {
+            Ok(Ok(true)) => delivered += 1,
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => return Err(e),
+            // A panicking attempt leaves its delivery leased; it is claimed again after the lease.
+            Err(e) => tracing::error!(error = %e, "a webhook attempt failed to finish"),
         }
     }
     Ok(delivered)
+}
+
+/// One claimed delivery: POST it, record the attempt. True when it was delivered.
+async fn attempt_webhook(
+    pool: &PgPool,
+    hooks: &Webhooks,
+    client: &reqwest::Client,
+    d: db::webhooks::DueDelivery,
+) -> Result<bool, sqlx::Error> {
+    use webhooks::{AfterAttempt, Outcome};
+    let outcome = deliver_webhook(client, hooks, &d).await;
+    let after = webhooks::after_attempt(&outcome, d.attempts, hooks.max_attempts, Utc::now());
+    let (status, error) = match &outcome {
+        Outcome::Status(s) => (Some(*s), None),
+        Outcome::Error(e) => (None, Some(e.as_str())),
+    };
+    db::webhooks::record_attempt(pool, &d, status, error, after).await?;
+    match after {
+        AfterAttempt::Delivered => return Ok(true),
+        AfterAttempt::RetryAt(_) => {
+            tracing::warn!(delivery = %d.id, attempt = d.attempts, outcome = ?outcome, "webhook not delivered; will retry")
+        }
+        AfterAttempt::GiveUp => {
+            tracing::error!(delivery = %d.id, attempt = d.attempts, outcome = ?outcome, "webhook given up on after its last attempt")
+        }
+    }
+    Ok(false)
 }
 
 /// One attempt: the request the domain makes of the delivery, and how the receiver answered.

@@ -767,3 +767,45 @@ async fn an_endpoint_hears_only_the_events_it_chose_and_nothing_while_paused() {
             .unwrap();
     assert_eq!(changes, 2);
 }
+
+/// A receiver that answers nobody until `n` requests are waiting at once (or 20 s pass): only a
+/// sender with `n` deliveries in flight together gets 200s.
+async fn rendezvous(n: usize) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let answered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (b, a) = (barrier.clone(), answered.clone());
+    let app = axum::Router::new().fallback(move || {
+        let (b, a) = (b.clone(), a.clone());
+        async move {
+            if tokio::time::timeout(Duration::from_secs(20), b.wait())
+                .await
+                .is_err()
+            {
+                return StatusCode::SERVICE_UNAVAILABLE;
+            }
+            a.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            StatusCode::OK
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, answered)
+}
+
+#[tokio::test]
+async fn a_receiver_that_does_not_answer_does_not_hold_up_the_other_deliveries() {
+    let app = spawn_app().await;
+    let (url, answered) = rendezvous(2).await;
+    let admin_a = as_user(&app, "admin@agency-a.demo").await;
+    add_endpoint(&app, &admin_a, "generic", &format!("{url}/one"), SECRET_A).await;
+    add_endpoint(&app, &admin_a, "generic", &format!("{url}/two"), SECRET_A).await;
+    file_level_3(&app, 10).await;
+    // Each delivery waits until the other has arrived: one at a time, the first would time out
+    // (5 s) before the second is sent.
+    let delivered = jobs::send_webhooks(&app.pool, &hooks(&app, &url))
+        .await
+        .unwrap();
+    assert_eq!(delivered, 2, "both were in flight together");
+    assert_eq!(answered.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
