@@ -604,18 +604,9 @@ pub async fn send_webhooks_until(
     hooks: &Webhooks,
     stopping: impl Fn() -> bool,
 ) -> Result<u64, sqlx::Error> {
-    // Redirects are not followed: an event goes to the address its administrator gave.
-    let client = match reqwest::Client::builder()
-        .timeout(hooks.timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(error = %e, "no HTTP client; webhook events stay queued");
-            return Ok(0);
-        }
-    };
+    // Nothing due is the common round: the client (and its reading of the system's roots) is
+    // made only once a delivery is claimed.
+    let mut client: Option<reqwest::Client> = None;
     let mut inflight = tokio::task::JoinSet::new();
     let (mut claimed, mut delivered, mut drained) = (0, 0, false);
     loop {
@@ -627,7 +618,16 @@ pub async fn send_webhooks_until(
             match db::webhooks::claim_due(pool, WEBHOOK_LEASE_SECONDS).await? {
                 Some(d) => {
                     claimed += 1;
-                    let (pool, hooks, client) = (pool.clone(), hooks.clone(), client.clone());
+                    if client.is_none() {
+                        client = webhook_client(hooks);
+                    }
+                    // No client: this delivery stays leased and is claimed again after the
+                    // lease, like one whose node stopped.
+                    let Some(client) = client.clone() else {
+                        drained = true;
+                        break;
+                    };
+                    let (pool, hooks) = (pool.clone(), hooks.clone());
                     inflight.spawn(async move { attempt_webhook(&pool, &hooks, &client, d).await });
                 }
                 None => drained = true,
@@ -645,6 +645,17 @@ pub async fn send_webhooks_until(
         }
     }
     Ok(delivered)
+}
+
+/// The client deliveries are sent with. Redirects are not followed: an event goes to the
+/// address its administrator gave.
+fn webhook_client(hooks: &Webhooks) -> Option<reqwest::Client> {
+    reqwest::Client::builder()
+        .timeout(hooks.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .inspect_err(|e| tracing::warn!(error = %e, "no HTTP client; webhook events stay queued"))
+        .ok()
 }
 
 /// One claimed delivery: POST it, record the attempt. True when it was delivered.

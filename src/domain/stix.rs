@@ -1351,11 +1351,6 @@ pub fn marking_object(t: Tlp) -> Value {
     serde_json::to_value(marking_definition(t)).expect("a marking always serialises")
 }
 
-/// A STIX timestamp as every object here writes it: UTC, milliseconds, `Z`.
-pub fn timestamp(t: DateTime<Utc>) -> String {
-    stamp(t)
-}
-
 /// A pretty-printed STIX 2.1 bundle: the producer's identity, then one
 /// indicator per (kind, value) sorted by kind then value. If the same
 /// (kind, value) is given twice, the most recently modified item is exported

@@ -20,7 +20,7 @@
 //!   `match[spec_version]`. `match[id]` and `match[version]` with a timestamp are refused with
 //!   400 rather than ignored: ignoring a filter would answer a different question.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
@@ -71,18 +71,18 @@ pub fn accepts(accept: Option<&str>) -> bool {
     })
 }
 
-/// Does `agency` supervise another agency (it is someone's superior, sector authority or
-/// supervising agency), or is it the competent authority?
-pub fn supervises(agency: AgencyId, register: &HashMap<AgencyId, AgencyRelations>) -> bool {
-    if register
-        .get(&agency)
-        .is_some_and(|a| a.kind == AgencyKind::CompetentAuthority)
-    {
-        return true;
+/// Every agency that supervises another in `register`, and the competent authority: one pass
+/// over the register (thousands of agencies), not one per agency asked about.
+fn supervisors(register: &HashMap<AgencyId, AgencyRelations>) -> HashSet<AgencyId> {
+    let mut out = HashSet::new();
+    for r in register.values() {
+        if r.kind == AgencyKind::CompetentAuthority {
+            out.insert(r.id);
+        }
+        let above = [r.superior, r.sector_authority, r.supervising];
+        out.extend(above.into_iter().flatten().filter(|&a| a != r.id));
     }
-    register.values().any(|r| {
-        r.id != agency && [r.superior, r.sector_authority, r.supervising].contains(&Some(agency))
-    })
+    out
 }
 
 /// The collections a person of `viewer` may read: every supervising agency `viewer` may see,
@@ -93,18 +93,18 @@ pub fn collections(
     register: &HashMap<AgencyId, AgencyRelations>,
     competent_authority: AgencyId,
 ) -> Vec<AgencyId> {
-    if !supervises(viewer, register) {
+    let supervising = supervisors(register);
+    if !supervising.contains(&viewer) {
         return Vec::new();
     }
     let seen = visible_agencies(viewer, register, competent_authority);
-    let mut out: Vec<AgencyId> = register
-        .keys()
-        .copied()
+    let mut out: Vec<AgencyId> = supervising
+        .into_iter()
+        .filter(|a| register.contains_key(a))
         .filter(|a| match &seen {
             AgencyScope::Every => true,
             AgencyScope::Only(list) => list.binary_search(a).is_ok(),
         })
-        .filter(|&a| supervises(a, register))
         .collect();
     out.sort();
     out

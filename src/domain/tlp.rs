@@ -164,36 +164,33 @@ impl Tlp {
         matches!(self, Tlp::Clear | Tlp::Green | Tlp::Amber)
     }
 
-    /// The markings `reader` may read, as the queries bind them.
-    pub fn readable_set(reader: Reader) -> Vec<&'static str> {
+    /// The stored spellings of the labels `keep` admits, least strict first: what a query binds.
+    fn spellings(keep: impl Fn(Tlp) -> bool) -> Vec<&'static str> {
         Self::ALL
             .into_iter()
-            .filter(|t| t.readable_by(reader))
+            .filter(|&t| keep(t))
             .map(Tlp::as_str)
             .collect()
+    }
+
+    /// The markings `reader` may read, as the queries bind them.
+    pub fn readable_set(reader: Reader) -> Vec<&'static str> {
+        Self::spellings(|t| t.readable_by(reader))
     }
 
     /// The markings an export made by `reader` may carry, as the queries bind them.
     pub fn exportable_set(reader: Reader) -> Vec<&'static str> {
-        Self::ALL
-            .into_iter()
-            .filter(|t| t.exportable_by(reader))
-            .map(Tlp::as_str)
-            .collect()
+        Self::spellings(|t| t.exportable_by(reader))
     }
 
     /// Every marking from least to most strict, for a query that keeps the stricter of two.
     pub fn strictness() -> Vec<&'static str> {
-        Self::ALL.into_iter().map(Tlp::as_str).collect()
+        Self::spellings(|_| true)
     }
 
     /// The markings that take part in correlation, as the correlation query binds them.
     pub fn correlating_set() -> Vec<&'static str> {
-        Self::ALL
-            .into_iter()
-            .filter(|t| t.correlates())
-            .map(Tlp::as_str)
-            .collect()
+        Self::spellings(Tlp::correlates)
     }
 
     /// The stricter of two markings: what a correlated indicator carries when the same value was

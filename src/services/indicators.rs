@@ -167,7 +167,7 @@ pub async fn remark(
     indicator: Uuid,
     typed: &str,
 ) -> Result<(), AppError> {
-    crate::services::incidents::may_act(pool, me, incident, Action::RecordIndicators).await?;
+    // Permission, then the indicator, then what was sent: an outsider learns nothing more.
     let mut tx = db::begin_as(pool, me.user.id).await?;
     let i = load_permitted(&mut tx, me, incident, Action::RecordIndicators, true).await?;
     if !Tlp::may_mark(Reader::of(me.user.agency_id, i.agency)) {

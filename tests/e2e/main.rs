@@ -896,6 +896,25 @@ async fn scenario(mut b: Browser, app: TestApp) -> u32 {
     b.scroll_to("#evidence-items").await;
     b.shot("evidence-uploaded").await;
 
+    // 6b. The security officer records an indicator marked TLP:RED: the list shows its label,
+    //     and the row's own form offers to change it.
+    b.sign_out().await;
+    b.sign_in("officer@agency-a.demo").await;
+    b.goto(&format!("/incidents/{id}/indicators")).await;
+    b.select("#indicator-form select[name='type']", "domain")
+        .await;
+    b.fill("#indicator-form input[name='value']", "c2.example.net")
+        .await;
+    b.select("#indicator-form select[name='tlp']", "red").await;
+    b.click_and_wait("#indicator-form button[type=submit]")
+        .await;
+    let listed = b.text("#indicators").await;
+    assert!(
+        listed.contains("c2.example.net") && listed.contains("TLP:RED"),
+        "{listed}"
+    );
+    b.shot("indicator-marked-red").await;
+
     // 7. The security officer records a drill, then the date its results went to the
     //    competent authority; the page shows the month's due date, then that they were sent.
     b.sign_out().await;
